@@ -1,0 +1,1 @@
+//! oauth-spa (work in progress)
