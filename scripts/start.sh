@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# npm start: installs the tools, builds the release package and the embedded authorization server,
+# then serves the demo (www/ + pkg/) and the server's endpoints on one loopback origin.
+# Ctrl-C stops everything this script started.
+# Environment: PORT (default 8080), HOST (default 127.0.0.1; keep it loopback).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8080}
+log() { printf '[start] %s\n' "$*"; }
+
+bash scripts/setup.sh
+log "building the package (release, --target web)"
+bash scripts/build.sh web
+log "building the embedded server (release)"
+cargo build --release --quiet -p oauth-spa-server
+server="${CARGO_TARGET_DIR:-target}/release/oauth-spa-server"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Consent stays on (no --auto-approve) so people see the consent page.
+"$server" --host "$HOST" --port "$PORT" --www www --pkg pkg --clients server/clients.json &
+pids+=($!)
+
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
+    log "demo ready: open http://$HOST:$PORT/ (Ctrl-C stops it)"
+    wait "${pids[0]}"
+    exit $?
+  fi
+  kill -0 "${pids[0]}" 2>/dev/null || { log "the server exited; is port $PORT free? (PORT=... npm start)"; exit 1; }
+  sleep 0.1
+done
+log "the server did not answer on $HOST:$PORT"
+exit 1

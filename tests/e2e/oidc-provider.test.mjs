@@ -1,0 +1,85 @@
+// The demo against npm oidc-provider, a certified authorization server, in the RFC 6749 dialect:
+// PKCE S256 required, RFC 9207 `iss` checked against the configured issuer, refresh token issued.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import {
+  configure, errorShown, freePort, journalTable, launchBrowser, openDemo, pendingTransactions,
+  startEmbeddedServer, waitForState,
+} from './harness.mjs';
+import { CLIENT_ID, startOidcProvider } from './oidc-provider.mjs';
+
+describe('oidc-provider (RFC 6749 dialect)', () => {
+  let spa; // the embedded server, here only serving the demo page
+  let op;
+  let browser;
+  before(async () => {
+    spa = await startEmbeddedServer();
+    op = await startOidcProvider({ port: await freePort(), spaOrigin: spa.origin, redirectUri: `${spa.origin}/` });
+  });
+  after(async () => {
+    await browser?.close();
+    await op?.stop();
+    await spa?.stop();
+  });
+  beforeEach(async () => {
+    await browser?.close();
+    browser = await launchBrowser();
+    op.requests.authorization = 0;
+    op.requests.token = 0;
+  });
+
+  async function signIn(overrides = {}) {
+    const { page } = browser;
+    await openDemo(page, spa.origin);
+    await configure(page, {
+      'provider-custom': true,
+      'custom-authorization-endpoint': `${op.issuer}/auth`,
+      'custom-token-endpoint': `${op.issuer}/token`,
+      'custom-issuer': op.issuer,
+      'custom-client-id': CLIENT_ID,
+      'custom-scope': 'openid projects',
+      'custom-dialect': 'rfc6749',
+      ...overrides,
+    });
+    await page.click('#sign-in');
+    return { page, state: await waitForState(page) };
+  }
+
+  test('sign-in with PKCE S256; iss matches the issuer; code sent as `code` in a form body', async () => {
+    const { page, state } = await signIn();
+    assert.equal(state, 'signed-in', JSON.stringify(await errorShown(page)) + browser.problems.join('\n'));
+    assert.equal(await page.textContent('#token-type'), 'Bearer');
+    assert.match(await page.textContent('#refresh-token'), /^present/);
+    assert.match(await page.textContent('#token-scope'), /projects/);
+    assert.match(await page.textContent('#token-expiry'), /^in \d+ min/);
+    const callback = await journalTable(page, 'callback-params');
+    assert.equal(callback.iss, op.issuer, 'oidc-provider sent RFC 9207 iss');
+    const headers = await journalTable(page, 'token-request-headers');
+    assert.match(headers['content-type'], /^application\/x-www-form-urlencoded/);
+    const body = await journalTable(page, 'token-request-params');
+    assert.ok('code' in body && !('authorization_code' in body));
+    assert.equal(body.redirect_uri, `${spa.origin}/`);
+    const authorize = await journalTable(page, 'authorize-params');
+    assert.equal(authorize.code_challenge_method, 'S256');
+    assert.equal(new URL(page.url()).search, '', 'code, state and iss removed from the address bar');
+    assert.deepEqual(await pendingTransactions(page), []);
+    assert.equal(op.requests.token, 1);
+  });
+
+  test('a configured issuer that differs from the iss sent gives issuer_mismatch, no token request', async () => {
+    const { page, state } = await signIn({ 'custom-issuer': `${op.issuer}/someone-else` });
+    assert.equal(state, 'error');
+    assert.equal((await errorShown(page)).code, 'issuer_mismatch');
+    assert.equal(op.requests.authorization, 1, 'the server did authorize');
+    assert.equal(op.requests.token, 0, 'the code was never sent');
+  });
+
+  test('the Ellipsis parameter name is refused by a strict RFC server (token_error)', async () => {
+    const { page, state } = await signIn({ 'custom-dialect': 'ellipsis', encoding: 'form' });
+    assert.equal(state, 'error');
+    const shown = await errorShown(page);
+    assert.equal(shown.code, 'token_error');
+    assert.equal(shown.error, 'invalid_request');
+    assert.equal(op.requests.token, 1);
+  });
+});
