@@ -1,0 +1,130 @@
+// Draws bench/results.svg from the results object: four panels of horizontal bars, hand-written SVG.
+
+const W = 860;
+const LABEL_X = 20;
+const BAR_X = 240;
+const BAR_MAX = 420;
+const ROW_H = 26;
+const BAR_H = 16;
+const HIGHLIGHT = '#c2410c'; // oauth-spa
+const OTHER = '#94a3b8';
+const TARGET = '#0f766e';
+const MET = '#15803d';
+const MISSED = '#b91c1c';
+const FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\"";
+
+const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const int = (x) => Math.round(x).toLocaleString('en-US');
+
+/**
+ * panel: { title, subtitle, target?: { value, label, met }, rows: [{ label, value, text, highlight }] }
+ * Returns [svgText, height].
+ */
+function panel(y0, p) {
+  const parts = [];
+  let y = y0;
+  const badge = p.target ? (p.target.met ? ['target met', MET] : ['target missed', MISSED]) : null;
+  parts.push(`<text x="${LABEL_X}" y="${y + 16}" font-size="15" font-weight="600" fill="#0f172a">${esc(p.title)}</text>`);
+  if (badge) {
+    parts.push(`<text x="${W - 20}" y="${y + 16}" font-size="13" font-weight="600" text-anchor="end" fill="${badge[1]}">${esc(badge[0])}</text>`);
+  }
+  y += 22;
+  parts.push(`<text x="${LABEL_X}" y="${y + 12}" font-size="12" fill="#475569">${esc(p.subtitle)}</text>`);
+  y += 22;
+  const max = Math.max(...p.rows.map((r) => r.value), p.target ? p.target.value : 0);
+  const scale = (v) => (max > 0 ? (v / max) * BAR_MAX : 0);
+  const rowsTop = y;
+  const rowsBottom = y + p.rows.length * ROW_H;
+  if (p.target) { // drawn first, under the bars and labels
+    const x = (BAR_X + scale(p.target.value)).toFixed(1);
+    parts.push(`<line x1="${x}" y1="${rowsTop - 4}" x2="${x}" y2="${rowsBottom - 4}" stroke="${TARGET}" stroke-width="1.5" stroke-dasharray="4 3"/>`);
+    parts.push(`<text x="${x}" y="${rowsBottom + 8}" font-size="11" text-anchor="middle" fill="${TARGET}">${esc(p.target.label)}</text>`);
+  }
+  for (const r of p.rows) {
+    const w = Math.max(1, scale(r.value));
+    const fill = r.highlight ? HIGHLIGHT : OTHER;
+    const weight = r.highlight ? ' font-weight="600"' : '';
+    parts.push(`<text x="${LABEL_X}" y="${y + 13}" font-size="13" fill="#0f172a"${weight}>${esc(r.label)}</text>`);
+    parts.push(`<rect x="${BAR_X}" y="${y + 1}" width="${w.toFixed(1)}" height="${BAR_H}" rx="2" fill="${fill}"/>`);
+    parts.push(`<text x="${(BAR_X + w + 6).toFixed(1)}" y="${y + 13}" font-size="12" fill="#0f172a" stroke="#ffffff" stroke-width="3" paint-order="stroke"${weight}>${esc(r.text)}</text>`);
+    y += ROW_H;
+  }
+  if (p.target) y += 14;
+  return [parts.join('\n'), y - y0 + 18];
+}
+
+export function renderSvg(r) {
+  const KB = 1000;
+  const t = Object.fromEntries(r.targets.map((x) => [x.id, x]));
+  const panels = [];
+
+  panels.push({
+    title: 'Size: gzip -9, KB (smaller is better)',
+    subtitle: 'oauth-spa: release wasm + JS glue. Others: esbuild --bundle --minify of an entry doing the same job.',
+    target: { value: 12 * KB, label: 'target 12 KB', met: t.size.met },
+    rows: r.size.rows.map((x) => ({
+      label: x.name === 'pkce-challenge' ? 'pkce-challenge (PKCE only)' : x.name,
+      value: x.gzipBytes,
+      text: `${(x.gzipBytes / KB).toFixed(1)} KB`,
+      highlight: x.name === 'oauth-spa',
+    })),
+  });
+
+  const base = r.pkce.perSecond.oauth4webapi.median;
+  panels.push({
+    title: 'PKCE pairs per second (more is better)',
+    subtitle: `Median of ${r.pkce.rounds} alternated rounds of ${r.pkce.roundMs} ms; ratio = per-round median vs oauth4webapi.`,
+    target: { value: base * 5, label: '5x oauth4webapi', met: t.pkce.met },
+    rows: r.pkce.order.map((n) => ({
+      label: n === 'oauth-spa' ? 'oauth-spa (synchronous)' : n,
+      value: r.pkce.perSecond[n].median,
+      text: `${int(r.pkce.perSecond[n].median)}/s  (${r.pkce.ratioVsOauth4webapi[n].median.toFixed(1)}x)`,
+      highlight: n === 'oauth-spa',
+    })),
+  });
+
+  const fetchMs = r.exchange.ms['bare fetch'].median;
+  panels.push({
+    title: 'Code exchange on loopback: median ms (less is better)',
+    subtitle: `${r.exchange.pairs} alternated exchanges against a local token endpoint; overhead vs the same POST with a bare fetch.`,
+    target: { value: fetchMs * 1.05, label: 'fetch + 5 %', met: t.exchange.met },
+    rows: r.exchange.order.map((n) => {
+      const o = r.exchange.overheadVsBareFetch[n];
+      const extra = o === undefined ? '' : `  (${o >= 0 ? '+' : ''}${(o * 100).toFixed(1)} %)`;
+      return { label: n, value: r.exchange.ms[n].median, text: `${r.exchange.ms[n].median.toFixed(3)} ms${extra}`, highlight: n.startsWith('oauth-spa') };
+    }),
+  });
+
+  panels.push({
+    title: 'Cold start of oauth-spa: median ms',
+    subtitle: `${r.coldStart.samples} fresh browser profiles each: import the glue, then init() fetches, compiles and instantiates the wasm.`,
+    rows: [
+      { label: 'init()', value: r.coldStart.initMs.median, text: `${r.coldStart.initMs.median.toFixed(2)} ms`, highlight: true },
+      { label: 'import glue + init()', value: r.coldStart.importAndInitMs.median, text: `${r.coldStart.importAndInitMs.median.toFixed(2)} ms`, highlight: false },
+    ],
+  });
+
+  const body = [];
+  let y = 18;
+  for (const p of panels) {
+    const [svg, h] = panel(y, p);
+    body.push(svg);
+    y += h;
+  }
+  const m = r.machine;
+  const foot = [
+    `${r.mode === 'smoke' ? 'SMOKE RUN, not representative · ' : ''}oauth-spa ${r.versions['oauth-spa']} @ ${r.git.commit.slice(0, 7)} · measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by npm run bench`,
+    `${m.cpu}, ${m.cores} cores · ${m.chromium} headless · load average ${m.loadavgStart.join(' / ')} (1/5/15 min)`,
+  ];
+  foot.forEach((line, i) => body.push(`<text x="${LABEL_X}" y="${y + 4 + i * 15}" font-size="11" fill="#64748b">${esc(line)}</text>`));
+  const height = y + 18 + 15;
+  const title = `oauth-spa benchmarks: size ${t.size.measured} gzip, PKCE ${t.pkce.measured} oauth4webapi, exchange overhead ${t.exchange.measured}`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" role="img" aria-label="${esc(title)}" ${FONT}>`,
+    `<title>${esc(title)}</title>`,
+    `<rect width="${W}" height="${height}" fill="#ffffff"/>`,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Benchmarks oauth-spa against the libraries users pick instead (issue 5).
+# Usage: scripts/bench.sh [--smoke]
+#   (full)   size + PKCE speed + code exchange overhead + cold start, in headless Chromium on
+#            loopback; prints a table, writes bench/results.json and bench/results.svg. ~2 minutes.
+#   --smoke  one short round of everything (a few seconds); exits non-zero if something breaks
+#            or a figure is not a real positive number, never because a target is missed.
+# The comparison packages are pinned in bench/package-lock.json and installed here (npm ci).
+# oauth-spa is measured from the release package in pkg/: the full run rebuilds it with
+# scripts/build.sh; the smoke run builds it only when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+mode=full
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) mode=smoke ;;
+    *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
+  esac
+done
+
+# 1. The comparison packages (registries only), reinstalled only when the lock file changed.
+if [ ! -d bench/node_modules ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  echo "[bench] npm ci --prefix bench" >&2
+  npm ci --prefix bench --no-audit --no-fund --loglevel=error >&2
+fi
+
+# 2. The release package of oauth-spa.
+# OAUTH_SPA_PKG=<dir> measures an already built package instead (no build).
+if [ -n "${OAUTH_SPA_PKG:-}" ]; then
+  :
+elif [ "$mode" = full ] || [ ! -f pkg/oauth_spa_bg.wasm ] || [ ! -f pkg/oauth_spa.js ]; then
+  echo "[bench] bash scripts/build.sh web" >&2
+  bash scripts/build.sh web
+fi
+
+# 3. Measure.
+if [ "$mode" = smoke ]; then
+  exec node bench/run.mjs --smoke
+fi
+exec node bench/run.mjs
