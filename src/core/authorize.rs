@@ -1,0 +1,296 @@
+//! Starting a login: the authorization request (RFC 6749 §4.1.1 with RFC 7636 §4.3).
+
+use crate::core::config::ClientConfig;
+use crate::core::encoding::{append_pairs, base64url, parse_form};
+use crate::core::error::{Error, ErrorCode};
+use crate::core::pkce::{PkceVerifier, CODE_CHALLENGE_METHOD};
+use crate::core::transaction::{sweep, Storage, Transaction};
+use crate::core::url;
+
+/// Parameters this crate sets itself; `extra_params` may not override them.
+pub const RESERVED_PARAMS: [&str; 7] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// Options of one login.
+#[derive(Debug, Clone, Default)]
+pub struct LoginOptions {
+    /// Additional authorization request parameters (e.g. `prompt`, `login_hint`), in order.
+    pub extra_params: Vec<(String, String)>,
+    /// The application's own value (e.g. the path to return to). It is stored with the
+    /// transaction and returned with the tokens; it never goes into `state`.
+    pub app_state: Option<String>,
+}
+
+/// Randomness for one login: 32 octets for the PKCE verifier and 32 for `state`.
+pub struct LoginRandom {
+    /// Octets of the code verifier.
+    pub verifier: [u8; 32],
+    /// Octets of `state`.
+    pub state: [u8; 32],
+}
+
+/// The result of [`start_login`].
+#[derive(Debug, Clone)]
+pub struct AuthorizationRequest {
+    /// The URL to send the browser to.
+    pub url: String,
+    /// The `state` value, also the storage key's suffix.
+    pub state: String,
+    /// The S256 code challenge that was sent.
+    pub code_challenge: String,
+}
+
+/// Starts a login: makes a verifier and `state`, stores the transaction under
+/// `<prefix><state>` (sweeping expired ones first), and builds the authorization URL.
+///
+/// Nothing is stored when the configuration or the options are invalid.
+pub fn start_login(
+    config: &ClientConfig,
+    options: &LoginOptions,
+    random: &LoginRandom,
+    now_ms: u64,
+    storage: &mut dyn Storage,
+) -> Result<AuthorizationRequest, Error> {
+    config.validate()?;
+    let endpoint_query = url::parse("authorizationEndpoint", &config.authorization_endpoint)?
+        .query
+        .unwrap_or("");
+    let existing = parse_form(endpoint_query);
+    for name in RESERVED_PARAMS {
+        if existing.iter().any(|(n, _)| n == name) {
+            return Err(Error::concat(
+                ErrorCode::InvalidConfig,
+                &[
+                    "authorizationEndpoint already contains the parameter ",
+                    name,
+                    ", which the library sets (RFC 6749 §3.1)",
+                ],
+            ));
+        }
+    }
+    for (i, (name, _)) in options.extra_params.iter().enumerate() {
+        if name.is_empty() {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "extraParams names must be non-empty",
+            ));
+        }
+        if RESERVED_PARAMS.contains(&name.as_str()) {
+            return Err(Error::concat(
+                ErrorCode::InvalidArgument,
+                &[
+                    "extraParams may not set ",
+                    name,
+                    ": the library sets it (RFC 6749 §4.1.1)",
+                ],
+            ));
+        }
+        if options.extra_params[..i].iter().any(|(n, _)| n == name)
+            || existing.iter().any(|(n, _)| n == name)
+        {
+            return Err(Error::concat(
+                ErrorCode::InvalidArgument,
+                &[
+                    "extraParams parameter ",
+                    name,
+                    " would be sent twice (RFC 6749 §3.1)",
+                ],
+            ));
+        }
+    }
+
+    let verifier = PkceVerifier::from_random(&random.verifier);
+    let challenge = verifier.challenge();
+    let state = base64url(&random.state);
+    let scope = config.scope_string();
+    let ttl_ms = u64::from(config.transaction_ttl_seconds) * 1000;
+
+    let transaction = Transaction {
+        verifier: verifier.into_secret(),
+        redirect_uri: config.redirect_uri.clone(),
+        token_endpoint: config.token_endpoint.clone(),
+        client_id: config.client_id.clone(),
+        issuer: config.issuer.clone(),
+        scope: scope.clone(),
+        app_state: options.app_state.clone(),
+        created_at: now_ms,
+        expires_at: now_ms.saturating_add(ttl_ms),
+    };
+    sweep(storage, &config.storage_key_prefix, now_ms)?;
+    storage.set(
+        &[config.storage_key_prefix.as_str(), &state].concat(),
+        &transaction.to_json(),
+    )?;
+
+    let mut url = config.authorization_endpoint.clone();
+    if !url.contains('?') {
+        url.push('?');
+    }
+    append_pairs(
+        &mut url,
+        [
+            ("response_type", "code"),
+            ("client_id", config.client_id.as_str()),
+        ],
+    );
+    if let Some(r) = &config.redirect_uri {
+        append_pairs(&mut url, [("redirect_uri", r.as_str())]);
+    }
+    if let Some(s) = &scope {
+        append_pairs(&mut url, [("scope", s.as_str())]);
+    }
+    append_pairs(
+        &mut url,
+        [
+            ("state", state.as_str()),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", CODE_CHALLENGE_METHOD),
+        ],
+    );
+    append_pairs(
+        &mut url,
+        options
+            .extra_params
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str())),
+    );
+    Ok(AuthorizationRequest {
+        url,
+        state,
+        code_challenge: challenge,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::transaction::MemoryStorage;
+
+    fn config() -> ClientConfig {
+        let mut c = ClientConfig::new(
+            "s6BhdRkqt3",
+            "https://server.example.com/authorize",
+            "https://server.example.com/token",
+        );
+        c.redirect_uri = Some("https://client.example.com/cb".into());
+        c.scope = vec!["openid".into(), "profile".into()];
+        c
+    }
+
+    fn random() -> LoginRandom {
+        LoginRandom {
+            verifier: [
+                116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22,
+                212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+            ],
+            state: [7; 32],
+        }
+    }
+
+    #[test]
+    fn builds_url_and_stores_transaction() {
+        let mut s = MemoryStorage::new();
+        let r = start_login(
+            &config(),
+            &LoginOptions::default(),
+            &random(),
+            1_000,
+            &mut s,
+        )
+        .unwrap();
+        assert_eq!(r.state.len(), 43);
+        assert_eq!(
+            r.url,
+            [
+                "https://server.example.com/authorize?response_type=code&client_id=s6BhdRkqt3",
+                "&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb&scope=openid+profile",
+                "&state=",
+                &r.state,
+                "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "&code_challenge_method=S256",
+            ]
+            .concat()
+        );
+        let stored = s
+            .get(&["oauth-spa:tx:", &r.state].concat())
+            .unwrap()
+            .unwrap();
+        let t = Transaction::from_json(&stored).unwrap();
+        assert_eq!(
+            t.verifier.expose(),
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
+        assert_eq!(t.created_at, 1_000);
+        assert_eq!(t.expires_at, 601_000);
+        assert_eq!(t.scope.as_deref(), Some("openid profile"));
+    }
+
+    #[test]
+    fn keeps_endpoint_query_and_adds_extras() {
+        let mut c = config();
+        c.authorization_endpoint = "https://as.example/authorize?tenant=a%20b".into();
+        c.redirect_uri = None;
+        c.scope.clear();
+        let opts = LoginOptions {
+            extra_params: vec![("prompt".into(), "consent".into())],
+            app_state: Some("/back".into()),
+        };
+        let mut s = MemoryStorage::new();
+        let r = start_login(&c, &opts, &random(), 0, &mut s).unwrap();
+        assert!(r
+            .url
+            .starts_with("https://as.example/authorize?tenant=a%20b&response_type=code&client_id=s6BhdRkqt3&state="));
+        assert!(r
+            .url
+            .ends_with("&code_challenge_method=S256&prompt=consent"));
+        assert!(!r.url.contains("redirect_uri"));
+        assert!(
+            !r.url.contains("/back"),
+            "appState must not leave the browser"
+        );
+    }
+
+    #[test]
+    fn refuses_overrides_and_stores_nothing() {
+        for name in RESERVED_PARAMS {
+            let opts = LoginOptions {
+                extra_params: vec![(name.into(), "x".into())],
+                app_state: None,
+            };
+            let mut s = MemoryStorage::new();
+            let e = start_login(&config(), &opts, &random(), 0, &mut s).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidArgument);
+            assert!(e.message().contains(name));
+            assert!(s.is_empty());
+        }
+        let mut c = config();
+        c.authorization_endpoint = "https://as.example/authorize?client_id=x".into();
+        let mut s = MemoryStorage::new();
+        let e = start_login(&c, &LoginOptions::default(), &random(), 0, &mut s).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn several_pending_logins_coexist_and_expired_are_swept() {
+        let mut s = MemoryStorage::new();
+        let a = start_login(&config(), &LoginOptions::default(), &random(), 0, &mut s).unwrap();
+        let mut r2 = random();
+        r2.state = [9; 32];
+        let b = start_login(&config(), &LoginOptions::default(), &r2, 1, &mut s).unwrap();
+        assert_ne!(a.state, b.state);
+        assert_eq!(s.len(), 2);
+        let mut r3 = random();
+        r3.state = [11; 32];
+        // 600 s later the first two have expired and are swept.
+        start_login(&config(), &LoginOptions::default(), &r3, 600_001, &mut s).unwrap();
+        assert_eq!(s.len(), 1);
+    }
+}

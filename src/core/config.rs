@@ -1,0 +1,318 @@
+//! The client's settings: which server, which dialect, how the client authenticates.
+
+use crate::core::error::{Error, ErrorCode};
+use crate::core::secret::Secret;
+use crate::core::url;
+
+/// Ellipsis Drive's public API base URL (API v3).
+pub const ELLIPSIS_BASE_URL: &str = "https://api.ellipsis-drive.com/v3";
+
+/// Which flavour of RFC 6749 the token endpoint speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// RFC 6749: the code goes in `code`.
+    #[default]
+    Rfc6749,
+    /// Ellipsis Drive v3: the code goes in `authorization_code`.
+    Ellipsis,
+}
+
+/// How the token request body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// `application/x-www-form-urlencoded` (RFC 6749 §4.1.3).
+    Form,
+    /// `application/json` (what Ellipsis Drive's own clients send).
+    Json,
+}
+
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3, RFC 7591 §2 names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// A public client: `client_id` in the body, no secret.
+    None,
+    /// `client_id` and `client_secret` in the body (RFC 6749 §2.3.1, second option).
+    ClientSecretPost,
+    /// HTTP Basic with form-encoded id and secret (RFC 6749 §2.3.1 and Appendix B).
+    ClientSecretBasic,
+}
+
+/// Everything the library needs to know about one client at one authorization server.
+///
+/// Build it with [`ClientConfig::new`] (any RFC 6749 server) or [`ClientConfig::ellipsis`],
+/// adjust the public fields, then [`ClientConfig::validate`]. The functions of this crate
+/// validate it again on every call.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// The client identifier (RFC 6749 §2.2).
+    pub client_id: String,
+    /// The authorization endpoint (RFC 6749 §3.1). It may carry a query; never a fragment.
+    pub authorization_endpoint: String,
+    /// The token endpoint (RFC 6749 §3.2), or your own backend that forwards to it.
+    pub token_endpoint: String,
+    /// The redirect URI (RFC 6749 §3.1.2). When set it is sent to both endpoints.
+    pub redirect_uri: Option<String>,
+    /// Requested scopes (RFC 6749 §3.3), sent space-separated.
+    pub scope: Vec<String>,
+    /// The expected issuer; when set, a response's `iss` must equal it (RFC 9207 §2.4).
+    pub issuer: Option<String>,
+    /// The server always sends `iss` (RFC 8414 `authorization_response_iss_parameter_supported`):
+    /// a response without one is refused.
+    pub require_issuer: bool,
+    /// The token endpoint's dialect.
+    pub dialect: Dialect,
+    /// The token request's body encoding. Default: form for RFC 6749, JSON for Ellipsis.
+    pub encoding: BodyEncoding,
+    /// The client secret. In a browser it is not secret: prefer a public client, or point
+    /// `token_endpoint` at a backend that adds the secret.
+    pub client_secret: Option<Secret>,
+    /// Client authentication. Default: `ClientSecretBasic` with a secret, `None` without.
+    pub client_auth: ClientAuth,
+    /// Prefix of the storage keys of pending logins.
+    pub storage_key_prefix: String,
+    /// How long a pending login stays valid, in seconds.
+    pub transaction_ttl_seconds: u32,
+    /// Time limit of a token request, in milliseconds.
+    pub timeout_ms: u32,
+    /// Refuse a token response without `token_type` (RFC 6749 §5.1 requires it).
+    pub require_token_type: bool,
+    /// Remove the response parameters from the address bar after a callback.
+    pub clean_url: bool,
+}
+
+/// Default storage key prefix.
+pub const DEFAULT_STORAGE_KEY_PREFIX: &str = "oauth-spa:tx:";
+/// Default transaction time to live: ten minutes.
+pub const DEFAULT_TRANSACTION_TTL_SECONDS: u32 = 600;
+/// Default token request timeout: thirty seconds.
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+impl ClientConfig {
+    /// A public client of an RFC 6749 server, with every other setting at its default.
+    pub fn new(
+        client_id: impl Into<String>,
+        authorization_endpoint: impl Into<String>,
+        token_endpoint: impl Into<String>,
+    ) -> Self {
+        ClientConfig {
+            client_id: client_id.into(),
+            authorization_endpoint: authorization_endpoint.into(),
+            token_endpoint: token_endpoint.into(),
+            redirect_uri: None,
+            scope: Vec::new(),
+            issuer: None,
+            require_issuer: false,
+            dialect: Dialect::Rfc6749,
+            encoding: BodyEncoding::Form,
+            client_secret: None,
+            client_auth: ClientAuth::None,
+            storage_key_prefix: DEFAULT_STORAGE_KEY_PREFIX.into(),
+            transaction_ttl_seconds: DEFAULT_TRANSACTION_TTL_SECONDS,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            require_token_type: true,
+            clean_url: true,
+        }
+    }
+
+    /// A client of Ellipsis Drive API v3 at `base_url` (default [`ELLIPSIS_BASE_URL`]):
+    /// `<base>/oauth/authorize`, `<base>/oauth/token`, Ellipsis dialect, JSON bodies.
+    pub fn ellipsis(client_id: impl Into<String>, base_url: Option<&str>) -> Self {
+        let base = base_url.unwrap_or(ELLIPSIS_BASE_URL).trim_end_matches('/');
+        let mut c = ClientConfig::new(
+            client_id,
+            [base, "/oauth/authorize"].concat(),
+            [base, "/oauth/token"].concat(),
+        );
+        c.dialect = Dialect::Ellipsis;
+        c.encoding = BodyEncoding::Json;
+        c
+    }
+
+    /// Sets a client secret and, unless chosen otherwise later, HTTP Basic authentication.
+    pub fn with_client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(Secret::new(secret));
+        self.client_auth = ClientAuth::ClientSecretBasic;
+        self
+    }
+
+    /// Checks every field; the error names the first one that is wrong.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |msg: &'static str| Err(Error::new(ErrorCode::InvalidConfig, msg));
+        if self.client_id.is_empty() {
+            return bad("clientId must be a non-empty string");
+        }
+        if self.client_id.bytes().any(|b| b < b' ' || b == 0x7f) {
+            return bad("clientId must not contain control characters");
+        }
+        url::check_endpoint("authorizationEndpoint", &self.authorization_endpoint)?;
+        url::check_endpoint("tokenEndpoint", &self.token_endpoint)?;
+        if let Some(r) = &self.redirect_uri {
+            url::check_redirect_uri("redirectUri", r)?;
+        }
+        for s in &self.scope {
+            // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+            if s.is_empty()
+                || !s
+                    .bytes()
+                    .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+            {
+                return bad("scope entries must be non-empty and made of printable ASCII without spaces, '\"' or '\\' (RFC 6749 §3.3)");
+            }
+        }
+        if let Some(i) = &self.issuer {
+            url::parse("issuer", i)?;
+        } else if self.require_issuer {
+            return bad("authorizationResponseIssParameterSupported needs issuer to be set");
+        }
+        match (self.client_auth, &self.client_secret) {
+            (ClientAuth::None, Some(_)) => {
+                return bad("clientSecret is set but clientAuth is \"none\": choose client_secret_basic or client_secret_post, or drop the secret")
+            }
+            (ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost, None) => {
+                return bad("clientAuth client_secret_basic/client_secret_post needs clientSecret")
+            }
+            (ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost, Some(s))
+                if s.expose().is_empty() =>
+            {
+                return bad("clientSecret must be a non-empty string")
+            }
+            _ => {}
+        }
+        if self.storage_key_prefix.is_empty() {
+            return bad("storageKeyPrefix must be a non-empty string");
+        }
+        if self.transaction_ttl_seconds == 0 {
+            return bad("transactionTtlSeconds must be a positive number");
+        }
+        if self.timeout_ms == 0 {
+            return bad("timeoutMs must be a positive number");
+        }
+        Ok(())
+    }
+
+    /// The requested scope as sent on the wire: entries joined by one space, or `None`.
+    pub fn scope_string(&self) -> Option<String> {
+        (!self.scope.is_empty()).then(|| self.scope.join(" "))
+    }
+}
+
+/// Splits a space-separated scope string into entries (RFC 6749 §3.3).
+pub fn split_scope(scope: &str) -> Vec<String> {
+    scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok() -> ClientConfig {
+        let mut c = ClientConfig::new(
+            "client",
+            "https://as.example/authorize",
+            "https://as.example/token",
+        );
+        c.redirect_uri = Some("https://app.example/cb".into());
+        c
+    }
+
+    #[test]
+    fn ellipsis_defaults() {
+        let c = ClientConfig::ellipsis("id", None);
+        assert_eq!(
+            c.authorization_endpoint,
+            "https://api.ellipsis-drive.com/v3/oauth/authorize"
+        );
+        assert_eq!(
+            c.token_endpoint,
+            "https://api.ellipsis-drive.com/v3/oauth/token"
+        );
+        assert_eq!(c.dialect, Dialect::Ellipsis);
+        assert_eq!(c.encoding, BodyEncoding::Json);
+        assert_eq!(c.client_auth, ClientAuth::None);
+        let c = ClientConfig::ellipsis("id", Some("http://127.0.0.1:8080/v3/"));
+        assert_eq!(c.token_endpoint, "http://127.0.0.1:8080/v3/oauth/token");
+        assert!(c.validate().is_ok());
+        let c = ClientConfig::ellipsis("id", None).with_client_secret("s");
+        assert_eq!(c.client_auth, ClientAuth::ClientSecretBasic);
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        assert!(ok().validate().is_ok());
+        let cases: Vec<(fn(&mut ClientConfig), ErrorCode, &str)> = vec![
+            (
+                |c| c.client_id.clear(),
+                ErrorCode::InvalidConfig,
+                "clientId",
+            ),
+            (
+                |c| c.token_endpoint = "http://as.example/token".into(),
+                ErrorCode::InsecureEndpoint,
+                "tokenEndpoint",
+            ),
+            (
+                |c| c.authorization_endpoint = "as.example".into(),
+                ErrorCode::InvalidConfig,
+                "authorizationEndpoint",
+            ),
+            (
+                |c| c.redirect_uri = Some("https://app.example/#x".into()),
+                ErrorCode::InvalidConfig,
+                "redirectUri",
+            ),
+            (
+                |c| c.scope = vec!["a b".into()],
+                ErrorCode::InvalidConfig,
+                "scope",
+            ),
+            (
+                |c| c.client_secret = Some(Secret::new("x")),
+                ErrorCode::InvalidConfig,
+                "clientSecret",
+            ),
+            (
+                |c| c.client_auth = ClientAuth::ClientSecretPost,
+                ErrorCode::InvalidConfig,
+                "clientAuth",
+            ),
+            (
+                |c| c.require_issuer = true,
+                ErrorCode::InvalidConfig,
+                "issuer",
+            ),
+            (
+                |c| c.transaction_ttl_seconds = 0,
+                ErrorCode::InvalidConfig,
+                "transactionTtlSeconds",
+            ),
+            (|c| c.timeout_ms = 0, ErrorCode::InvalidConfig, "timeoutMs"),
+        ];
+        for (mutate, code, field) in cases {
+            let mut c = ok();
+            mutate(&mut c);
+            let e = c.validate().unwrap_err();
+            assert_eq!(e.code(), code, "{field}");
+            assert!(e.message().contains(field), "{field}: {}", e.message());
+        }
+    }
+
+    #[test]
+    fn secret_not_in_debug() {
+        let c = ok().with_client_secret("very-secret-value");
+        assert!(!format!("{c:?}").contains("very-secret-value"));
+    }
+
+    #[test]
+    fn scopes() {
+        assert_eq!(split_scope(" a  b c "), vec!["a", "b", "c"]);
+        let mut c = ok();
+        assert_eq!(c.scope_string(), None);
+        c.scope = vec!["openid".into(), "offline_access".into()];
+        assert_eq!(c.scope_string().as_deref(), Some("openid offline_access"));
+    }
+}

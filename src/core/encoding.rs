@@ -1,0 +1,198 @@
+//! Byte encodings the protocol needs: base64 (RFC 4648 §4 and §5) and
+//! `application/x-www-form-urlencoded` (RFC 6749 Appendix B, WHATWG URL §5).
+//!
+//! Hand-written on purpose: each is a few lines, and the `base64` crate's `Engine::encode`
+//! pulls formatting machinery into the wasm binary (see `size.md`).
+
+const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64(input: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let chars = chunk.len() + 1;
+        for i in 0..4 {
+            if i < chars {
+                out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else if pad {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Base64 with the standard alphabet and `=` padding (RFC 4648 §4), as HTTP Basic uses.
+pub fn base64_std(input: &[u8]) -> String {
+    base64(input, STD, true)
+}
+
+/// Base64url without padding (RFC 4648 §5, RFC 7636 Appendix A).
+pub fn base64url(input: &[u8]) -> String {
+    base64(input, URL, false)
+}
+
+/// `application/x-www-form-urlencoded` encoding of one name or value: ASCII alphanumerics and
+/// `*-._` stay, space becomes `+`, every other byte of the UTF-8 form becomes `%XX`.
+pub fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    form_encode_into(&mut out, value);
+    out
+}
+
+pub(crate) fn form_encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in value.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 15) as usize] as char);
+            }
+        }
+    }
+}
+
+/// Decodes one form-urlencoded name or value: `+` is a space, `%XX` a byte; a `%` not followed
+/// by two hex digits stays as it is (WHATWG URL §5.1); invalid UTF-8 becomes U+FFFD.
+pub fn form_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Splits a query or fragment (without its leading `?`/`#`) into decoded name/value pairs,
+/// in order, keeping repeats (the caller decides whether a repeat is an error).
+pub fn parse_form(input: &str) -> Vec<(String, String)> {
+    input
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((n, v)) => (form_decode(n), form_decode(v)),
+            None => (form_decode(pair), String::new()),
+        })
+        .collect()
+}
+
+/// Appends `name=value` pairs, form-encoded and joined with `&`, to `out`.
+pub(crate) fn append_pairs<'a>(
+    out: &mut String,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (name, value) in pairs {
+        if !out.is_empty() && !out.ends_with('?') && !out.ends_with('&') {
+            out.push('&');
+        }
+        form_encode_into(out, name);
+        out.push('=');
+        form_encode_into(out, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc4648_section10_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(base64_std(plain.as_bytes()), encoded);
+            assert_eq!(base64url(plain.as_bytes()), encoded.trim_end_matches('='));
+        }
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+        assert_eq!(base64_std(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn rfc6749_appendix_b_vector() {
+        assert_eq!(form_encode(" %&+£€"), "+%25%26%2B%C2%A3%E2%82%AC");
+        assert_eq!(form_decode("+%25%26%2B%C2%A3%E2%82%AC"), " %&+£€");
+    }
+
+    #[test]
+    fn rfc9207_iss_vector() {
+        assert_eq!(
+            form_decode("https%3A%2F%2Fhonest.as.example"),
+            "https://honest.as.example"
+        );
+    }
+
+    #[test]
+    fn decode_keeps_broken_escapes_and_replaces_bad_utf8() {
+        assert_eq!(form_decode("100%"), "100%");
+        assert_eq!(form_decode("%zz%4"), "%zz%4");
+        assert_eq!(form_decode("%41%"), "A%");
+        assert_eq!(form_decode("%FF"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn parse_form_keeps_order_and_repeats() {
+        let p = parse_form("a=1&b=&c&a=2&&d=x%3Dy");
+        assert_eq!(
+            p,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "".into()),
+                ("c".into(), "".into()),
+                ("a".into(), "2".into()),
+                ("d".into(), "x=y".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn append_pairs_joins() {
+        let mut s = String::from("https://as.example/authorize?");
+        append_pairs(&mut s, [("a b", "c&d"), ("e", "~")]);
+        assert_eq!(s, "https://as.example/authorize?a+b=c%26d&e=%7E");
+        let mut body = String::new();
+        append_pairs(&mut body, [("x", "1"), ("y", "2")]);
+        assert_eq!(body, "x=1&y=2");
+    }
+}

@@ -1,0 +1,505 @@
+//! A small strict JSON reader and writer (RFC 8259), for token responses, error bodies,
+//! JSON request bodies and the stored transaction.
+//!
+//! Numbers are kept as their text (the protocol only needs integers such as `expires_in`),
+//! which keeps float parsing and formatting out of the wasm binary. Object member order is
+//! preserved; duplicate names are reported, since a response that says `access_token` twice
+//! is ambiguous.
+
+/// A parsed JSON value.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Json {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number, as written.
+    Number(String),
+    /// A string, unescaped.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object, in document order.
+    Object(Vec<(String, Json)>),
+}
+
+// Debug never prints string contents: values may be tokens.
+impl std::fmt::Debug for Json {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind())
+    }
+}
+
+impl Json {
+    /// Parses a whole document; trailing non-whitespace is an error.
+    pub fn parse(text: &str) -> Option<Json> {
+        let mut p = Parser {
+            s: text.as_bytes(),
+            i: 0,
+            depth: 0,
+        };
+        let v = p.value()?;
+        p.ws();
+        (p.i == p.s.len()).then_some(v)
+    }
+
+    /// The member `name` of an object (the first, if repeated).
+    pub fn get(&self, name: &str) -> Option<&Json> {
+        match self {
+            Json::Object(m) => m.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string value, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The name of the first member name that occurs twice in this object, if any.
+    pub fn duplicate_member(&self) -> Option<&str> {
+        match self {
+            Json::Object(m) => m
+                .iter()
+                .enumerate()
+                .find(|(i, (k, _))| m[..*i].iter().any(|(k2, _)| k2 == k))
+                .map(|(_, (k, _))| k.as_str()),
+            _ => None,
+        }
+    }
+
+    /// `"object"`, `"string"`, ... for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "boolean",
+            Json::Number(_) => "number",
+            Json::String(_) => "string",
+            Json::Array(_) => "array",
+            Json::Object(_) => "object",
+        }
+    }
+}
+
+const MAX_DEPTH: u32 = 64;
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+    depth: u32,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while matches!(self.s.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, lit: &[u8]) -> Option<()> {
+        if self.s[self.i..].starts_with(lit) {
+            self.i += lit.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn value(&mut self) -> Option<Json> {
+        self.ws();
+        match *self.s.get(self.i)? {
+            b'n' => self.eat(b"null").map(|_| Json::Null),
+            b't' => self.eat(b"true").map(|_| Json::Bool(true)),
+            b'f' => self.eat(b"false").map(|_| Json::Bool(false)),
+            b'"' => self.string().map(Json::String),
+            b'[' => {
+                self.nest()?;
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        items.push(self.value()?);
+                        self.ws();
+                        match self.s.get(self.i)? {
+                            b',' => self.i += 1,
+                            b']' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Some(Json::Array(items))
+            }
+            b'{' => {
+                self.nest()?;
+                self.i += 1;
+                let mut members = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        if self.s.get(self.i) != Some(&b'"') {
+                            return None;
+                        }
+                        let name = self.string()?;
+                        self.ws();
+                        self.eat(b":")?;
+                        let v = self.value()?;
+                        members.push((name, v));
+                        self.ws();
+                        match self.s.get(self.i)? {
+                            b',' => self.i += 1,
+                            b'}' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Some(Json::Object(members))
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn nest(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while matches!(self.s.get(self.i), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    // RFC 8259 §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+    fn number(&mut self) -> Option<Json> {
+        let start = self.i;
+        if self.s[self.i] == b'-' {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        let n = self.digits();
+        if n == 0 || (n > 1 && self.s[int_start] == b'0') {
+            return None;
+        }
+        if self.s.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if matches!(self.s.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.s.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        // The slice is ASCII, so this cannot fail.
+        let text = std::str::from_utf8(&self.s[start..self.i]).ok()?;
+        Some(Json::Number(text.to_owned()))
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.s.get(self.i..self.i + 4)?;
+        let mut n = 0u32;
+        for &b in h {
+            n = n * 16 + (b as char).to_digit(16)?;
+        }
+        self.i += 4;
+        Some(n)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.i += 1; // opening quote
+        let mut out = Vec::new();
+        loop {
+            let b = *self.s.get(self.i)?;
+            self.i += 1;
+            match b {
+                b'"' => break,
+                b'\\' => {
+                    let e = *self.s.get(self.i)?;
+                    self.i += 1;
+                    let c = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                self.eat(b"\\u")?;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return None;
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            char::from_u32(code)?
+                        }
+                        _ => return None,
+                    };
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                0..=0x1f => return None,
+                _ => out.push(b),
+            }
+        }
+        String::from_utf8(out).ok()
+    }
+}
+
+/// Writes `s` as a JSON string literal (with quotes) onto `out`.
+pub fn write_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Builds a flat JSON object of string (or raw) members, in order.
+#[derive(Default)]
+pub struct ObjectWriter {
+    out: String,
+}
+
+impl ObjectWriter {
+    /// An empty object writer.
+    pub fn new() -> Self {
+        ObjectWriter {
+            out: String::from("{"),
+        }
+    }
+    fn key(&mut self, name: &str) {
+        if self.out.len() > 1 {
+            self.out.push(',');
+        }
+        write_string(&mut self.out, name);
+        self.out.push(':');
+    }
+    /// Adds a string member.
+    pub fn string(&mut self, name: &str, value: &str) -> &mut Self {
+        self.key(name);
+        write_string(&mut self.out, value);
+        self
+    }
+    /// Adds a string member when `value` is `Some`.
+    pub fn opt_string(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        if let Some(v) = value {
+            self.string(name, v);
+        }
+        self
+    }
+    /// Adds an unsigned integer member.
+    pub fn uint(&mut self, name: &str, value: u64) -> &mut Self {
+        self.key(name);
+        push_u64(&mut self.out, value);
+        self
+    }
+    /// Closes the object and returns its text.
+    pub fn finish(&mut self) -> String {
+        let mut out = std::mem::take(&mut self.out);
+        out.push('}');
+        out
+    }
+}
+
+/// Appends the decimal form of `n` (no `core::fmt`).
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
+/// Reads a JSON number or numeric string as a non-negative whole number of seconds or
+/// milliseconds: `3600`, `"3600"`, `3600.0` and `3599.9` (floored) are accepted; negative
+/// numbers, exponents and non-numeric strings are not.
+pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
+    let text = match v {
+        Json::Number(t) => t.as_str(),
+        Json::String(s) => s.trim(),
+        _ => return None,
+    };
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || int.len() > 15
+    {
+        return None;
+    }
+    int.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Json {
+        Json::String(v.into())
+    }
+
+    #[test]
+    fn parses_token_response() {
+        let v = Json::parse(
+            r#" {"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example","expires_in":3600,
+               "refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","example_parameter":"example_value",
+               "nested":{"a":[1,-2.5e3,true,false,null]}} "#,
+        )
+        .unwrap();
+        assert_eq!(v.get("access_token"), Some(&s("2YotnFZFEjr1zCsicMWpAA")));
+        assert_eq!(v.get("expires_in"), Some(&Json::Number("3600".into())));
+        assert_eq!(
+            v.get("nested").and_then(|n| n.get("a")),
+            Some(&Json::Array(vec![
+                Json::Number("1".into()),
+                Json::Number("-2.5e3".into()),
+                Json::Bool(true),
+                Json::Bool(false),
+                Json::Null
+            ]))
+        );
+        assert_eq!(v.duplicate_member(), None);
+    }
+
+    #[test]
+    fn escapes_and_unicode() {
+        let v = Json::parse(r#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#).unwrap();
+        assert_eq!(v, s("a\"b\\c/d\né😀"));
+        assert_eq!(Json::parse(r#""\ud83d""#), None, "lone high surrogate");
+        assert_eq!(Json::parse(r#""\udc00""#), None, "lone low surrogate");
+        assert_eq!(Json::parse("\"tab\there\""), None, "raw control char");
+    }
+
+    #[test]
+    fn rejects_invalid_documents() {
+        for bad in [
+            "",
+            "{",
+            "{\"a\":1,}",
+            "[1,]",
+            "{'a':1}",
+            "01",
+            "1.",
+            "-",
+            "1e",
+            "{\"a\" 1}",
+            "nul",
+            "{} x",
+            "<html>502 Bad Gateway</html>",
+            "\"unterminated",
+        ] {
+            assert_eq!(Json::parse(bad), None, "{bad}");
+        }
+        let deep = "[".repeat(65) + &"]".repeat(65);
+        assert_eq!(Json::parse(&deep), None);
+        let ok = "[".repeat(64) + &"]".repeat(64);
+        assert!(Json::parse(&ok).is_some());
+    }
+
+    #[test]
+    fn duplicates_found() {
+        let v = Json::parse(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(v.duplicate_member(), Some("a"));
+    }
+
+    #[test]
+    fn writer_round_trips() {
+        let text = ObjectWriter::new()
+            .string("k", "quote\" back\\ nl\n ctl\u{1} é")
+            .opt_string("none", None)
+            .uint("n", 1_700_000_000_123)
+            .finish();
+        assert_eq!(
+            text,
+            r#"{"k":"quote\" back\\ nl\n ctl\u0001 é","n":1700000000123}"#
+        );
+        let v = Json::parse(&text).unwrap();
+        assert_eq!(v.get("k"), Some(&s("quote\" back\\ nl\n ctl\u{1} é")));
+        assert_eq!(ObjectWriter::new().finish(), "{}");
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(
+            as_non_negative_integer(&Json::Number("3600".into())),
+            Some(3600)
+        );
+        assert_eq!(as_non_negative_integer(&s("3600")), Some(3600));
+        assert_eq!(as_non_negative_integer(&s(" 60 ")), Some(60));
+        assert_eq!(
+            as_non_negative_integer(&Json::Number("3599.9".into())),
+            Some(3599)
+        );
+        assert_eq!(as_non_negative_integer(&Json::Number("0".into())), Some(0));
+        for bad in [
+            Json::Number("-1".into()),
+            Json::Number("1e3".into()),
+            s("soon"),
+            s(""),
+            s("1.2.3"),
+            Json::Bool(true),
+            Json::Null,
+            s("9999999999999999999999"),
+        ] {
+            assert_eq!(as_non_negative_integer(&bad), None);
+        }
+    }
+
+    #[test]
+    fn debug_hides_values() {
+        assert_eq!(format!("{:?}", s("secret")), "string");
+    }
+}

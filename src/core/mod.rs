@@ -1,0 +1,14 @@
+//! The protocol core: pure Rust, no `wasm_bindgen`, no `web_sys`. Randomness, the clock,
+//! storage and HTTP come in from the caller, so all of it is tested natively.
+
+pub mod authorize;
+pub mod callback;
+pub mod config;
+pub mod encoding;
+pub mod error;
+pub mod json;
+pub mod pkce;
+pub mod secret;
+pub mod token;
+pub mod transaction;
+pub mod url;

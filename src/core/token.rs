@@ -1,0 +1,570 @@
+//! The token request (RFC 6749 §4.1.3, §6) and its response (§5.1, §5.2), as pure data: the
+//! caller sends the [`TokenRequest`] with whatever HTTP client it has and hands the answer to
+//! [`parse_token_response`].
+
+use crate::core::config::{BodyEncoding, ClientAuth, ClientConfig, Dialect};
+use crate::core::encoding::{append_pairs, base64_std, form_encode};
+use crate::core::error::{Error, ErrorCode};
+use crate::core::json::{as_non_negative_integer, Json, ObjectWriter};
+use crate::core::secret::Secret;
+
+/// An HTTP request to the token endpoint. `Debug` hides the body and the Authorization header.
+#[derive(Clone)]
+pub struct TokenRequest {
+    /// The token endpoint.
+    pub url: String,
+    /// Header names and values, in order.
+    pub headers: Vec<(&'static str, String)>,
+    /// The encoded body.
+    pub body: Secret,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("TokenRequest")
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// What is exchanged at the token endpoint.
+pub enum Grant<'a> {
+    /// An authorization code (RFC 6749 §4.1.3).
+    AuthorizationCode {
+        /// The code from the callback.
+        code: &'a str,
+        /// The PKCE verifier (RFC 7636 §4.5), if PKCE was used.
+        code_verifier: Option<&'a str>,
+        /// The redirect URI, iff one was sent to the authorization endpoint.
+        redirect_uri: Option<&'a str>,
+    },
+    /// A refresh token (RFC 6749 §6).
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: &'a str,
+        /// A narrower scope, if wanted.
+        scope: Option<&'a str>,
+    },
+}
+
+/// The `Authorization` header value for HTTP Basic client authentication: id and secret each
+/// form-urlencoded, joined by `:`, base64-encoded (RFC 6749 §2.3.1).
+pub fn basic_auth_header(client_id: &str, client_secret: &str) -> String {
+    let pair = [form_encode(client_id), form_encode(client_secret)].join(":");
+    ["Basic ", &base64_std(pair.as_bytes())].concat()
+}
+
+/// Builds the token request for `grant` under `config` (which is validated first).
+pub fn token_request(config: &ClientConfig, grant: &Grant<'_>) -> Result<TokenRequest, Error> {
+    config.validate()?;
+    let mut params: Vec<(&str, &str)> = Vec::with_capacity(7);
+    match grant {
+        Grant::AuthorizationCode {
+            code,
+            code_verifier,
+            redirect_uri,
+        } => {
+            if code.is_empty() {
+                return Err(Error::new(
+                    ErrorCode::MissingCode,
+                    "the authorization code is empty",
+                ));
+            }
+            params.push(("grant_type", "authorization_code"));
+            let code_name = match config.dialect {
+                Dialect::Rfc6749 => "code",
+                Dialect::Ellipsis => "authorization_code",
+            };
+            params.push((code_name, code));
+            if let Some(r) = redirect_uri {
+                params.push(("redirect_uri", r));
+            }
+            if let Some(v) = code_verifier {
+                params.push(("code_verifier", v));
+            }
+        }
+        Grant::RefreshToken {
+            refresh_token,
+            scope,
+        } => {
+            if refresh_token.is_empty() {
+                return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "the refresh token is empty",
+                ));
+            }
+            params.push(("grant_type", "refresh_token"));
+            params.push(("refresh_token", refresh_token));
+            if let Some(s) = scope {
+                params.push(("scope", s));
+            }
+        }
+    }
+    let secret = config.client_secret.as_ref().map(Secret::expose);
+    let mut headers = Vec::with_capacity(3);
+    match (config.client_auth, secret) {
+        (ClientAuth::ClientSecretBasic, Some(s)) => {
+            headers.push(("Authorization", basic_auth_header(&config.client_id, s)));
+        }
+        (ClientAuth::ClientSecretPost, Some(s)) => {
+            params.push(("client_id", &config.client_id));
+            params.push(("client_secret", s));
+        }
+        // RFC 6749 §4.1.3 / §3.2.1: a public client identifies itself with client_id.
+        _ => params.push(("client_id", &config.client_id)),
+    }
+    let (content_type, body) = match config.encoding {
+        BodyEncoding::Form => {
+            let mut b = String::new();
+            append_pairs(&mut b, params);
+            ("application/x-www-form-urlencoded", b)
+        }
+        BodyEncoding::Json => {
+            let mut w = ObjectWriter::new();
+            for (n, v) in params {
+                w.string(n, v);
+            }
+            ("application/json", w.finish())
+        }
+    };
+    headers.push(("Content-Type", content_type.into()));
+    headers.push(("Accept", "application/json".into()));
+    Ok(TokenRequest {
+        url: config.token_endpoint.clone(),
+        headers,
+        body: Secret::new(body),
+    })
+}
+
+/// A successful token response (RFC 6749 §5.1), validated.
+#[derive(Clone)]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: Secret,
+    /// `Bearer` (normalised; compared case-insensitively, RFC 6749 §5.1).
+    pub token_type: String,
+    /// Lifetime in seconds, when the server said.
+    pub expires_in: Option<u64>,
+    /// Expiry as milliseconds since the Unix epoch, when `expires_in` was given.
+    pub expires_at: Option<u64>,
+    /// The refresh token, when one was issued.
+    pub refresh_token: Option<Secret>,
+    /// The granted scope: the response's, or the requested one when the response omits it
+    /// (RFC 6749 §5.1: omitted means identical to the request).
+    pub scope: Option<String>,
+    /// An OpenID Connect ID token, when present (not validated here).
+    pub id_token: Option<Secret>,
+    /// The whole response object, unknown members included.
+    pub raw: Json,
+    /// The response body as received.
+    pub raw_text: Secret,
+}
+
+impl std::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token", &self.refresh_token)
+            .field("scope", &self.scope)
+            .field("id_token", &self.id_token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the token endpoint's answer.
+///
+/// - 2xx with an RFC 6749 §5.1 JSON object → [`TokenSet`];
+/// - any status with a JSON object carrying a string `error` (RFC 6749 §5.2), or a non-2xx with
+///   an Ellipsis-style `{"message": "..."}` → [`ErrorCode::TokenError`];
+/// - another non-2xx → [`ErrorCode::HttpError`];
+/// - a 2xx that is not a valid token response → [`ErrorCode::InvalidTokenResponse`] or
+///   [`ErrorCode::UnsupportedTokenType`].
+pub fn parse_token_response(
+    config: &ClientConfig,
+    status: u16,
+    body: &str,
+    now_ms: u64,
+    requested_scope: Option<&str>,
+) -> Result<TokenSet, Error> {
+    let ok = (200..300).contains(&status);
+    let json = Json::parse(body).filter(|j| matches!(j, Json::Object(_)));
+    if let Some(j) = &json {
+        let s = |n: &str| j.get(n).and_then(Json::as_str).map(String::from);
+        if let Some(error) = s("error") {
+            return Err(Error::new(
+                ErrorCode::TokenError,
+                "the token endpoint returned an error (RFC 6749 §5.2)",
+            )
+            .with_server(
+                Some(error),
+                s("error_description"),
+                s("error_uri"),
+                Some(status),
+            ));
+        }
+        if !ok {
+            if let Some(message) = s("message") {
+                return Err(Error::new(
+                    ErrorCode::TokenError,
+                    "the token endpoint returned an error message",
+                )
+                .with_server(None, Some(message), None, Some(status)));
+            }
+        }
+    }
+    if !ok {
+        let mut msg = String::from("the token endpoint answered HTTP ");
+        crate::core::json::push_u64(&mut msg, u64::from(status));
+        msg.push_str(" without an OAuth error body");
+        return Err(Error::new(ErrorCode::HttpError, msg).with_server(
+            None,
+            None,
+            None,
+            Some(status),
+        ));
+    }
+    let invalid = |m: &'static str| Error::new(ErrorCode::InvalidTokenResponse, m);
+    let Some(j) = json else {
+        return Err(invalid("the token response is not a JSON object"));
+    };
+    if let Some(name) = j.duplicate_member() {
+        return Err(Error::concat(
+            ErrorCode::InvalidTokenResponse,
+            &["the token response has the member \"", name, "\" twice"],
+        ));
+    }
+    let string_member = |name: &'static str| -> Result<Option<String>, Error> {
+        match j.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Error::concat(
+                ErrorCode::InvalidTokenResponse,
+                &["the token response member \"", name, "\" must be a string"],
+            )),
+        }
+    };
+    let access_token = match string_member("access_token")? {
+        Some(t) if !t.is_empty() => t,
+        _ => {
+            return Err(invalid(
+                "the token response has no \"access_token\" (RFC 6749 §5.1)",
+            ))
+        }
+    };
+    let token_type = match string_member("token_type")? {
+        Some(t) if t.eq_ignore_ascii_case("bearer") => String::from("Bearer"),
+        Some(_) => {
+            return Err(Error::new(
+                ErrorCode::UnsupportedTokenType,
+                "the token response's \"token_type\" is not Bearer (only Bearer is supported)",
+            ))
+        }
+        None if config.require_token_type => {
+            return Err(invalid(
+                "the token response has no \"token_type\" (RFC 6749 §5.1; set requireTokenType: false to accept this server)",
+            ))
+        }
+        None => String::from("Bearer"),
+    };
+    let expires_in = match j.get("expires_in") {
+        None | Some(Json::Null) => None,
+        Some(v) => Some(as_non_negative_integer(v).ok_or_else(|| {
+            invalid(
+                "the token response member \"expires_in\" must be a non-negative number of seconds",
+            )
+        })?),
+    };
+    let refresh_token = string_member("refresh_token")?
+        .filter(|t| !t.is_empty())
+        .map(Secret::new);
+    let scope = string_member("scope")?.or_else(|| requested_scope.map(String::from));
+    let id_token = string_member("id_token")?.map(Secret::new);
+    Ok(TokenSet {
+        access_token: Secret::new(access_token),
+        token_type,
+        expires_in,
+        expires_at: expires_in.map(|s| now_ms.saturating_add(s.saturating_mul(1000))),
+        refresh_token,
+        scope,
+        id_token,
+        raw: j,
+        raw_text: Secret::new(body),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rfc() -> ClientConfig {
+        let mut c = ClientConfig::new(
+            "s6BhdRkqt3",
+            "https://server.example.com/authorize",
+            "https://server.example.com/token",
+        );
+        c.redirect_uri = Some("https://client.example.com/cb".into());
+        c
+    }
+
+    fn code_grant() -> Grant<'static> {
+        Grant::AuthorizationCode {
+            code: "SplxlOBeZQQYbYS6WxSbIA",
+            code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            redirect_uri: Some("https://client.example.com/cb"),
+        }
+    }
+
+    fn header<'a>(r: &'a TokenRequest, name: &str) -> Option<&'a str> {
+        r.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn rfc6749_section_2_3_1_basic_vector() {
+        assert_eq!(
+            basic_auth_header("s6BhdRkqt3", "7Fjfp0ZBr1KtDRbnfVdmIw"),
+            "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3"
+        );
+        // Appendix B: id and secret are form-encoded before joining.
+        assert_eq!(
+            basic_auth_header("a:b", " %&+£€"),
+            ["Basic ", &base64_std(b"a%3Ab:+%25%26%2B%C2%A3%E2%82%AC")].concat()
+        );
+    }
+
+    #[test]
+    fn public_client_form_request() {
+        let r = token_request(&rfc(), &code_grant()).unwrap();
+        assert_eq!(r.url, "https://server.example.com/token");
+        assert_eq!(
+            r.body.expose(),
+            "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA\
+             &redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb\
+             &code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&client_id=s6BhdRkqt3"
+        );
+        assert_eq!(
+            header(&r, "Content-Type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(header(&r, "Accept"), Some("application/json"));
+        assert_eq!(header(&r, "Authorization"), None);
+        let dbg = format!("{r:?}");
+        assert!(!dbg.contains("SplxlOBeZQQYbYS6WxSbIA"));
+        assert!(!dbg.contains("dBjftJeZ4CVP"));
+    }
+
+    #[test]
+    fn ellipsis_json_request_with_basic_auth() {
+        let c =
+            ClientConfig::ellipsis("s6BhdRkqt3", None).with_client_secret("7Fjfp0ZBr1KtDRbnfVdmIw");
+        let g = Grant::AuthorizationCode {
+            code: "abc",
+            code_verifier: Some("v"),
+            redirect_uri: None,
+        };
+        let r = token_request(&c, &g).unwrap();
+        assert_eq!(
+            r.body.expose(),
+            r#"{"grant_type":"authorization_code","authorization_code":"abc","code_verifier":"v"}"#
+        );
+        assert_eq!(
+            header(&r, "Authorization"),
+            Some("Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3")
+        );
+        assert_eq!(header(&r, "Content-Type"), Some("application/json"));
+    }
+
+    #[test]
+    fn client_secret_post_and_ellipsis_form() {
+        let mut c = ClientConfig::ellipsis("id", None).with_client_secret("s&1");
+        c.client_auth = ClientAuth::ClientSecretPost;
+        c.encoding = BodyEncoding::Form;
+        let g = Grant::AuthorizationCode {
+            code: "abc",
+            code_verifier: None,
+            redirect_uri: Some("https://a/cb"),
+        };
+        let r = token_request(&c, &g).unwrap();
+        assert_eq!(
+            r.body.expose(),
+            "grant_type=authorization_code&authorization_code=abc&redirect_uri=https%3A%2F%2Fa%2Fcb&client_id=id&client_secret=s%261"
+        );
+        assert!(!r.body.expose().contains("&code="));
+    }
+
+    #[test]
+    fn refresh_request() {
+        let r = token_request(
+            &rfc(),
+            &Grant::RefreshToken {
+                refresh_token: "tGzv3JOkF0XG5Qx2TlKWIA",
+                scope: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            r.body.expose(),
+            "grant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA&client_id=s6BhdRkqt3"
+        );
+    }
+
+    #[test]
+    fn empty_code_sends_nothing() {
+        let g = Grant::AuthorizationCode {
+            code: "",
+            code_verifier: None,
+            redirect_uri: None,
+        };
+        assert_eq!(
+            token_request(&rfc(), &g).unwrap_err().code(),
+            ErrorCode::MissingCode
+        );
+    }
+
+    const RFC_EXAMPLE: &str = r#"{
+       "access_token":"2YotnFZFEjr1zCsicMWpAA",
+       "token_type":"example",
+       "expires_in":3600,
+       "refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA",
+       "example_parameter":"example_value"
+     }"#;
+
+    #[test]
+    fn parses_success() {
+        let body = RFC_EXAMPLE.replace("\"example\"", "\"bEaReR\"");
+        let t = parse_token_response(&rfc(), 200, &body, 1_000, Some("a b")).unwrap();
+        assert_eq!(t.access_token.expose(), "2YotnFZFEjr1zCsicMWpAA");
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.expires_in, Some(3600));
+        assert_eq!(t.expires_at, Some(3_601_000));
+        assert_eq!(
+            t.refresh_token.as_ref().map(Secret::expose),
+            Some("tGzv3JOkF0XG5Qx2TlKWIA")
+        );
+        assert_eq!(t.scope.as_deref(), Some("a b"));
+        assert_eq!(
+            t.raw.get("example_parameter").and_then(Json::as_str),
+            Some("example_value")
+        );
+        let dbg = format!("{t:?}");
+        assert!(!dbg.contains("2YotnFZFEjr1zCsicMWpAA") && !dbg.contains("tGzv3JOk"));
+    }
+
+    #[test]
+    fn lenient_where_servers_differ() {
+        let t = parse_token_response(
+            &rfc(),
+            201,
+            r#"{"access_token":"a","token_type":"bearer","expires_in":"60","scope":"x"}"#,
+            0,
+            Some("y"),
+        )
+        .unwrap();
+        assert_eq!(t.expires_in, Some(60));
+        assert_eq!(t.scope.as_deref(), Some("x"));
+        let mut c = rfc();
+        c.require_token_type = false;
+        let t = parse_token_response(&c, 200, r#"{"access_token":"a"}"#, 0, None).unwrap();
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.expires_at, None);
+    }
+
+    fn err(status: u16, body: &str) -> Error {
+        parse_token_response(&rfc(), status, body, 0, None).unwrap_err()
+    }
+
+    #[test]
+    fn error_bodies() {
+        let e = err(
+            400,
+            r#"{"error":"invalid_grant","error_description":"code expired","error_uri":"https://as/e"}"#,
+        );
+        assert_eq!(e.code(), ErrorCode::TokenError);
+        assert_eq!(e.error(), Some("invalid_grant"));
+        assert_eq!(e.error_description(), Some("code expired"));
+        assert_eq!(e.error_uri(), Some("https://as/e"));
+        assert_eq!(e.status(), Some(400));
+        let e = err(401, r#"{"error":"invalid_client"}"#);
+        assert_eq!((e.code(), e.status()), (ErrorCode::TokenError, Some(401)));
+        let e = err(200, r#"{"error":"bad_verification_code"}"#);
+        assert_eq!(e.code(), ErrorCode::TokenError);
+        let e = err(400, r#"{"message":"Invalid authorization code."}"#);
+        assert_eq!(e.code(), ErrorCode::TokenError);
+        assert_eq!(e.error(), None);
+        assert_eq!(e.error_description(), Some("Invalid authorization code."));
+        let e = err(502, "<html><body>502 Bad Gateway</body></html>");
+        assert_eq!((e.code(), e.status()), (ErrorCode::HttpError, Some(502)));
+        assert_eq!(
+            e.message(),
+            "the token endpoint answered HTTP 502 without an OAuth error body"
+        );
+        let e = err(500, r#"{"detail":"x"}"#);
+        assert_eq!(e.code(), ErrorCode::HttpError);
+    }
+
+    #[test]
+    fn invalid_success_bodies() {
+        for (body, code, needle) in [
+            ("not json", ErrorCode::InvalidTokenResponse, "JSON"),
+            ("[1]", ErrorCode::InvalidTokenResponse, "JSON"),
+            (
+                r#"{"token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+                "access_token",
+            ),
+            (
+                r#"{"access_token":"","token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+                "access_token",
+            ),
+            (
+                r#"{"access_token":5,"token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+                "access_token",
+            ),
+            (
+                r#"{"access_token":"a"}"#,
+                ErrorCode::InvalidTokenResponse,
+                "token_type",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"mac"}"#,
+                ErrorCode::UnsupportedTokenType,
+                "Bearer",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":"soon"}"#,
+                ErrorCode::InvalidTokenResponse,
+                "expires_in",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#,
+                ErrorCode::InvalidTokenResponse,
+                "expires_in",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","refresh_token":7}"#,
+                ErrorCode::InvalidTokenResponse,
+                "refresh_token",
+            ),
+            (
+                r#"{"access_token":"a","access_token":"b","token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+                "twice",
+            ),
+        ] {
+            let e = err(200, body);
+            assert_eq!(e.code(), code, "{body}");
+            assert!(e.message().contains(needle), "{body}: {}", e.message());
+            assert!(!e.message().contains("\"a\""));
+        }
+    }
+}

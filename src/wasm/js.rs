@@ -1,0 +1,325 @@
+//! Imports from `js/glue.js` and the conversions between JS values and the core's types.
+
+use crate::core::config::{split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect};
+use crate::core::error::{Error, ErrorCode};
+use crate::core::secret::Secret;
+use crate::core::transaction::Storage;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = oauthError)]
+    fn oauth_error(
+        code: &str,
+        message: &str,
+        error: Option<String>,
+        description: Option<String>,
+        uri: Option<String>,
+        status: Option<u16>,
+    ) -> JsValue;
+    #[wasm_bindgen(catch)]
+    fn sget(key: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn sset(key: &str, value: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch)]
+    fn sremove(key: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch)]
+    fn skeys(prefix: &str) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_name = currentUrl)]
+    pub(crate) fn current_url() -> Result<String, JsValue>;
+    #[wasm_bindgen(catch, js_name = replaceUrl)]
+    pub(crate) fn replace_url(url: &str) -> Result<(), JsValue>;
+    pub(crate) fn send(
+        url: &str,
+        headers: &JsValue,
+        body: &str,
+        timeout_ms: u32,
+        signal: &JsValue,
+    ) -> js_sys::Promise;
+}
+
+/// The core error as a JS `OAuthError`.
+pub(crate) fn to_js(e: Error) -> JsValue {
+    oauth_error(
+        e.code().as_str(),
+        e.message(),
+        e.error().map(String::from),
+        e.error_description().map(String::from),
+        e.error_uri().map(String::from),
+        e.status(),
+    )
+}
+
+pub(crate) fn err(code: ErrorCode, msg: &'static str) -> JsValue {
+    to_js(Error::new(code, msg))
+}
+
+/// `window.sessionStorage`, each failure reported as `storage_unavailable`.
+pub(crate) struct SessionStorage;
+
+fn storage_failed(_: JsValue) -> Error {
+    Error::new(
+        ErrorCode::StorageUnavailable,
+        "sessionStorage is unavailable (disabled, sandboxed iframe or quota exceeded)",
+    )
+}
+
+impl Storage for SessionStorage {
+    fn get(&self, key: &str) -> Result<Option<String>, Error> {
+        sget(key).map_err(storage_failed)
+    }
+    fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
+        sset(key, value).map_err(storage_failed)
+    }
+    fn remove(&mut self, key: &str) -> Result<(), Error> {
+        sremove(key).map_err(storage_failed)
+    }
+    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        let keys = skeys(prefix).map_err(storage_failed)?;
+        Ok(keys.iter().filter_map(|k| k.as_string()).collect())
+    }
+}
+
+pub(crate) fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+pub(crate) fn random32() -> Result<[u8; 32], Error> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|_| {
+        Error::new(
+            ErrorCode::CryptoUnavailable,
+            "crypto.getRandomValues is unavailable",
+        )
+    })?;
+    Ok(b)
+}
+
+// ---- reading JS objects -------------------------------------------------------------------
+
+/// A JS object argument, with the name used in error messages (`config`, `options`, ...).
+pub(crate) struct Arg<'a> {
+    obj: &'a JsValue,
+    name: &'static str,
+    code: ErrorCode,
+}
+
+impl<'a> Arg<'a> {
+    /// `value` must be an object (or, when `optional`, undefined/null).
+    pub(crate) fn new(
+        obj: &'a JsValue,
+        name: &'static str,
+        code: ErrorCode,
+        optional: bool,
+    ) -> Result<Self, Error> {
+        if !(obj.is_object() || optional && obj.is_undefined() || optional && obj.is_null()) {
+            return Err(Error::concat(code, &[name, " must be an object"]));
+        }
+        Ok(Arg { obj, name, code })
+    }
+
+    pub(crate) fn raw(&self, field: &str) -> JsValue {
+        if self.obj.is_object() {
+            Reflect::get(self.obj, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED)
+        } else {
+            JsValue::UNDEFINED
+        }
+    }
+
+    fn wrong(&self, field: &str, what: &str) -> Error {
+        Error::concat(self.code, &[self.name, ".", field, " must be ", what])
+    }
+
+    pub(crate) fn string(&self, field: &str) -> Result<Option<String>, Error> {
+        let v = self.raw(field);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.as_string()
+            .map(Some)
+            .ok_or_else(|| self.wrong(field, "a string"))
+    }
+
+    pub(crate) fn required_string(&self, field: &str) -> Result<String, Error> {
+        match self.string(field)? {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(self.wrong(field, "a non-empty string")),
+        }
+    }
+
+    pub(crate) fn bool(&self, field: &str, default: bool) -> Result<bool, Error> {
+        let v = self.raw(field);
+        if v.is_undefined() || v.is_null() {
+            return Ok(default);
+        }
+        v.as_bool().ok_or_else(|| self.wrong(field, "a boolean"))
+    }
+
+    pub(crate) fn positive_u32(&self, field: &str, default: u32) -> Result<u32, Error> {
+        let v = self.raw(field);
+        if v.is_undefined() || v.is_null() {
+            return Ok(default);
+        }
+        match v.as_f64() {
+            Some(n) if n >= 1.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0 => Ok(n as u32),
+            _ => Err(self.wrong(field, "a positive whole number")),
+        }
+    }
+
+    /// A string or an array of strings, as a list (RFC 6749 §3.3 scope).
+    pub(crate) fn string_list(&self, field: &str) -> Result<Vec<String>, Error> {
+        let v = self.raw(field);
+        if v.is_undefined() || v.is_null() {
+            return Ok(Vec::new());
+        }
+        if let Some(s) = v.as_string() {
+            return Ok(split_scope(&s));
+        }
+        if js_sys::Array::is_array(&v) {
+            let mut out = Vec::new();
+            for item in js_sys::Array::from(&v).iter() {
+                out.push(
+                    item.as_string()
+                        .ok_or_else(|| self.wrong(field, "a string or an array of strings"))?,
+                );
+            }
+            return Ok(out);
+        }
+        Err(self.wrong(field, "a string or an array of strings"))
+    }
+
+    /// A string-valued record, in property order.
+    pub(crate) fn string_record(&self, field: &str) -> Result<Vec<(String, String)>, Error> {
+        let v = self.raw(field);
+        if v.is_undefined() || v.is_null() {
+            return Ok(Vec::new());
+        }
+        if !v.is_object() || js_sys::Array::is_array(&v) {
+            return Err(self.wrong(field, "an object of string values"));
+        }
+        let mut out = Vec::new();
+        for entry in Object::entries(&Object::from(v)).iter() {
+            let pair = js_sys::Array::from(&entry);
+            let name = pair.get(0).as_string().unwrap_or_default();
+            let value = pair.get(1).as_string().ok_or_else(|| {
+                Error::concat(
+                    self.code,
+                    &[self.name, ".", field, ".", &name, " must be a string"],
+                )
+            })?;
+            out.push((name, value));
+        }
+        Ok(out)
+    }
+}
+
+fn one_of<T: Copy>(
+    arg: &Arg<'_>,
+    field: &str,
+    choices: &[(&str, T)],
+    expected: &str,
+) -> Result<Option<T>, Error> {
+    match arg.string(field) {
+        Ok(None) => Ok(None),
+        Ok(Some(s)) => choices
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, v)| Some(*v))
+            .ok_or_else(|| arg.wrong(field, expected)),
+        Err(_) => Err(arg.wrong(field, expected)),
+    }
+}
+
+/// Reads a JS `ClientConfig`, every field type-checked, then validated by the core.
+pub(crate) fn read_config(value: &JsValue) -> Result<ClientConfig, Error> {
+    let a = Arg::new(value, "config", ErrorCode::InvalidConfig, false)?;
+    let mut c = ClientConfig::new(
+        a.required_string("clientId")?,
+        a.required_string("authorizationEndpoint")?,
+        a.required_string("tokenEndpoint")?,
+    );
+    c.redirect_uri = a.string("redirectUri")?;
+    c.scope = a.string_list("scope")?;
+    c.issuer = a.string("issuer")?;
+    c.require_issuer = a.bool("authorizationResponseIssParameterSupported", false)?;
+    c.dialect = one_of(
+        &a,
+        "dialect",
+        &[
+            ("rfc6749", Dialect::Rfc6749),
+            ("ellipsis", Dialect::Ellipsis),
+        ],
+        "\"rfc6749\" or \"ellipsis\"",
+    )?
+    .unwrap_or_default();
+    c.encoding = one_of(
+        &a,
+        "tokenRequestEncoding",
+        &[("form", BodyEncoding::Form), ("json", BodyEncoding::Json)],
+        "\"form\" or \"json\"",
+    )?
+    .unwrap_or(match c.dialect {
+        Dialect::Rfc6749 => BodyEncoding::Form,
+        Dialect::Ellipsis => BodyEncoding::Json,
+    });
+    c.client_secret = a.string("clientSecret")?.map(Secret::new);
+    c.client_auth = one_of(
+        &a,
+        "clientAuth",
+        &[
+            ("none", ClientAuth::None),
+            ("client_secret_post", ClientAuth::ClientSecretPost),
+            ("client_secret_basic", ClientAuth::ClientSecretBasic),
+        ],
+        "\"none\", \"client_secret_post\" or \"client_secret_basic\"",
+    )?
+    .unwrap_or(if c.client_secret.is_some() {
+        ClientAuth::ClientSecretBasic
+    } else {
+        ClientAuth::None
+    });
+    if let Some(p) = a.string("storageKeyPrefix")? {
+        c.storage_key_prefix = p;
+    }
+    c.transaction_ttl_seconds =
+        a.positive_u32("transactionTtlSeconds", c.transaction_ttl_seconds)?;
+    c.timeout_ms = a.positive_u32("timeoutMs", c.timeout_ms)?;
+    c.require_token_type = a.bool("requireTokenType", true)?;
+    c.clean_url = a.bool("cleanUrl", true)?;
+    c.validate()?;
+    Ok(c)
+}
+
+// ---- writing JS objects -------------------------------------------------------------------
+
+pub(crate) struct ObjBuilder(pub(crate) Object);
+
+impl ObjBuilder {
+    pub(crate) fn new() -> Self {
+        ObjBuilder(Object::new())
+    }
+    pub(crate) fn set(&self, name: &str, value: &JsValue) -> &Self {
+        // Setting a data property on a plain object cannot throw.
+        let _ = Reflect::set(&self.0, &JsValue::from_str(name), value);
+        self
+    }
+    pub(crate) fn str(&self, name: &str, value: &str) -> &Self {
+        self.set(name, &JsValue::from_str(value))
+    }
+    pub(crate) fn opt_str(&self, name: &str, value: Option<&str>) -> &Self {
+        if let Some(v) = value {
+            self.str(name, v);
+        }
+        self
+    }
+    pub(crate) fn opt_num(&self, name: &str, value: Option<u64>) -> &Self {
+        if let Some(v) = value {
+            self.set(name, &JsValue::from_f64(v as f64));
+        }
+        self
+    }
+    pub(crate) fn build(self) -> JsValue {
+        self.0.into()
+    }
+}

@@ -1,0 +1,245 @@
+//! The browser layer: the JavaScript API over the core. Thin on purpose: read arguments, call
+//! the core, talk to `crypto`, `sessionStorage`, `history` and `fetch`, convert the result.
+
+mod js;
+
+use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
+use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};
+use crate::core::config::ClientConfig;
+use crate::core::error::{Error, ErrorCode};
+use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier, CODE_CHALLENGE_METHOD};
+use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
+use crate::core::transaction::Storage;
+use js::{err, now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = include_str!("types.d.ts");
+
+/// A new PKCE pair (RFC 7636 §4.1, §4.2): 32 random octets as a 43-character verifier and its
+/// S256 challenge. Synchronous; works outside secure contexts.
+#[wasm_bindgen(js_name = createPkcePair, unchecked_return_type = "PkcePair")]
+pub fn create_pkce_pair() -> Result<JsValue, JsValue> {
+    let v = PkceVerifier::from_random(&random32().map_err(to_js)?);
+    let o = ObjBuilder::new();
+    o.str("verifier", v.secret())
+        .str("challenge", &v.challenge())
+        .str("method", CODE_CHALLENGE_METHOD);
+    Ok(o.build())
+}
+
+/// The S256 challenge of `verifier`; throws `invalid_verifier` outside RFC 7636 §4.1.
+#[wasm_bindgen(js_name = computeCodeChallenge)]
+pub fn compute_code_challenge(
+    #[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue,
+) -> Result<String, JsValue> {
+    let Some(v) = verifier.as_string() else {
+        return Err(err(ErrorCode::InvalidVerifier, "verifier must be a string"));
+    };
+    code_challenge_s256(&v).map_err(to_js)
+}
+
+/// A `ClientConfig` for Ellipsis Drive API v3 (`baseUrl` defaults to
+/// `https://api.ellipsis-drive.com/v3`).
+#[wasm_bindgen(unchecked_return_type = "ClientConfig")]
+pub fn ellipsis(
+    #[wasm_bindgen(unchecked_param_type = "EllipsisOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    (|| {
+        let a = Arg::new(&options, "options", ErrorCode::InvalidConfig, false)?;
+        let base = a.string("baseUrl")?;
+        let mut c = ClientConfig::ellipsis(a.required_string("clientId")?, base.as_deref());
+        c.redirect_uri = a.string("redirectUri")?;
+        c.scope = a.string_list("scope")?;
+        let secret = a.string("clientSecret")?;
+        if let Some(s) = &secret {
+            c = c.with_client_secret(s.as_str());
+        }
+        c.validate()?;
+        let o = ObjBuilder::new();
+        o.str("clientId", &c.client_id)
+            .str("authorizationEndpoint", &c.authorization_endpoint)
+            .str("tokenEndpoint", &c.token_endpoint)
+            .opt_str("redirectUri", c.redirect_uri.as_deref())
+            .str("dialect", "ellipsis")
+            .str("tokenRequestEncoding", "json")
+            .opt_str("clientSecret", secret.as_deref());
+        if !c.scope.is_empty() {
+            o.set("scope", &a.raw("scope"));
+        }
+        Ok(o.build())
+    })()
+    .map_err(to_js)
+}
+
+/// Starts a login: stores the pending transaction in `sessionStorage` and returns the
+/// authorization URL. Synchronous, so `window.open(url)` can run in the click handler.
+#[wasm_bindgen(js_name = startLogin)]
+pub fn start_login(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "StartLoginOptions | undefined")] options: JsValue,
+) -> Result<String, JsValue> {
+    (|| {
+        let config = read_config(&config)?;
+        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+        let opts = LoginOptions {
+            extra_params: a.string_record("extraParams")?,
+            app_state: a.string("appState")?,
+        };
+        let random = LoginRandom {
+            verifier: random32()?,
+            state: random32()?,
+        };
+        let r = core_start_login(&config, &opts, &random, now_ms(), &mut SessionStorage)?;
+        Ok(r.url)
+    })()
+    .map_err(to_js)
+}
+
+/// Finishes a login on the redirect page: validates the response in `url` (default
+/// `location.href`), consumes the transaction, exchanges the code, cleans the address bar.
+#[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "TokenSet")]
+pub async fn handle_callback(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | undefined")] url: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RequestOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let config = read_config(&config).map_err(to_js)?;
+    let signal = signal_of(&options).map_err(to_js)?;
+    let from_location = url.is_undefined() || url.is_null();
+    let url = if from_location {
+        js::current_url().map_err(|_| {
+            err(
+                ErrorCode::InvalidArgument,
+                "location.href is unavailable; pass the callback URL",
+            )
+        })?
+    } else {
+        url.as_string()
+            .ok_or_else(|| err(ErrorCode::InvalidArgument, "url must be a string"))?
+    };
+    let mut storage = SessionStorage;
+    let pending = begin_callback(&config, &url, now_ms(), &mut storage);
+    if from_location && config.clean_url && !belongs_elsewhere(&config, &url, &pending, &storage) {
+        // Best effort: a sandboxed document may refuse replaceState.
+        let _ = js::replace_url(&strip_response_params(&url));
+    }
+    let pending = pending.map_err(to_js)?;
+    let tokens = send_token_request(
+        &config,
+        &pending.request,
+        pending.requested_scope.as_deref(),
+        &signal,
+    )
+    .await?;
+    Ok(token_set_to_js(&tokens, pending.app_state.as_deref()))
+}
+
+/// `true` when the response's transaction is still stored: it belongs to another client
+/// configuration, so the address bar is left for that configuration's `handleCallback`.
+fn belongs_elsewhere<T>(
+    config: &ClientConfig,
+    url: &str,
+    result: &Result<T, Error>,
+    storage: &SessionStorage,
+) -> bool {
+    match result {
+        Err(e) if e.code() == ErrorCode::UnknownState => parse_authorization_response(url)
+            .ok()
+            .and_then(|r| r.state)
+            .and_then(|s| {
+                storage
+                    .get(&[config.storage_key_prefix.as_str(), &s].concat())
+                    .ok()
+            })
+            .flatten()
+            .is_some(),
+        _ => false,
+    }
+}
+
+/// Exchanges a code the app obtained itself (RFC 6749 §4.1.3), without a stored transaction.
+#[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "TokenSet")]
+pub async fn exchange_code(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ExchangeCodeParams")] params: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RequestOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (config, request, signal) = (|| {
+        let config = read_config(&config)?;
+        let p = Arg::new(&params, "params", ErrorCode::InvalidArgument, false)?;
+        let code = p.required_string("code").map_err(|_| {
+            Error::new(
+                ErrorCode::MissingCode,
+                "params.code must be a non-empty string",
+            )
+        })?;
+        let verifier = p.string("codeVerifier")?;
+        if let Some(v) = &verifier {
+            check_verifier(v)?;
+        }
+        let redirect_uri = p
+            .string("redirectUri")?
+            .or_else(|| config.redirect_uri.clone());
+        let request = token_request(
+            &config,
+            &Grant::AuthorizationCode {
+                code: &code,
+                code_verifier: verifier.as_deref(),
+                redirect_uri: redirect_uri.as_deref(),
+            },
+        )?;
+        Ok::<_, Error>((config, request, signal_of(&options)?))
+    })()
+    .map_err(to_js)?;
+    let scope = config.scope_string();
+    let tokens = send_token_request(&config, &request, scope.as_deref(), &signal).await?;
+    Ok(token_set_to_js(&tokens, None))
+}
+
+fn signal_of(options: &JsValue) -> Result<JsValue, Error> {
+    let a = Arg::new(options, "options", ErrorCode::InvalidArgument, true)?;
+    Ok(a.raw("signal"))
+}
+
+/// Sends a token request with `fetch` (timeout and `signal` abort it) and reads the answer.
+pub(crate) async fn send_token_request(
+    config: &ClientConfig,
+    request: &TokenRequest,
+    requested_scope: Option<&str>,
+    signal: &JsValue,
+) -> Result<TokenSet, JsValue> {
+    let headers = ObjBuilder::new();
+    for (name, value) in &request.headers {
+        headers.str(name, value);
+    }
+    let answer = JsFuture::from(js::send(
+        &request.url,
+        &headers.build(),
+        request.body.expose(),
+        config.timeout_ms,
+        signal,
+    ))
+    .await?;
+    let answer = js_sys::Array::from(&answer);
+    let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
+    let body = answer.get(1).as_string().unwrap_or_default();
+    parse_token_response(config, status, &body, now_ms(), requested_scope).map_err(to_js)
+}
+
+pub(crate) fn token_set_to_js(t: &TokenSet, app_state: Option<&str>) -> JsValue {
+    let o = ObjBuilder::new();
+    o.str("accessToken", t.access_token.expose())
+        .str("tokenType", &t.token_type)
+        .opt_num("expiresIn", t.expires_in)
+        .opt_num("expiresAt", t.expires_at)
+        .opt_str("refreshToken", t.refresh_token.as_ref().map(|s| s.expose()))
+        .opt_str("scope", t.scope.as_deref())
+        .opt_str("idToken", t.id_token.as_ref().map(|s| s.expose()))
+        .opt_str("appState", app_state);
+    // The body parsed as a valid JSON object in Rust, so JSON.parse cannot fail here.
+    let raw = js_sys::JSON::parse(t.raw_text.expose()).unwrap_or(JsValue::NULL);
+    o.set("raw", &raw);
+    o.build()
+}
