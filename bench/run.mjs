@@ -154,6 +154,9 @@ async function benchPkce(page) {
 
 async function benchExchange(page, servers) {
   const order = await page.evaluate(() => window.B.EXCHANGE_NAMES);
+  const checked = servers.stats.tokenRequests;
+  const sent = await page.evaluate(() => window.B.checkExchange());
+  if (servers.stats.tokenRequests - checked !== sent) fail(`contract check: the token endpoint saw ${servers.stats.tokenRequests - checked} requests, expected ${sent} (a replayed callback must send none)`);
   const before = servers.stats.tokenRequests;
   await page.evaluate(([o, n]) => window.B.exchangeRound(o, n), [order, PLAN.exchangeWarmup]);
   const times = Object.fromEntries(order.map((n) => [n, []]));

@@ -180,6 +180,34 @@ const EXCHANGE = {
 export const EXCHANGE_NAMES = Object.keys(EXCHANGE);
 
 /**
+ * What the exchange bench relies on (issue 2's contract): handleCallback resolves a TokenSet of the
+ * §5.1 response, and the state is single-use (a replay rejects with code `unknown_state`).
+ * Returns how many token requests it sent (the driver checks the server saw exactly that many).
+ */
+export async function checkExchange() {
+  const { config, url } = EXCHANGE['oauth-spa handleCallback'].prepare();
+  const before = Date.now();
+  const t = await spa.handleCallback(config, url);
+  assert(t.accessToken === 'bench-access-token-2YotnFZFEjr1zCsicMWpAA', 'TokenSet.accessToken');
+  assert(String(t.tokenType).toLowerCase() === 'bearer', `TokenSet.tokenType is ${t.tokenType}`);
+  assert(t.expiresIn === 3600, `TokenSet.expiresIn is ${t.expiresIn}`);
+  assert(typeof t.expiresAt === 'number' && t.expiresAt >= before + 3590e3 && t.expiresAt <= Date.now() + 3600e3,
+    `TokenSet.expiresAt is ${t.expiresAt}`);
+  assert(t.refreshToken === 'bench-refresh-token-tGzv3JOkF0XG5Qx2TlKWIA', 'TokenSet.refreshToken');
+  assert(t.scope === 'read write', `TokenSet.scope is ${t.scope}`);
+  assert(t.raw && t.raw.access_token === t.accessToken, 'TokenSet.raw');
+  let replay = null;
+  try {
+    await spa.handleCallback(config, url);
+  } catch (e) {
+    replay = e;
+  }
+  assert(replay && replay.name === 'OAuthError' && replay.code === 'unknown_state',
+    `a replayed callback rejects with OAuthError unknown_state (got ${replay && `${replay.name} ${replay.code}`})`);
+  return 1;
+}
+
+/**
  * `pairs` alternations of every candidate, the order rotated each time (A B C, B C A, C A B, ...)
  * so that no candidate always runs right after the same other one; returns milliseconds per
  * candidate, index i of every list from the same alternation.
