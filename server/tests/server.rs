@@ -1,0 +1,1253 @@
+//! Integration tests: the real binary on port 0, real HTTP over TCP.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+// ---------------------------------------------------------------- Ellipsis dialect (/v3)
+
+#[test]
+fn ellipsis_json_body_public_client_full_flow() {
+    let s = Server::start(&[]);
+    let p = s.authorize("v3", "spa", &[]);
+    assert_eq!(param(&p, "state"), Some("st"));
+    assert_eq!(param(&p, "iss"), None, "Ellipsis responses carry no iss");
+    let code = param(&p, "code").unwrap();
+    assert_eq!(code.len(), 43);
+
+    let r = s.post_json(
+        "/v3/oauth/token",
+        &json!({
+            "grant_type": "authorization_code",
+            "client_id": "spa",
+            "authorization_code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER,
+        }),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    let t = r.json();
+    assert_eq!(t["token_type"], "Bearer");
+    assert_eq!(t["expires_in"], 3600);
+    assert_eq!(t["scope"], "projects");
+    let access = t["access_token"].as_str().unwrap();
+    assert!(t["refresh_token"].as_str().is_some_and(|r| r != access));
+
+    let me = s.get_with(
+        "/v3/account",
+        &[("Authorization", &format!("Bearer {access}"))],
+    );
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.json()["sub"], "demo-user");
+    assert_eq!(me.json()["client_id"], "spa");
+
+    let no = s.get("/v3/account");
+    assert_eq!(no.status, 401);
+    assert!(no.header("www-authenticate").unwrap().starts_with("Bearer"));
+    let bad = s.get_with("/v3/account", &[("Authorization", "Bearer nope")]);
+    assert_eq!(bad.status, 401);
+    assert!(bad
+        .header("www-authenticate")
+        .unwrap()
+        .contains("invalid_token"));
+}
+
+#[test]
+fn ellipsis_form_body_with_basic_auth_decoded_per_rfc6749_2_3_1() {
+    let s = Server::start(&[]);
+    let code = s.code("v3", "conf");
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("authorization_code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[("Authorization", &basic("conf", CONF_SECRET))],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // The same credentials base64-encoded without form-encoding first: '+' reads as a space,
+    // so the secret is wrong. 401 with a Basic challenge.
+    let code = s.code("v3", "conf");
+    let raw = format!("Basic {}", base64(format!("conf:{CONF_SECRET}").as_bytes()));
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("authorization_code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[("Authorization", &raw)],
+    );
+    r.assert_oauth_error(401, "invalid_client");
+    assert!(r.header("www-authenticate").unwrap().starts_with("Basic "));
+
+    // Not base64 at all.
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("authorization_code", "x"),
+        ],
+        &[("Authorization", "Basic ***")],
+    );
+    r.assert_oauth_error(401, "invalid_client");
+    assert!(r.header("www-authenticate").is_some());
+}
+
+#[test]
+fn client_secret_post_and_client_authentication_rules() {
+    let s = Server::start(&[]);
+    let token = |pairs: &[(&str, &str)], headers: &[(&str, &str)]| {
+        let code = s.code("v3", "conf");
+        let mut all = vec![
+            ("grant_type", "authorization_code"),
+            ("authorization_code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ];
+        all.extend_from_slice(pairs);
+        s.post_form("/v3/oauth/token", &all, headers)
+    };
+    // client_secret_post works, JSON too.
+    let r = token(
+        &[("client_id", "conf"), ("client_secret", CONF_SECRET)],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Both Basic and client_secret: more than one method.
+    let d = token(
+        &[("client_secret", CONF_SECRET)],
+        &[("Authorization", &basic("conf", CONF_SECRET))],
+    )
+    .assert_oauth_error(400, "invalid_request");
+    assert!(d.contains("both"), "{d}");
+    // Basic plus a different client_id in the body.
+    token(
+        &[("client_id", "spa")],
+        &[("Authorization", &basic("conf", CONF_SECRET))],
+    )
+    .assert_oauth_error(400, "invalid_request");
+    // Confidential client without a secret.
+    token(&[("client_id", "conf")], &[]).assert_oauth_error(400, "invalid_client");
+    // Wrong secret in the body: 400 (no Basic attempt, so no 401 challenge).
+    let r = token(&[("client_id", "conf"), ("client_secret", "wrong")], &[]);
+    r.assert_oauth_error(400, "invalid_client");
+    assert!(r.header("www-authenticate").is_none());
+    // No client identification at all.
+    token(&[], &[]).assert_oauth_error(400, "invalid_client");
+    // A public client must not send a secret.
+    let code = s.code("v3", "spa");
+    s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa"),
+            ("client_secret", "x"),
+            ("authorization_code", &code),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", REDIRECT),
+        ],
+        &[],
+    )
+    .assert_oauth_error(400, "invalid_client");
+    // A public client may identify itself with Basic and an empty password.
+    let code = s.code("v3", "spa");
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("authorization_code", &code),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", REDIRECT),
+        ],
+        &[("Authorization", &basic("spa", ""))],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[test]
+fn dialects_read_the_code_from_different_parameters() {
+    let s = Server::start(&[]);
+    // Ellipsis reads authorization_code; `code` is not it.
+    let code = s.code("v3", "spa");
+    let d = s
+        .post_form(
+            "/v3/oauth/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", "spa"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", VERIFIER),
+            ],
+            &[],
+        )
+        .assert_oauth_error(400, "invalid_request");
+    assert!(d.contains("authorization_code"), "{d}");
+    // The code was not presented under its name, so it still works.
+    assert_eq!(s.exchange("v3", &code).status, 200);
+
+    // RFC reads `code`; authorization_code is not it.
+    let code = s.code("rfc", "spa");
+    s.post_form(
+        "/rfc/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa"),
+            ("authorization_code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[],
+    )
+    .assert_oauth_error(400, "invalid_request");
+    assert_eq!(s.exchange("rfc", &code).status, 200);
+
+    // A code from one dialect is refused by the other's token endpoint.
+    let code = s.code("v3", "spa");
+    s.exchange("rfc", &code)
+        .assert_oauth_error(400, "invalid_grant");
+}
+
+// ---------------------------------------------------------------- RFC dialect (/rfc)
+
+#[test]
+fn rfc_flow_sends_iss_and_accepts_only_form_bodies() {
+    let s = Server::start(&[]);
+    let p = s.authorize("rfc", "spa", &[("scope", "projects offline_access")]);
+    assert_eq!(param(&p, "iss"), Some(s.issuer().as_str()));
+    let code = param(&p, "code").unwrap().to_string();
+
+    let r = s.post_json(
+        "/rfc/oauth/token",
+        &json!({"grant_type": "authorization_code", "client_id": "spa", "code": code,
+                "redirect_uri": REDIRECT, "code_verifier": VERIFIER}),
+        &[],
+    );
+    let d = r.assert_oauth_error(400, "invalid_request");
+    assert!(d.contains("x-www-form-urlencoded"), "{d}");
+
+    let r = s.exchange("rfc", &code);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let t = r.json();
+    assert_eq!(t["scope"], "projects offline_access");
+    let access = t["access_token"].as_str().unwrap();
+    let me = s.get_with(
+        "/rfc/userinfo",
+        &[("Authorization", &format!("Bearer {access}"))],
+    );
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["sub"], "demo-user");
+
+    // Error redirects carry iss too (RFC 9207 §2).
+    let p = s.authorize("rfc", "spa", &[("scope", "admin")]);
+    assert_eq!(param(&p, "error"), Some("invalid_scope"));
+    assert_eq!(param(&p, "iss"), Some(s.issuer().as_str()));
+}
+
+#[test]
+fn rfc_metadata_document() {
+    let s = Server::start(&[]);
+    let issuer = s.issuer();
+    for path in [
+        "/rfc/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-authorization-server/rfc",
+    ] {
+        let m = s.get(path);
+        assert_eq!(m.status, 200);
+        let m = m.json();
+        assert_eq!(m["issuer"], issuer.as_str());
+        assert_eq!(
+            m["authorization_endpoint"],
+            format!("{issuer}/oauth/authorize")
+        );
+        assert_eq!(m["token_endpoint"], format!("{issuer}/oauth/token"));
+        assert_eq!(m["revocation_endpoint"], format!("{issuer}/oauth/revoke"));
+        assert_eq!(
+            m["code_challenge_methods_supported"],
+            json!(["S256", "plain"])
+        );
+        assert_eq!(m["authorization_response_iss_parameter_supported"], true);
+        assert_eq!(m["response_types_supported"], json!(["code"]));
+    }
+    // Ellipsis has no discovery document.
+    assert_eq!(
+        s.get("/v3/.well-known/oauth-authorization-server").status,
+        404
+    );
+}
+
+#[test]
+fn iss_can_be_turned_off_and_issuer_overridden_and_clients_come_from_flags() {
+    let s = Server::start_raw(
+        false,
+        false,
+        &[
+            "--no-iss",
+            "--issuer",
+            "https://as.example/rfc",
+            "--client",
+            "id=flagged,redirect_uri=http://127.0.0.1:9999/cb",
+            "--auto-approve",
+        ],
+    );
+    let p = s.authorize("rfc", "flagged", &[]);
+    assert!(param(&p, "code").is_some());
+    assert_eq!(param(&p, "iss"), None);
+    let m = s.get("/rfc/.well-known/oauth-authorization-server").json();
+    assert_eq!(m["issuer"], "https://as.example/rfc");
+    assert_eq!(m["authorization_response_iss_parameter_supported"], false);
+    // Only the flag client exists.
+    let r = s.get(&format!(
+        "/v3/oauth/authorize?response_type=code&client_id=demo-public&redirect_uri={}",
+        encode("http://127.0.0.1:8080/")
+    ));
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn repeated_parameters_are_refused() {
+    let s = Server::start(&[]);
+    let code = s.code("rfc", "spa");
+    let body = format!(
+        "grant_type=authorization_code&client_id=spa&code={code}&code={code}&redirect_uri={}&code_verifier={VERIFIER}",
+        encode(REDIRECT)
+    );
+    let r = s.request(
+        "POST",
+        "/rfc/oauth/token",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    let d = r.assert_oauth_error(400, "invalid_request");
+    assert!(d.contains("repeated"), "{d}");
+
+    // Repeated state: an error redirect.
+    let q = format!(
+        "response_type=code&client_id=spa&redirect_uri={}&state=a&state=b&code_challenge={CHALLENGE}&code_challenge_method=S256",
+        encode(REDIRECT)
+    );
+    let r = s.get(&format!("/rfc/oauth/authorize?{q}"));
+    assert_eq!(r.status, 302);
+    assert_eq!(
+        param(&redirect_params(&r), "error"),
+        Some("invalid_request")
+    );
+
+    // Repeated redirect_uri: the redirect target is not trustworthy, so no redirect.
+    let q = format!(
+        "response_type=code&client_id=spa&redirect_uri={r}&redirect_uri={r}",
+        r = encode(REDIRECT)
+    );
+    let r = s.get(&format!("/rfc/oauth/authorize?{q}"));
+    assert_eq!(r.status, 400);
+    assert!(r.header("location").is_none());
+}
+
+// ---------------------------------------------------------------- codes
+
+#[test]
+fn replayed_code_is_refused_and_revokes_the_tokens_it_issued() {
+    let s = Server::start(&[]);
+    for prefix in ["v3", "rfc"] {
+        let code = s.code(prefix, "spa");
+        let first = s.exchange(prefix, &code);
+        assert_eq!(first.status, 200);
+        let t = first.json();
+        let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
+        assert_eq!(
+            s.get_with("/rfc/userinfo", &[("Authorization", &bearer)])
+                .status,
+            200
+        );
+
+        let d = s
+            .exchange(prefix, &code)
+            .assert_oauth_error(400, "invalid_grant");
+        assert!(d.contains("already used"), "{d}");
+        let after = s.get_with("/rfc/userinfo", &[("Authorization", &bearer)]);
+        assert_eq!(
+            after.status, 401,
+            "tokens from a replayed code must stop working"
+        );
+        let r = s.post_form(
+            &format!("/{prefix}/oauth/token"),
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", "spa"),
+                ("refresh_token", t["refresh_token"].as_str().unwrap()),
+            ],
+            &[],
+        );
+        r.assert_oauth_error(400, "invalid_grant");
+    }
+    s.exchange("v3", "never-issued")
+        .assert_oauth_error(400, "invalid_grant");
+}
+
+#[test]
+fn code_expires_after_60_seconds_on_the_server_clock() {
+    let s = Server::start(&[]);
+    let code = s.code("v3", "spa");
+    s.advance_clock(58);
+    assert_eq!(s.exchange("v3", &code).status, 200, "58 s old: still valid");
+
+    let code = s.code("v3", "spa");
+    s.advance_clock(60);
+    let d = s
+        .exchange("v3", &code)
+        .assert_oauth_error(400, "invalid_grant");
+    assert!(d.contains("expired"), "{d}");
+    assert_eq!(s.stats()["clock"]["offsetSeconds"], 118);
+
+    // Access tokens expire too (expires_in 3600).
+    let t = s.exchange("rfc", &s.code("rfc", "spa")).json();
+    let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
+    assert_eq!(
+        s.get_with("/rfc/userinfo", &[("Authorization", &bearer)])
+            .status,
+        200
+    );
+    s.advance_clock(3600);
+    let r = s.get_with("/rfc/userinfo", &[("Authorization", &bearer)]);
+    assert_eq!(r.status, 401);
+    assert!(r.json()["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+}
+
+#[test]
+fn pkce_is_verified() {
+    let s = Server::start(&[]);
+    let exchange = |code: &str, verifier: Option<&str>| {
+        let mut pairs = vec![
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa"),
+            ("authorization_code", code),
+            ("redirect_uri", REDIRECT),
+        ];
+        if let Some(v) = verifier {
+            pairs.push(("code_verifier", v));
+        }
+        s.post_form("/v3/oauth/token", &pairs, &[])
+    };
+    // Tampered verifier.
+    let d = exchange(&s.code("v3", "spa"), Some(OTHER_VERIFIER))
+        .assert_oauth_error(400, "invalid_grant");
+    assert!(d.contains("code_verifier"), "{d}");
+    // Missing verifier.
+    exchange(&s.code("v3", "spa"), None).assert_oauth_error(400, "invalid_request");
+    // Malformed verifier (too short).
+    exchange(&s.code("v3", "spa"), Some("short")).assert_oauth_error(400, "invalid_request");
+    // The challenge itself is not the verifier.
+    exchange(&s.code("v3", "spa"), Some(CHALLENGE)).assert_oauth_error(400, "invalid_grant");
+
+    // plain is Ellipsis' default method: challenge == verifier.
+    let p = s.authorize(
+        "v3",
+        "spa",
+        &[("code_challenge", VERIFIER), ("code_challenge_method", "")],
+    );
+    let code = param(&p, "code").unwrap().to_string();
+    assert_eq!(exchange(&code, Some(VERIFIER)).status, 200);
+
+    // No PKCE at /authorize (allowed by Ellipsis), then a verifier: downgrade refused.
+    let p = s.authorize(
+        "v3",
+        "spa",
+        &[("code_challenge", ""), ("code_challenge_method", "")],
+    );
+    let code = param(&p, "code").unwrap().to_string();
+    exchange(&code, Some(VERIFIER)).assert_oauth_error(400, "invalid_grant");
+    // And without a verifier it works.
+    let p = s.authorize(
+        "v3",
+        "spa",
+        &[("code_challenge", ""), ("code_challenge_method", "")],
+    );
+    let code = param(&p, "code").unwrap().to_string();
+    assert_eq!(exchange(&code, None).status, 200);
+}
+
+#[test]
+fn redirect_uri_rules() {
+    let s = Server::start(&[]);
+    // Not registered: error page, never a redirect.
+    let r = s.get(&format!(
+        "/v3/oauth/authorize?response_type=code&client_id=spa&redirect_uri={}",
+        encode("http://evil.test/cb")
+    ));
+    assert_eq!(r.status, 400);
+    assert!(r.header("location").is_none());
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    // Unknown client: error page.
+    let r = s.get(&format!(
+        "/v3/oauth/authorize?response_type=code&client_id=nobody&redirect_uri={}",
+        encode(REDIRECT)
+    ));
+    assert_eq!(r.status, 400);
+    assert!(r.header("location").is_none());
+    assert!(r.body.contains("nobody"));
+    // Several registered and none sent: error page.
+    let r = s.get("/v3/oauth/authorize?response_type=code&client_id=multi");
+    assert_eq!(r.status, 400);
+    assert!(r.header("location").is_none());
+    // A registered URI with its own query keeps it.
+    let r = s.get(&format!(
+        "/v3/oauth/authorize?response_type=code&client_id=multi&redirect_uri={}&state=z",
+        encode("http://app.test/b?x=1")
+    ));
+    assert_eq!(r.status, 302);
+    let location = r.header("location").unwrap();
+    assert!(
+        location.starts_with("http://app.test/b?x=1&code="),
+        "{location}"
+    );
+
+    // One registered URI: redirect_uri may be omitted at /authorize and at /token.
+    let p = s.authorize("v3", "spa", &[("redirect_uri", "")]);
+    let code = param(&p, "code").unwrap().to_string();
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa"),
+            ("authorization_code", &code),
+            ("code_verifier", VERIFIER),
+        ],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Sent at /authorize: required at /token, and must be equal.
+    let code = s.code("v3", "spa");
+    s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa"),
+            ("authorization_code", &code),
+            ("code_verifier", VERIFIER),
+        ],
+        &[],
+    )
+    .assert_oauth_error(400, "invalid_request");
+    let code = s.code("v3", "spa");
+    s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa"),
+            ("authorization_code", &code),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", "http://127.0.0.1:9999/cb/"),
+        ],
+        &[],
+    )
+    .assert_oauth_error(400, "invalid_grant");
+    // Another client cannot redeem spa's code.
+    let code = s.code("v3", "spa");
+    s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa2"),
+            ("authorization_code", &code),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", REDIRECT),
+        ],
+        &[],
+    )
+    .assert_oauth_error(400, "invalid_grant");
+}
+
+#[test]
+fn authorize_errors_redirect_with_error_description_and_state() {
+    let s = Server::start(&[]);
+    let expect = |prefix: &str, extra: &[(&str, &str)], error: &str| {
+        let p = s.authorize(prefix, "spa", extra);
+        assert_eq!(param(&p, "error"), Some(error), "{extra:?} -> {p:?}");
+        assert!(param(&p, "error_description").is_some());
+        assert_eq!(param(&p, "code"), None);
+        p
+    };
+    let p = expect(
+        "v3",
+        &[("response_type", "token")],
+        "unsupported_response_type",
+    );
+    assert_eq!(param(&p, "state"), Some("st"));
+    expect("v3", &[("response_type", "")], "invalid_request");
+    expect("v3", &[("scope", "projects admin")], "invalid_scope");
+    expect("v3", &[("scope", "offline_access")], "invalid_scope");
+    expect("v3", &[("state", &"s".repeat(51))], "invalid_request");
+    expect(
+        "v3",
+        &[("code_challenge_method", "S512")],
+        "invalid_request",
+    );
+    expect(
+        "v3",
+        &[("code_challenge_method", "s256")],
+        "invalid_request",
+    );
+    expect("v3", &[("code_challenge", "tooshort")], "invalid_request");
+    expect("v3", &[("code_challenge", "")], "invalid_request"); // method without challenge
+                                                                // A 128-character plain challenge is valid PKCE but exceeds Ellipsis' 50-char column.
+    expect(
+        "v3",
+        &[
+            ("code_challenge", &"a".repeat(128)),
+            ("code_challenge_method", "plain"),
+        ],
+        "invalid_request",
+    );
+    // RFC dialect: PKCE required by default; scopes configurable.
+    expect(
+        "rfc",
+        &[("code_challenge", ""), ("code_challenge_method", "")],
+        "invalid_request",
+    );
+    expect("rfc", &[("scope", "projects admin")], "invalid_scope");
+
+    // Limits that pass.
+    let p = s.authorize(
+        "v3",
+        "spa",
+        &[("state", &"s".repeat(50)), ("scope", "projects")],
+    );
+    assert!(param(&p, "code").is_some());
+    let p = s.authorize("rfc", "spa", &[("state", &"s".repeat(200))]);
+    assert!(param(&p, "code").is_some());
+}
+
+// ---------------------------------------------------------------- consent
+
+#[test]
+fn consent_page_allow_and_deny() {
+    let s = Server::start(&[]);
+    let q = |state: &str| {
+        format!(
+            "/v3/oauth/authorize?{}",
+            form(&[
+                ("response_type", "code"),
+                ("client_id", "manual"),
+                ("redirect_uri", REDIRECT),
+                ("state", state),
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ])
+        )
+    };
+    let consent_id = |page: &Resp| {
+        let at = page.body.find("name=\"consent_id\" value=\"").unwrap() + 25;
+        page.body[at..at + 43].to_string()
+    };
+    let page = s.get(&q("xyz"));
+    assert_eq!(page.status, 200);
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert!(page
+        .header("content-security-policy")
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert!(
+        page.body.contains("Manual &lt;App&gt;"),
+        "client name is escaped"
+    );
+    assert!(page.body.contains(">Allow<") && page.body.contains(">Deny<"));
+    let id = consent_id(&page);
+
+    let deny = s.post_form(
+        "/v3/oauth/consent",
+        &[("consent_id", &id), ("decision", "deny")],
+        &[],
+    );
+    assert_eq!(deny.status, 303);
+    assert_eq!(
+        deny.header("location").unwrap(),
+        format!("{REDIRECT}?error=access_denied&error_description=The+user+has+refused+access.&state=xyz")
+    );
+    // One-time: the same consent id cannot be answered again.
+    let again = s.post_form(
+        "/v3/oauth/consent",
+        &[("consent_id", &id), ("decision", "allow")],
+        &[],
+    );
+    assert_eq!(again.status, 400);
+    assert!(again.header("location").is_none());
+
+    let id = consent_id(&s.get(&q("abc")));
+    let allow = s.post_form(
+        "/v3/oauth/consent",
+        &[("consent_id", &id), ("decision", "allow")],
+        &[],
+    );
+    assert_eq!(allow.status, 303);
+    let p = redirect_params(&allow);
+    assert_eq!(param(&p, "state"), Some("abc"));
+    let code = param(&p, "code").unwrap();
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "manual"),
+            ("authorization_code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // RFC dialect: Deny carries iss; a v3 consent id is not valid at /rfc.
+    let id = consent_id(&s.get(&q("x")));
+    assert_eq!(
+        s.post_form(
+            "/rfc/oauth/consent",
+            &[("consent_id", &id), ("decision", "allow")],
+            &[]
+        )
+        .status,
+        400
+    );
+
+    // The test hook forces a decision without the page.
+    assert_eq!(
+        s.request("POST", "/__consent?mode=deny", &[], "").status,
+        200
+    );
+    let r = s.get(&q("hooked"));
+    assert_eq!(r.status, 302);
+    assert_eq!(param(&redirect_params(&r), "error"), Some("access_denied"));
+    assert_eq!(s.stats()["consent"]["deny"], 1);
+}
+
+#[test]
+fn auto_approve_flag_skips_the_consent_page() {
+    let s = Server::start(&["--auto-approve"]);
+    let r = s.get(&format!(
+        "/v3/oauth/authorize?{}",
+        form(&[
+            ("response_type", "code"),
+            ("client_id", "manual"),
+            ("redirect_uri", REDIRECT)
+        ])
+    ));
+    assert_eq!(r.status, 302);
+    assert!(param(&redirect_params(&r), "code").is_some());
+}
+
+// ---------------------------------------------------------------- refresh & revocation
+
+#[test]
+fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
+    let s = Server::start(&[]);
+    for prefix in ["v3", "rfc"] {
+        let t0 = s.exchange(prefix, &s.code(prefix, "spa")).json();
+        let refresh = |rt: &str| {
+            s.post_form(
+                &format!("/{prefix}/oauth/token"),
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", "spa"),
+                    ("refresh_token", rt),
+                ],
+                &[],
+            )
+        };
+        let rt1 = t0["refresh_token"].as_str().unwrap();
+        let r = refresh(rt1);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        let t1 = r.json();
+        let rt2 = t1["refresh_token"].as_str().unwrap();
+        assert_ne!(rt1, rt2, "rotation: a new refresh token");
+        assert_ne!(t0["access_token"], t1["access_token"]);
+        let bearer1 = format!("Bearer {}", t1["access_token"].as_str().unwrap());
+        assert_eq!(
+            s.get_with("/v3/account", &[("Authorization", &bearer1)])
+                .status,
+            200
+        );
+
+        // The old refresh token stops working at once; its reuse revokes the grant.
+        let d = refresh(rt1).assert_oauth_error(400, "invalid_grant");
+        assert!(d.contains("already used"), "{d}");
+        refresh(rt2).assert_oauth_error(400, "invalid_grant");
+        assert_eq!(
+            s.get_with("/v3/account", &[("Authorization", &bearer1)])
+                .status,
+            401
+        );
+    }
+
+    // Refresh with a narrower scope; a wider one is refused; another client cannot use it.
+    let t = s.exchange("rfc", &s.code("rfc", "spa")).json();
+    let rt = t["refresh_token"].as_str().unwrap();
+    s.post_form(
+        "/rfc/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", "spa2"),
+            ("refresh_token", rt),
+        ],
+        &[],
+    )
+    .assert_oauth_error(400, "invalid_grant");
+    s.post_form(
+        "/rfc/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", "spa"),
+            ("refresh_token", rt),
+            ("scope", "projects offline_access"),
+        ],
+        &[],
+    )
+    .assert_oauth_error(400, "invalid_scope");
+    s.post_form(
+        "/rfc/oauth/token",
+        &[("grant_type", "password"), ("client_id", "spa")],
+        &[],
+    )
+    .assert_oauth_error(400, "unsupported_grant_type");
+    s.post_form("/rfc/oauth/token", &[("client_id", "spa")], &[])
+        .assert_oauth_error(400, "invalid_request");
+}
+
+#[test]
+fn revocation_rfc7009() {
+    let s = Server::start(&[]);
+    let revoke = |token: &str, client: &str| {
+        s.post_form(
+            "/rfc/oauth/revoke",
+            &[("token", token), ("client_id", client)],
+            &[],
+        )
+    };
+    let t = s.exchange("rfc", &s.code("rfc", "spa")).json();
+    let access = t["access_token"].as_str().unwrap();
+    let bearer = format!("Bearer {access}");
+    assert_eq!(
+        s.get_with("/rfc/userinfo", &[("Authorization", &bearer)])
+            .status,
+        200
+    );
+
+    // Another client may not revoke it.
+    revoke(access, "spa2").assert_oauth_error(400, "unauthorized_client");
+    assert_eq!(
+        s.get_with("/rfc/userinfo", &[("Authorization", &bearer)])
+            .status,
+        200
+    );
+
+    let r = revoke(access, "spa");
+    assert_eq!(r.status, 200);
+    assert!(r.body.is_empty());
+    let after = s.get_with("/rfc/userinfo", &[("Authorization", &bearer)]);
+    assert_eq!(after.status, 401);
+    assert!(after
+        .header("www-authenticate")
+        .unwrap()
+        .contains("invalid_token"));
+
+    // Revoking the refresh token revokes its access tokens too.
+    let t = s.exchange("rfc", &s.code("rfc", "spa")).json();
+    let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
+    let rt = t["refresh_token"].as_str().unwrap();
+    let r = s.post_form(
+        "/rfc/oauth/revoke",
+        &[("token", rt), ("token_type_hint", "refresh_token")],
+        &[("Authorization", &basic("spa", ""))],
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        s.get_with("/rfc/userinfo", &[("Authorization", &bearer)])
+            .status,
+        401
+    );
+    s.post_form(
+        "/rfc/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", "spa"),
+            ("refresh_token", rt),
+        ],
+        &[],
+    )
+    .assert_oauth_error(400, "invalid_grant");
+
+    // Unknown tokens: 200 (RFC 7009 §2.2). Missing token: invalid_request.
+    assert_eq!(revoke("unknown", "spa").status, 200);
+    s.post_form("/rfc/oauth/revoke", &[("client_id", "spa")], &[])
+        .assert_oauth_error(400, "invalid_request");
+    // Confidential clients must authenticate here too.
+    revoke("unknown", "conf").assert_oauth_error(400, "invalid_client");
+
+    let stats = s.stats();
+    assert_eq!(stats["revoke"]["rfc"]["total"], 6);
+    assert_eq!(stats["revoke"]["rfc"]["ok"], 3);
+    assert_eq!(stats["revoke"]["rfc"]["revoked"]["access_token"], 1);
+    assert_eq!(stats["revoke"]["rfc"]["revoked"]["refresh_token"], 1);
+    // Ellipsis has no revocation endpoint.
+    assert_eq!(
+        s.post_form("/v3/oauth/revoke", &[("token", "x")], &[])
+            .status,
+        404
+    );
+}
+
+// ---------------------------------------------------------------- CORS
+
+#[test]
+fn cors_preflight_and_response_headers() {
+    let s = Server::start(&["--cors-origin", "http://demo.test:8080"]);
+    let preflight = |path: &str, origin: &str| {
+        s.request(
+            "OPTIONS",
+            path,
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "POST"),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization, content-type",
+                ),
+            ],
+            "",
+        )
+    };
+    // Redirect URI origins are allowed automatically; --cors-origin adds more.
+    for origin in [
+        "http://127.0.0.1:9999",
+        "http://demo.test:8080",
+        "http://app.test",
+    ] {
+        let r = preflight("/v3/oauth/token", origin);
+        assert_eq!(r.status, 204);
+        assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+        assert_eq!(
+            r.header("access-control-allow-headers"),
+            Some("authorization, content-type, accept")
+        );
+        assert!(r
+            .header("access-control-allow-methods")
+            .unwrap()
+            .contains("POST"));
+    }
+    for path in [
+        "/rfc/oauth/token",
+        "/rfc/oauth/revoke",
+        "/rfc/userinfo",
+        "/rfc/.well-known/oauth-authorization-server",
+    ] {
+        let r = preflight(path, "http://127.0.0.1:9999");
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some("http://127.0.0.1:9999"),
+            "{path}"
+        );
+    }
+    let r = preflight("/v3/oauth/token", "http://evil.test");
+    assert_eq!(r.status, 204);
+    assert!(
+        r.headers
+            .iter()
+            .all(|(k, _)| !k.starts_with("access-control-")),
+        "{:?}",
+        r.headers
+    );
+
+    // Actual responses, success and error alike.
+    let code = s.code("v3", "spa");
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "spa"),
+            ("authorization_code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[("Origin", "http://127.0.0.1:9999")],
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:9999")
+    );
+    assert_eq!(r.header("vary"), Some("Origin"));
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[("client_id", "spa")],
+        &[("Origin", "http://evil.test")],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.header("access-control-allow-origin").is_none());
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[("client_id", "spa")],
+        &[("Origin", "http://127.0.0.1:9999")],
+    );
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:9999")
+    );
+    assert_eq!(
+        r.header("access-control-expose-headers"),
+        Some("WWW-Authenticate")
+    );
+
+    // Preflights are not token requests.
+    let stats = s.stats();
+    assert_eq!(stats["token"]["v3"]["total"], 3);
+    assert!(stats["preflight"].as_u64().unwrap() >= 8);
+}
+
+// ---------------------------------------------------------------- static files, hooks, logs
+
+#[test]
+fn static_serving_with_mime_types_and_no_traversal() {
+    let dir = std::env::temp_dir().join(format!("oauth-spa-server-www-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    std::fs::create_dir_all(dir.join("pkg/snippets")).unwrap();
+    std::fs::write(
+        dir.join("www/index.html"),
+        "<!doctype html><title>demo</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("www/app.js"), "export {}").unwrap();
+    std::fs::write(dir.join("pkg/oauth_spa_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dir.join("pkg/oauth_spa.js"), "export default 1").unwrap();
+    std::fs::write(dir.join("secret.txt"), "outside").unwrap();
+    let www = dir.join("www");
+    let pkg = dir.join("pkg");
+    let s = Server::start(&[
+        "--www",
+        www.to_str().unwrap(),
+        "--pkg",
+        pkg.to_str().unwrap(),
+    ]);
+
+    let home = s.get("/");
+    assert_eq!(home.status, 200);
+    assert_eq!(
+        home.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(home.header("referrer-policy"), Some("no-referrer"));
+    // The OAuth callback: the query is ignored by the file server.
+    let cb = s.get("/?code=abc&state=xyz");
+    assert_eq!(cb.status, 200);
+    assert!(cb.body.contains("<title>demo</title>"));
+    assert_eq!(
+        s.get("/app.js").header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let wasm = s.get("/pkg/oauth_spa_bg.wasm");
+    assert_eq!(wasm.status, 200);
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    assert_eq!(wasm.body.as_bytes(), b"\0asm\x01\0\0\0");
+    assert_eq!(
+        s.get("/pkg/oauth_spa.js").header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let head = s.request("HEAD", "/pkg/oauth_spa.js", &[], "");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), Some("16"));
+
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/pkg/../secret.txt",
+        "/pkg/%2E%2E/secret.txt",
+        "/pkg/..%2f..%2fsecret.txt",
+        "/pkg/..%5csecret.txt",
+        "/missing.js",
+    ] {
+        let r = s.get(path);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(!r.body.contains("outside"), "{path}");
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{path}");
+    }
+    assert_eq!(s.request("POST", "/app.js", &[], "").status, 405);
+    // Every kind of response carries Referrer-Policy.
+    for r in [
+        s.get("/v3/oauth/authorize"),
+        s.exchange("v3", "x"),
+        s.get("/rfc/userinfo"),
+    ] {
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    }
+    drop(s);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn hooks_exist_only_with_the_flag_and_count_requests() {
+    let plain = Server::start_raw(true, false, &[]);
+    assert_eq!(plain.get("/__stats").status, 404);
+    assert_eq!(plain.request("POST", "/__reset", &[], "").status, 404);
+    assert_eq!(
+        plain
+            .request("POST", "/__clock?advance=100", &[], "")
+            .status,
+        404
+    );
+    // Without the hook, the clock did not move: a fresh code works.
+    assert_eq!(plain.exchange("v3", &plain.code("v3", "spa")).status, 200);
+
+    let s = Server::start(&[]);
+    let stats = s.stats();
+    assert_eq!(stats["token"]["v3"]["total"], 0);
+    assert_eq!(stats["authorize"]["rfc"]["total"], 0);
+
+    let code = s.code("v3", "spa");
+    assert_eq!(s.exchange("v3", &code).status, 200);
+    assert_eq!(s.exchange("v3", &code).status, 400);
+    let _ = s.get("/v3/oauth/authorize?client_id=nobody");
+    let rfc = s.exchange("rfc", &s.code("rfc", "spa")).json();
+    let _ = s.post_form(
+        "/rfc/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", "spa"),
+            ("refresh_token", rfc["refresh_token"].as_str().unwrap()),
+        ],
+        &[],
+    );
+    let stats = s.stats();
+    assert_eq!(stats["authorize"]["v3"]["total"], 2);
+    assert_eq!(stats["authorize"]["v3"]["code"], 1);
+    assert_eq!(stats["authorize"]["v3"]["error_page"], 1);
+    assert_eq!(stats["token"]["v3"]["total"], 2);
+    assert_eq!(stats["token"]["v3"]["authorization_code"]["ok"], 1);
+    assert_eq!(
+        stats["token"]["v3"]["authorization_code"]["invalid_grant"],
+        1
+    );
+    assert_eq!(stats["token"]["rfc"]["authorization_code"]["ok"], 1);
+    assert_eq!(stats["token"]["rfc"]["refresh_token"]["ok"], 1);
+    assert_eq!(stats["token_requests"], 4);
+    assert_eq!(stats["authorize_requests"], 3);
+    assert_eq!(stats["revocations"], 0);
+    assert_eq!(stats["consent"]["auto_allow"], 2);
+
+    s.advance_clock(5);
+    assert_eq!(s.request("POST", "/__reset", &[], "").status, 200);
+    let stats = s.stats();
+    assert_eq!(stats["token"]["v3"]["total"], 0);
+    assert!(stats["token"]["v3"].get("authorization_code").is_none());
+    assert_eq!(stats["clock"]["offsetSeconds"], 0);
+    // Reset forgets tokens.
+    let bearer = format!("Bearer {}", rfc["access_token"].as_str().unwrap());
+    assert_eq!(
+        s.get_with("/rfc/userinfo", &[("Authorization", &bearer)])
+            .status,
+        401
+    );
+    assert_eq!(
+        s.request("POST", "/__clock?advance=-1", &[], "").status,
+        400
+    );
+    assert_eq!(s.get("/__reset").status, 405);
+}
+
+#[test]
+fn request_log_has_one_line_per_request_and_no_secrets() {
+    let s = Server::start(&[]);
+    let p = s.authorize("v3", "conf", &[("state", "STATE-VALUE-1234")]);
+    let code = param(&p, "code").unwrap().to_string();
+    let r = s.post_form(
+        "/v3/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("authorization_code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[("Authorization", &basic("conf", CONF_SECRET))],
+    );
+    let t = r.json();
+    let _ = s.get("/?code=ZZZ-CALLBACK-CODE");
+    let log = s.log();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    assert!(lines[1].starts_with("POST /v3/oauth/token 200 "), "{log}");
+    assert!(lines[1].contains("client=conf") && lines[1].contains("grant=authorization_code"));
+    for secret in [
+        code.as_str(),
+        t["access_token"].as_str().unwrap(),
+        t["refresh_token"].as_str().unwrap(),
+        "s3cr",
+        VERIFIER,
+        CHALLENGE,
+        "STATE-VALUE-1234",
+        "ZZZ-CALLBACK-CODE",
+    ] {
+        assert!(!log.contains(secret), "log leaks {secret:?}:\n{log}");
+    }
+}
+
+#[test]
+fn default_clients_and_bad_command_lines() {
+    // No --clients: the shipped server/clients.json.
+    let s = Server::start_raw(false, false, &[]);
+    let r = s.get(&format!(
+        "/v3/oauth/authorize?{}",
+        form(&[
+            ("response_type", "code"),
+            ("client_id", "demo-public"),
+            ("redirect_uri", "http://localhost:8080/"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ])
+    ));
+    assert_eq!(r.status, 200, "consent page for the demo client");
+    assert!(r.body.contains("demo-public"));
+    drop(s);
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-spa-server"))
+        .args(["--port", "0", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-spa-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--test-hooks"));
+}
+
+#[test]
+fn keep_alive_connections_serve_several_requests() {
+    use std::io::{Read, Write};
+    let s = Server::start(&[]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    stream
+        .write_all(b"GET /rfc/.well-known/oauth-authorization-server HTTP/1.1\r\nHost: x\r\n\r\nGET /__stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut all = String::new();
+    stream.read_to_string(&mut all).unwrap();
+    assert_eq!(all.matches("HTTP/1.1 200 OK").count(), 2, "{all}");
+}
