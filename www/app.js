@@ -135,6 +135,7 @@ async function buildConfig(settings, secrets) {
       authorizationEndpoint: meta.authorization_endpoint,
       tokenEndpoint: meta.token_endpoint,
       issuer: meta.issuer,
+      authorizationResponseIssParameterSupported: meta.authorization_response_iss_parameter_supported === true,
       dialect: 'rfc6749',
       redirectUri: redirectUri(),
       scope: LOCAL_SCOPE,
@@ -159,6 +160,7 @@ async function buildConfig(settings, secrets) {
       authorizationEndpoint: settings['custom.authorizationEndpoint'],
       tokenEndpoint: settings['custom.tokenEndpoint'],
       issuer: settings['custom.issuer'] || undefined,
+      authorizationResponseIssParameterSupported: settings['custom.issRequired'] === true,
       dialect: settings['custom.dialect'],
       redirectUri: redirectUri(),
       scope: settings['custom.scope'] || undefined,
@@ -366,7 +368,7 @@ function callbackParams(href) {
   return params;
 }
 
-async function exchange(href) {
+async function exchange() {
   clearError();
   $('callback-panel').hidden = true;
   const journal = readJournal() ?? { timings: {} };
@@ -380,7 +382,8 @@ async function exchange(href) {
   const t0 = performance.now();
   try {
     const config = await buildConfig(settings, secrets);
-    tokens = await watchTokenRequest(journal, config.tokenEndpoint, () => handleCallback(config, href));
+    // No URL argument: the library reads location.href and cleans the address bar itself.
+    tokens = await watchTokenRequest(journal, config.tokenEndpoint, () => handleCallback(config));
     journal.timings['handleCallback (checks, request, validation)'] = performance.now() - t0;
     saveJournal(journal);
     revealed = false;
@@ -408,11 +411,11 @@ function onCallback(settings) {
   if (settings.autoExchange === false) {
     setState('callback', 'The server redirected back. Press “Exchange” to send the token request.');
     $('callback-panel').hidden = false;
-    $('exchange').onclick = () => exchange(href);
+    $('exchange').onclick = () => exchange();
     $('exchange').focus();
     return;
   }
-  return exchange(href);
+  return exchange();
 }
 
 function signOut() {
