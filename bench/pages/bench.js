@@ -137,6 +137,16 @@ const EXCHANGE = {
       return tokens.accessToken;
     },
   },
+  // Context: the same request through exchangeCode (no transaction, no callback URL to read).
+  'oauth-spa exchangeCode': {
+    prepare() {
+      return { config: spaConfig(), verifier: base64url(crypto.getRandomValues(new Uint8Array(32))) };
+    },
+    async run({ config, verifier }) {
+      const tokens = await spa.exchangeCode(config, { code: CODE, codeVerifier: verifier });
+      return tokens.accessToken;
+    },
+  },
   'bare fetch': {
     prepare() {
       return { verifier: base64url(crypto.getRandomValues(new Uint8Array(32))) };
