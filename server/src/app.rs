@@ -45,7 +45,7 @@ impl App {
         let issuer = config
             .issuer
             .clone()
-            .unwrap_or_else(|| format!("http://127.0.0.1:{}/rfc", addr.port()));
+            .unwrap_or_else(|| format!("{base_url}/rfc"));
         let mut cors_origins: Vec<String> = config.cors_origins.clone();
         cors_origins.push(base_url.clone());
         for client in &config.clients {

@@ -192,8 +192,9 @@ fn validate(
 
 /// `GET <prefix>/oauth/authorize`.
 pub fn authorize(app: &App, dialect: Dialect, req: &Request) -> Response {
-    if req.method != "GET" && req.method != "HEAD" {
-        return Response::method_not_allowed("GET, HEAD");
+    // GET only: a HEAD must not mint codes or consent ids.
+    if req.method != "GET" {
+        return Response::method_not_allowed("GET");
     }
     app.store()
         .stats

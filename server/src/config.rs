@@ -33,7 +33,7 @@ pub struct Config {
     pub auto_approve: bool,
     pub expires_in: u64,
     pub code_ttl: u64,
-    /// RFC dialect issuer; `None` derives `http://HOST:PORT/rfc` after binding.
+    /// RFC dialect issuer; `None` derives `http://HOST:PORT/rfc` from the bound address.
     pub issuer: Option<String>,
     /// Send `iss` in RFC authorization responses (RFC 9207).
     pub send_iss: bool,
