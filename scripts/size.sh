@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Size of the release package as users get it (issue 2 budget): builds pkg/ with
+# scripts/build.sh web, then prints gzip -9 bytes of pkg/oauth_spa_bg.wasm and of the JS glue
+# pkg/oauth_spa.js, each and total (KB = 1024 bytes). Any other JS file of pkg/ that the browser
+# loads (snippets/**) is listed too and counted in the total.
+# Usage: scripts/size.sh [--budget BYTES] [--no-build]
+#   --budget BYTES  exit 1 when the total is over BYTES (e.g. --budget 16384 for 16 KB)
+#   --no-build      measure the pkg/ that is already there
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+budget=
+build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --budget) budget=${2:?--budget needs a number of bytes}; shift 2 ;;
+    --budget=*) budget=${1#--budget=}; shift ;;
+    --no-build) build=; shift ;;
+    *) echo "usage: $0 [--budget BYTES] [--no-build]" >&2; exit 2 ;;
+  esac
+done
+case "$budget" in ''|*[!0-9]*) [ -z "$budget" ] || { echo "size: --budget wants bytes, got $budget" >&2; exit 2; } ;; esac
+
+[ -z "$build" ] || bash scripts/build.sh web >/dev/null
+
+files=(pkg/oauth_spa_bg.wasm pkg/oauth_spa.js)
+if [ -d pkg/snippets ]; then
+  while IFS= read -r f; do files+=("$f"); done < <(find pkg/snippets -type f -name '*.js' | sort)
+fi
+
+kb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1024 }'; }
+total=0
+printf '%-44s %9s %9s %8s\n' file raw gzip-9 'KB gz'
+for f in "${files[@]}"; do
+  [ -f "$f" ] || { echo "size: $f is missing (build failed?)" >&2; exit 1; }
+  raw=$(wc -c <"$f")
+  gz=$(gzip -9 -c "$f" | wc -c)
+  total=$((total + gz))
+  printf '%-44s %9d %9d %8s\n' "$f" "$raw" "$gz" "$(kb "$gz")"
+done
+printf '%-44s %9s %9d %8s\n' total '' "$total" "$(kb "$total")"
+
+if [ -n "$budget" ]; then
+  if [ "$total" -gt "$budget" ]; then
+    echo "size: OVER budget: $total > $budget bytes gzip" >&2
+    exit 1
+  fi
+  echo "size: within budget: $total <= $budget bytes gzip"
+fi
