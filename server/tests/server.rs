@@ -214,6 +214,36 @@ fn dialects_read_the_code_from_different_parameters() {
     .assert_oauth_error(400, "invalid_request");
     assert_eq!(s.exchange("rfc", &code).status, 200);
 
+    // Ellipsis JSON bodies hold strings only; other media types are refused in both dialects.
+    let code = s.code("v3", "spa");
+    let d = s
+        .post_json(
+            "/v3/oauth/token",
+            &json!({"grant_type": "authorization_code", "client_id": "spa",
+                    "authorization_code": code, "redirect_uri": REDIRECT, "code_verifier": 42}),
+            &[],
+        )
+        .assert_oauth_error(400, "invalid_request");
+    assert!(d.contains("code_verifier"), "{d}");
+    for (prefix, content_type) in [
+        ("v3", "text/plain;charset=UTF-8"),
+        ("rfc", "text/plain"),
+        ("v3", ""),
+    ] {
+        let mut headers = vec![];
+        if !content_type.is_empty() {
+            headers.push(("Content-Type", content_type));
+        }
+        let r = s.request(
+            "POST",
+            &format!("/{prefix}/oauth/token"),
+            &headers,
+            "grant_type=authorization_code&client_id=spa",
+        );
+        r.assert_oauth_error(400, "invalid_request");
+    }
+    assert_eq!(s.get("/v3/oauth/token").status, 405);
+
     // A code from one dialect is refused by the other's token endpoint.
     let code = s.code("v3", "spa");
     s.exchange("rfc", &code)
