@@ -228,7 +228,7 @@ fn authorize_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
     // Until the client and its redirect URI are verified, errors are shown here and never
     // redirected (RFC 6749 §4.1.2.1).
     for name in ["client_id", "redirect_uri"] {
-        if params.repeated() == Some(name) {
+        if params.count(name) > 1 {
             return pages::error(
                 400,
                 "invalid_request",

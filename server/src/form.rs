@@ -116,6 +116,11 @@ impl Params {
         self.pairs.iter().any(|(k, _)| k == name)
     }
 
+    /// How many times `name` occurs, empty values included.
+    pub fn count(&self, name: &str) -> usize {
+        self.pairs.iter().filter(|(k, _)| k == name).count()
+    }
+
     /// The first parameter name that occurs more than once (RFC 6749 §3.1, §3.2).
     pub fn repeated(&self) -> Option<&str> {
         self.pairs.iter().enumerate().find_map(|(i, (k, _))| {
@@ -176,6 +181,9 @@ mod tests {
         assert_eq!(p.get("flag"), None);
         assert_eq!(p.get("state"), Some("abc"));
         assert_eq!(p.repeated(), Some("state"));
+        assert_eq!(p.count("state"), 2);
+        assert_eq!(p.count("scope"), 1);
+        assert_eq!(p.count("nope"), 0);
         assert_eq!(Params::parse("a=1&b=2").unwrap().repeated(), None);
     }
 

@@ -305,7 +305,10 @@ pub fn write_response(
     head.push_str("Referrer-Policy: no-referrer\r\n");
     head.push_str("X-Content-Type-Options: nosniff\r\n");
     head.push_str("Server: oauth-spa-server\r\n");
-    head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    // RFC 9110 §8.6: no Content-Length in 1xx and 204 responses.
+    if !matches!(response.status, 100..=199 | 204) {
+        head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    }
     head.push_str(if keep_alive {
         "Connection: keep-alive\r\n\r\n"
     } else {

@@ -375,6 +375,15 @@ fn repeated_parameters_are_refused() {
         Some("invalid_request")
     );
 
+    // Repeated client_id after another repeated parameter: still an error page.
+    let q = format!(
+        "response_type=code&state=a&state=b&client_id=spa&client_id=spa2&redirect_uri={}",
+        encode(REDIRECT)
+    );
+    let r = s.get(&format!("/rfc/oauth/authorize?{q}"));
+    assert_eq!(r.status, 400);
+    assert!(r.header("location").is_none());
+
     // Repeated redirect_uri: the redirect target is not trustworthy, so no redirect.
     let q = format!(
         "response_type=code&client_id=spa&redirect_uri={r}&redirect_uri={r}",
@@ -972,6 +981,7 @@ fn cors_preflight_and_response_headers() {
     ] {
         let r = preflight("/v3/oauth/token", origin);
         assert_eq!(r.status, 204);
+        assert!(r.body.is_empty() && r.header("content-length").is_none());
         assert_eq!(r.header("access-control-allow-origin"), Some(origin));
         assert_eq!(
             r.header("access-control-allow-headers"),
