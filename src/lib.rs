@@ -53,8 +53,10 @@
 #![warn(missing_docs)]
 
 mod core;
+/// The browser layer: the functions JavaScript sees (`createPkcePair`, `startLogin`,
+/// `handleCallback`, ...), callable from Rust on `wasm32` too. They take and return JS values.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use crate::core::authorize::{
     start_login, AuthorizationRequest, LoginOptions, LoginRandom, RESERVED_PARAMS,

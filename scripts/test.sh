@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need (scripts/setup.sh), then runs every check:
+# formatting, clippy (host and wasm32), native tests, browser tests in headless Chrome and
+# Firefox against a local token endpoint, the size budget, end-to-end tests in Chromium
+# against real authorization servers, and a smoke run of the benchmark.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+passed=0; failed=0; failures=()
+step() { # name, command...
+  local name=$1; shift
+  echo; echo "=== $name"
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); echo "--- ok: $name ($((SECONDS - t0)) s)"
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name ($((SECONDS - t0)) s)"
+  fi
+}
+
+# Chromium/chromedriver leave profile folders in the temp dir: remove the ones this run made.
+tmp=${TMPDIR:-/tmp}
+before=$(mktemp); ls -1d "$tmp"/org.chromium.Chromium.* "$tmp"/.org.chromium.Chromium.* 2>/dev/null | sort > "$before"
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  ls -1d "$tmp"/org.chromium.Chromium.* "$tmp"/.org.chromium.Chromium.* 2>/dev/null | sort | comm -13 "$before" - | xargs -r rm -rf
+  rm -f "$before"
+}
+trap cleanup EXIT
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "clippy (wasm32)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+step "native tests (cargo test)" cargo test --workspace --locked
+
+# Browser tests: real fetch against a real HTTP endpoint on loopback.
+server_log=$(mktemp)
+node tests/support/token-server.mjs 0 > "$server_log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do grep -q '^token-server ' "$server_log" && break; sleep 0.1; done
+export OAUTH_SPA_TEST_SERVER=$(sed -n 's/^token-server //p' "$server_log")
+echo "token server: $OAUTH_SPA_TEST_SERVER"
+browser_tests=()
+for f in tests/*.rs; do
+  grep -q 'run_in_browser' "$f" && browser_tests+=(--test "$(basename "$f" .rs)")
+done
+step "browser tests (headless Chrome)" wasm-pack test --headless --chrome . -- "${browser_tests[@]}"
+step "browser tests (headless Firefox)" wasm-pack test --headless --firefox . -- "${browser_tests[@]}"
+kill "$server_pid" 2>/dev/null; server_pid=
+
+# Size is a benchmark, not a pass/fail test: report it (README records the figure).
+if [ -f scripts/size.sh ]; then
+  step "size report" bash scripts/size.sh
+fi
+if [ -d tests/e2e ]; then
+  step "end-to-end (Chromium, release build)" bash -c 'bash scripts/build.sh web && node --test --test-concurrency=1 tests/e2e/'
+fi
+if [ -f scripts/bench.sh ]; then
+  step "benchmark smoke run" bash scripts/bench.sh --smoke
+fi
+
+echo
+if [ "$failed" -gt 0 ]; then
+  printf 'failed step: %s\n' "${failures[@]}"
+fi
+echo "steps: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
