@@ -16,8 +16,12 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn server() -> &'static str {
-    option_env!("OAUTH_SPA_TEST_SERVER")
-        .expect("OAUTH_SPA_TEST_SERVER must be set at compile time (scripts/test.sh does it)")
+    match option_env!("OAUTH_SPA_TEST_SERVER") {
+        Some(url) => url,
+        None => {
+            panic!("OAUTH_SPA_TEST_SERVER must be set at compile time (scripts/test.sh does it)")
+        }
+    }
 }
 
 fn get(v: &JsValue, path: &str) -> JsValue {
