@@ -8,6 +8,7 @@ what=${1:-web}
 build() { # target outdir
   wasm-pack build --release --target "$1" --out-dir "$2" --out-name oauth_spa . >&2
   node scripts/postbuild.mjs "$2" "$1"
+  node scripts/fix-types.mjs "$2"
 }
 case "$what" in
   web) build web pkg ;;

@@ -52,12 +52,15 @@ step "browser tests (headless Chrome)" wasm-pack test --headless --chrome . -- "
 step "browser tests (headless Firefox)" wasm-pack test --headless --firefox . -- "${browser_tests[@]}"
 kill "$server_pid" 2>/dev/null; server_pid=
 
+# The release package as users get it (wasm-opt included): types, size, end to end.
+step "release build (pkg/)" bash scripts/build.sh web
+step "TypeScript declarations (tsc --strict, no any)" bash scripts/check-types.sh
 # Size is a benchmark, not a pass/fail test: report it (README records the figure).
 if [ -f scripts/size.sh ]; then
   step "size report" bash scripts/size.sh
 fi
 if [ -d tests/e2e ]; then
-  step "end-to-end (Chromium, release build)" bash -c 'bash scripts/build.sh web && node --test --test-concurrency=1 tests/e2e/'
+  step "end-to-end (Chromium, release build)" node --test --test-concurrency=1 tests/e2e/
 fi
 if [ -f scripts/bench.sh ]; then
   step "benchmark smoke run" bash scripts/bench.sh --smoke
