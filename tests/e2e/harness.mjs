@@ -129,6 +129,7 @@ export async function launchBrowser({ args = [] } = {}) {
     args: [...CHROMIUM_FLAGS, ...args],
     env: { ...process.env, TMPDIR: tmp },
   });
+  context.setDefaultTimeout(10000);
   const page = context.pages()[0] ?? await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -154,6 +155,7 @@ export async function openDemo(page, origin) {
 
 /** Fills the demo's settings; keys are the form's control ids. */
 export async function configure(page, settings) {
+  await page.locator('#advanced').evaluate((details) => { details.open = true; });
   for (const [id, value] of Object.entries(settings)) {
     const el = page.locator(`#${id}`);
     const type = await el.evaluate((node) => node.type ?? node.tagName.toLowerCase());
@@ -162,13 +164,12 @@ export async function configure(page, settings) {
     else if (type === 'select-one') await el.selectOption(String(value));
     else await el.fill(String(value));
   }
-  if (await page.locator('#advanced').evaluate((d) => !d.open)) await page.locator('#advanced summary').click();
 }
 
 /** Waits for the page to settle in one of `states` after a sign-in or a callback. */
-export async function waitForState(page, states = ['signed-in', 'error', 'callback']) {
+export async function waitForState(page, states = ['signed-in', 'error', 'callback'], timeout = 20000) {
   const selector = states.map((s) => `body[data-state="${s}"]`).join(', ');
-  await page.waitForSelector(selector, { timeout: 20000 });
+  await page.waitForSelector(selector, { timeout });
   return page.evaluate(() => document.body.dataset.state);
 }
 

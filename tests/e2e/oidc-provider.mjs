@@ -3,6 +3,7 @@
 // PKCE S256 required, RFC 9207 `iss` on authorization responses, refresh tokens, CORS on the
 // token endpoint for the SPA's origin only, and an interaction that signs a test user in and
 // grants consent without clicks (devInteractions off).
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -31,6 +32,8 @@ export async function startOidcProvider({ port, spaOrigin, redirectUri, scopes =
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     cookies: { keys: ['e2e-only-cookie-key'] },
+    jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'e2e', use: 'sig' }] },
+    ttl: { AccessToken: 3600, AuthorizationCode: 60, Grant: 3600, IdToken: 3600, Interaction: 600, RefreshToken: 86400, Session: 3600 },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   });
   provider.on('server_error', (_ctx, err) => console.error('[oidc-provider] server_error', err));

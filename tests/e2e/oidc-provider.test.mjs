@@ -45,8 +45,8 @@ describe('oidc-provider (RFC 6749 dialect)', () => {
     return { page, state: await waitForState(page) };
   }
 
-  test('sign-in with PKCE S256; iss matches the issuer; code sent as `code` in a form body', async () => {
-    const { page, state } = await signIn();
+  test('sign-in with PKCE S256; iss required and matching the issuer; code sent as `code` in a form body', async () => {
+    const { page, state } = await signIn({ 'custom-iss-required': true });
     assert.equal(state, 'signed-in', JSON.stringify(await errorShown(page)) + browser.problems.join('\n'));
     assert.equal(await page.textContent('#token-type'), 'Bearer');
     assert.match(await page.textContent('#refresh-token'), /^present/);
