@@ -55,12 +55,13 @@ kill "$server_pid" 2>/dev/null; server_pid=
 # The release package as users get it (wasm-opt included): types, size, end to end.
 step "release build (pkg/)" bash scripts/build.sh web
 step "TypeScript declarations (tsc --strict, no any)" bash scripts/check-types.sh
+step "npm pack + install + import by name" bash scripts/pack-check.sh
 # Size is a benchmark, not a pass/fail test: report it (README records the figure).
 if [ -f scripts/size.sh ]; then
   step "size report" bash scripts/size.sh
 fi
 if [ -d tests/e2e ]; then
-  step "end-to-end (Chromium, release build)" node --test --test-concurrency=1 tests/e2e/
+  step "end-to-end (Chromium, release build)" bash -c 'cargo build --release --locked -p oauth-spa-server && node --test --test-concurrency=1 tests/e2e/'
 fi
 if [ -f scripts/bench.sh ]; then
   step "benchmark smoke run" bash scripts/bench.sh --smoke
