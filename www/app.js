@@ -301,7 +301,12 @@ function clearError() {
 function renderTokens() {
   clearInterval(countdown);
   $('tokens').hidden = !tokens;
-  if (!tokens) return;
+  if (!tokens) {
+    for (const id of ['access-token', 'token-type', 'token-scope', 'token-expiry', 'refresh-token', 'token-app-state']) {
+      $(id).textContent = '';
+    }
+    return;
+  }
   $('access-token').textContent = revealed ? tokens.accessToken : mask(tokens.accessToken);
   $('reveal-token').setAttribute('aria-pressed', String(revealed));
   $('reveal-token').textContent = revealed ? 'Hide' : 'Reveal';

@@ -98,7 +98,7 @@ export async function startEmbeddedServer({ autoApprove = true, hosts = [] } = {
         child.kill('SIGTERM');
         await exited;
       }
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
@@ -140,7 +140,7 @@ export async function launchBrowser({ args = [] } = {}) {
     problems,
     close: async () => {
       await context.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
