@@ -52,6 +52,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+extern crate alloc;
+
 mod core;
 /// The browser layer: the functions JavaScript sees (`createPkcePair`, `startLogin`,
 /// `handleCallback`, ...), callable from Rust on `wasm32` too. They take and return JS values.
@@ -68,13 +70,20 @@ pub use crate::core::callback::{
 pub use crate::core::config::{
     split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect, ELLIPSIS_BASE_URL,
 };
+pub use crate::core::discovery::{metadata_urls, parse_metadata, Metadata};
 pub use crate::core::encoding::{base64url, form_decode, form_encode};
 pub use crate::core::error::{Error, ErrorCode};
 pub use crate::core::json::Json;
 pub use crate::core::pkce::{
     check_verifier, code_challenge_s256, PkceVerifier, CODE_CHALLENGE_METHOD,
 };
+pub use crate::core::popup::{check_popup_response, is_popup_message, POPUP_MESSAGE_TYPE};
+pub use crate::core::revocation::{parse_revocation_response, revocation_request, TokenTypeHint};
 pub use crate::core::secret::Secret;
+pub use crate::core::session::{
+    ends_session, is_fresh, merge_refreshed, next_step, refresh_at, refresh_request,
+    refusal_ends_session, NextStep, DEFAULT_SKEW_SECONDS,
+};
 pub use crate::core::token::{
     basic_auth_header, parse_token_response, token_request, Grant, TokenRequest, TokenSet,
 };

@@ -50,6 +50,8 @@ pub struct ClientConfig {
     pub authorization_endpoint: String,
     /// The token endpoint (RFC 6749 §3.2), or your own backend that forwards to it.
     pub token_endpoint: String,
+    /// The revocation endpoint (RFC 7009 §2), used by sign-out when set.
+    pub revocation_endpoint: Option<String>,
     /// The redirect URI (RFC 6749 §3.1.2). When set it is sent to both endpoints.
     pub redirect_uri: Option<String>,
     /// Requested scopes (RFC 6749 §3.3), sent space-separated.
@@ -98,6 +100,7 @@ impl ClientConfig {
             client_id: client_id.into(),
             authorization_endpoint: authorization_endpoint.into(),
             token_endpoint: token_endpoint.into(),
+            revocation_endpoint: None,
             redirect_uri: None,
             scope: Vec::new(),
             issuer: None,
@@ -146,6 +149,9 @@ impl ClientConfig {
         }
         url::check_endpoint("authorizationEndpoint", &self.authorization_endpoint)?;
         url::check_endpoint("tokenEndpoint", &self.token_endpoint)?;
+        if let Some(r) = &self.revocation_endpoint {
+            url::check_endpoint("revocationEndpoint", r)?;
+        }
         if let Some(r) = &self.redirect_uri {
             url::check_redirect_uri("redirectUri", r)?;
         }
@@ -244,7 +250,8 @@ mod tests {
     #[test]
     fn validation_names_the_field() {
         assert!(ok().validate().is_ok());
-        let cases: Vec<(fn(&mut ClientConfig), ErrorCode, &str)> = vec![
+        type Case = (fn(&mut ClientConfig), ErrorCode, &'static str);
+        let cases: Vec<Case> = vec![
             (
                 |c| c.client_id.clear(),
                 ErrorCode::InvalidConfig,

@@ -54,6 +54,17 @@ pub enum ErrorCode {
     InvalidTokenResponse,
     /// A `token_type` other than `Bearer` (RFC 6749 §7.1).
     UnsupportedTokenType,
+    /// The session holds no usable token and cannot refresh: sign in again.
+    NotSignedIn,
+    /// The revocation endpoint answered an RFC 7009 §2.2.1 error.
+    RevocationError,
+    /// An authorization server metadata document (RFC 8414 §3.2) is invalid, or its server
+    /// lacks what this library needs (PKCE S256, the code flow).
+    InvalidMetadata,
+    /// `window.open` returned no window: a popup blocker, or not called in a click handler.
+    PopupBlocked,
+    /// The sign-in popup was closed before it delivered a response.
+    PopupClosed,
 }
 
 impl ErrorCode {
@@ -81,6 +92,11 @@ impl ErrorCode {
             ErrorCode::HttpError => "http_error",
             ErrorCode::InvalidTokenResponse => "invalid_token_response",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            ErrorCode::NotSignedIn => "not_signed_in",
+            ErrorCode::RevocationError => "revocation_error",
+            ErrorCode::InvalidMetadata => "invalid_metadata",
+            ErrorCode::PopupBlocked => "popup_blocked",
+            ErrorCode::PopupClosed => "popup_closed",
         }
     }
 }
@@ -213,6 +229,11 @@ mod tests {
             ErrorCode::HttpError,
             ErrorCode::InvalidTokenResponse,
             ErrorCode::UnsupportedTokenType,
+            ErrorCode::NotSignedIn,
+            ErrorCode::RevocationError,
+            ErrorCode::InvalidMetadata,
+            ErrorCode::PopupBlocked,
+            ErrorCode::PopupClosed,
         ];
         let mut names: Vec<&str> = all.iter().map(|c| c.as_str()).collect();
         assert!(names

@@ -4,11 +4,15 @@
 pub mod authorize;
 pub mod callback;
 pub mod config;
+pub mod discovery;
 pub mod encoding;
 pub mod error;
 pub mod json;
 pub mod pkce;
+pub mod popup;
+pub mod revocation;
 pub mod secret;
+pub mod session;
 pub mod token;
 pub mod transaction;
 pub mod url;
