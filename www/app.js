@@ -123,6 +123,45 @@ async function localRfcMetadata() {
   return localMetadata;
 }
 
+/** RFC 8414 metadata of `issuer`, or else its OpenID Connect discovery document. */
+async function discover(issuer) {
+  const url = new URL(issuer);
+  const path = url.pathname.replace(/\/$/, '');
+  const candidates = [
+    `${url.origin}/.well-known/oauth-authorization-server${path}`,
+    `${url.origin}${path}/.well-known/openid-configuration`,
+  ];
+  for (const candidate of candidates) {
+    const response = await fetch(candidate, { headers: { accept: 'application/json' } }).catch(() => null);
+    if (response?.ok) {
+      const meta = await response.json();
+      if (meta.issuer !== issuer.replace(/\/$/, '') && meta.issuer !== issuer) {
+        throw new Error(`${candidate} names issuer ${meta.issuer}, not ${issuer}`);
+      }
+      return { meta, from: candidate };
+    }
+  }
+  throw new Error(`no metadata at ${candidates.join(' or ')}`);
+}
+
+async function fillFromMetadata() {
+  const result = $('custom-discover-result');
+  result.textContent = 'Fetching metadata…';
+  try {
+    const { meta, from } = await discover($('custom-issuer').value.trim());
+    $('custom-issuer').value = meta.issuer;
+    $('custom-authorization-endpoint').value = meta.authorization_endpoint ?? '';
+    $('custom-token-endpoint').value = meta.token_endpoint ?? '';
+    $('custom-iss-required').checked = meta.authorization_response_iss_parameter_supported === true;
+    $('custom-dialect').value = 'rfc6749';
+    saveSettings();
+    const s256 = (meta.code_challenge_methods_supported ?? []).includes('S256');
+    result.textContent = `Filled in from ${from}.${s256 ? ' The server supports PKCE S256.' : ''}`;
+  } catch (error) {
+    result.textContent = `Discovery failed: ${error.message}`;
+  }
+}
+
 /** The library's ClientConfig for the chosen provider. */
 async function buildConfig(settings, secrets) {
   const provider = settings.provider;
@@ -453,6 +492,7 @@ async function main() {
     saveSettings();
   });
   $('sign-out').addEventListener('click', signOut);
+  $('custom-discover').addEventListener('click', fillFromMetadata);
   $('dismiss-error').addEventListener('click', () => {
     clearError();
     setState(tokens ? 'signed-in' : 'ready', '');

@@ -66,6 +66,23 @@ describe('oidc-provider (RFC 6749 dialect)', () => {
     assert.equal(op.requests.token, 1);
   });
 
+  test('the Custom provider fills itself in from the discovery document', async () => {
+    const { page } = browser;
+    await openDemo(page, spa.origin);
+    await configure(page, {
+      'provider-custom': true, 'custom-issuer': op.issuer, 'custom-client-id': CLIENT_ID,
+      'custom-scope': 'openid', 'custom-authorization-endpoint': '', 'custom-token-endpoint': '',
+    });
+    await page.click('#custom-discover');
+    await page.waitForSelector('#custom-discover-result:has-text("Filled in")');
+    assert.equal(await page.inputValue('#custom-authorization-endpoint'), `${op.issuer}/auth`);
+    assert.equal(await page.inputValue('#custom-token-endpoint'), `${op.issuer}/token`);
+    assert.equal(await page.isChecked('#custom-iss-required'), true);
+    await page.click('#sign-in');
+    assert.equal(await waitForState(page), 'signed-in', JSON.stringify(await errorShown(page)));
+    assert.equal(op.requests.token, 1);
+  });
+
   test('a configured issuer that differs from the iss sent gives issuer_mismatch, no token request', async () => {
     const { page, state } = await signIn({ 'custom-issuer': `${op.issuer}/someone-else` });
     assert.equal(state, 'error');
