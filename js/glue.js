@@ -32,14 +32,40 @@ export function skeys(prefix) {
   return out;
 }
 
+// Plain JS operations for Rust (instead of js-sys, whose bindings cost bytes).
+export function get(o, k) { try { return o[k]; } catch { return undefined; } }
+export function at(a, i) { return a[i]; }
+export function len(a) { return Array.isArray(a) ? a.length : -1; }
+export const entries = Object.entries;
+export function obj() { return {}; }
+export function set(o, k, v) { o[k] = v; }
+export const parse = JSON.parse;
+export const now = Date.now;
+export function reject(e) { return Promise.reject(e); }
+
 export function currentUrl() { return location.href; }
 export function replaceUrl(u) {
   if (u !== location.href) history.replaceState(history.state, '', u);
 }
 
-// POSTs to the token endpoint; resolves [status, bodyText]. Rejects with an OAuthError:
-// `timeout` after `ms`, `aborted` when `signal` fires, `network_error` when fetch fails.
-export async function send(url, headers, body, ms, signal) {
+// Fills `b` with random octets; throws when `crypto.getRandomValues` is missing.
+export function rand(b) { crypto.getRandomValues(b); }
+
+// POSTs to the token endpoint and resolves to `ex.finish(status, bodyText)` (Rust reads the
+// answer). Rejects with an OAuthError: `timeout` after `ms`, `aborted` when `signal` fires,
+// `network_error` when fetch fails, or what `finish` throws.
+export async function send(url, headers, body, ms, signal, ex) {
+  let res, text;
+  try {
+    [res, text] = await post(url, headers, body, ms, signal);
+  } catch (e) {
+    ex.free();
+    throw e;
+  }
+  return ex.finish(res.status, text);
+}
+
+async function post(url, headers, body, ms, signal) {
   if (signal != null && !(signal instanceof AbortSignal)) {
     throw new OAuthError('invalid_argument', 'options.signal must be an AbortSignal');
   }
@@ -51,10 +77,10 @@ export async function send(url, headers, body, ms, signal) {
   if (signal) signal.addEventListener('abort', onAbort, { once: true });
   try {
     const res = await fetch(url, {
-      method: 'POST', headers, body, signal: ctrl.signal,
+      method: 'POST', headers, body, signal: ctrl.signal, credentials: 'omit',
       cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer',
     });
-    return [res.status, await res.text()];
+    return [res, await res.text()];
   } catch (e) {
     if (timedOut) throw new OAuthError('timeout', 'the token endpoint did not answer within timeoutMs');
     if (signal && signal.aborted) throw new OAuthError('aborted', 'the request was aborted');

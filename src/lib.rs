@@ -49,7 +49,9 @@
 //! - A client secret in a browser is not secret. Prefer a public client, or point the token
 //!   endpoint at your own backend that adds the secret.
 
-#![forbid(unsafe_code)]
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
+// The only unsafe code is the allocator of the `no_std` wasm build (src/wasm/rt.rs).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 extern crate alloc;

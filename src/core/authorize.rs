@@ -6,6 +6,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::pkce::{PkceVerifier, CODE_CHALLENGE_METHOD};
 use crate::core::transaction::{sweep, Storage, Transaction};
 use crate::core::url;
+use alloc::{string::String, vec::Vec};
 
 /// Parameters this crate sets itself; `extra_params` may not override them.
 pub const RESERVED_PARAMS: [&str; 7] = [

@@ -8,6 +8,7 @@ use crate::core::secret::Secret;
 use crate::core::token::{token_request, Grant, TokenRequest};
 use crate::core::transaction::{Storage, Transaction};
 use crate::core::url;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 /// Response parameters this crate reads; each may appear at most once (RFC 6749 §3.1).
 const RESPONSE_PARAMS: [&str; 7] = [

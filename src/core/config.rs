@@ -3,6 +3,7 @@
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
 use crate::core::url;
+use alloc::{string::String, vec::Vec};
 
 /// Ellipsis Drive's public API base URL (API v3).
 pub const ELLIPSIS_BASE_URL: &str = "https://api.ellipsis-drive.com/v3";

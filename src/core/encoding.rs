@@ -4,6 +4,7 @@
 //! Hand-written on purpose: each is a few lines, and the `base64` crate's `Engine::encode`
 //! pulls formatting machinery into the wasm binary (see `size.md`).
 
+use alloc::{string::String, vec::Vec};
 const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

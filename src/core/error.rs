@@ -1,8 +1,9 @@
 //! The one error type of the crate: a stable machine-readable [`ErrorCode`] plus a message that
 //! names what was wrong. Messages never contain tokens, codes, verifiers or secrets.
 
-use std::borrow::Cow;
-use std::fmt;
+use alloc::borrow::Cow;
+use alloc::{boxed::Box, string::String};
+use core::fmt;
 
 /// Stable, machine-readable error codes. `as_str()` is what JavaScript sees as `error.code`.
 ///
@@ -199,7 +200,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 //! preserved; duplicate names are reported, since a response that says `access_token` twice
 //! is ambiguous.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 /// A parsed JSON value.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Json {
@@ -24,8 +25,8 @@ pub enum Json {
 }
 
 // Debug never prints string contents: values may be tokens.
-impl std::fmt::Debug for Json {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Json {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.kind())
     }
 }
@@ -216,7 +217,7 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII, so this cannot fail.
-        let text = std::str::from_utf8(&self.s[start..self.i]).ok()?;
+        let text = core::str::from_utf8(&self.s[start..self.i]).ok()?;
         Some(Json::Number(text.to_owned()))
     }
 
@@ -340,7 +341,7 @@ impl ObjectWriter {
     }
     /// Closes the object and returns its text.
     pub fn finish(&mut self) -> String {
-        let mut out = std::mem::take(&mut self.out);
+        let mut out = core::mem::take(&mut self.out);
         out.push('}');
         out
     }

@@ -6,6 +6,7 @@
 use crate::core::encoding::base64url;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
+use alloc::string::String;
 use sha2::{Digest, Sha256};
 
 /// The only challenge method this crate sends. `plain` is never used (RFC 7636 §7.2), and
@@ -44,8 +45,8 @@ impl PkceVerifier {
     }
 }
 
-impl std::fmt::Debug for PkceVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for PkceVerifier {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("PkceVerifier([redacted])")
     }
 }

@@ -1,7 +1,8 @@
 //! A string that must not leak: `Debug` prints `[redacted]`, there is no `Display`, and no
 //! `PartialEq` (comparing secrets is the server's job, not the client's).
 
-use std::fmt;
+use alloc::{borrow::ToOwned, string::String};
+use core::fmt;
 
 /// A secret string: a token, an authorization code, a PKCE verifier or a client secret.
 ///

@@ -7,6 +7,7 @@ use crate::core::encoding::{append_pairs, base64_std, form_encode};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::{as_non_negative_integer, Json, ObjectWriter};
 use crate::core::secret::Secret;
+use alloc::{string::String, vec::Vec};
 
 /// An HTTP request to the token endpoint. `Debug` hides the body and the Authorization header.
 #[derive(Clone)]
@@ -19,8 +20,8 @@ pub struct TokenRequest {
     pub body: Secret,
 }
 
-impl std::fmt::Debug for TokenRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
         f.debug_struct("TokenRequest")
             .field("url", &self.url)
@@ -163,8 +164,8 @@ pub struct TokenSet {
     pub raw_text: Secret,
 }
 
-impl std::fmt::Debug for TokenSet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TokenSet")
             .field("access_token", &self.access_token)
             .field("token_type", &self.token_type)

@@ -4,6 +4,7 @@
 use crate::core::error::Error;
 use crate::core::json::{as_non_negative_integer, Json, ObjectWriter};
 use crate::core::secret::Secret;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 /// Key/value storage with the shape of the Web Storage API (`sessionStorage`).
 ///

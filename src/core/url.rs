@@ -2,6 +2,7 @@
 //! `http(s)` URL into its parts, decide whether its host is loopback, and edit its query.
 
 use crate::core::error::{Error, ErrorCode};
+use alloc::vec::Vec;
 
 /// An absolute `http` or `https` URL, split (RFC 3986 §3). Borrowed from the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

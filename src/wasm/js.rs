@@ -1,10 +1,12 @@
 //! Imports from `js/glue.js` and the conversions between JS values and the core's types.
 
+use super::TokenExchange;
 use crate::core::config::{split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
 use crate::core::transaction::Storage;
-use js_sys::{Object, Reflect};
+use alloc::string::String;
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/glue.js")]
@@ -25,7 +27,7 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn sremove(key: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(catch)]
-    fn skeys(prefix: &str) -> Result<js_sys::Array, JsValue>;
+    fn skeys(prefix: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = currentUrl)]
     pub(crate) fn current_url() -> Result<String, JsValue>;
     #[wasm_bindgen(catch, js_name = replaceUrl)]
@@ -36,7 +38,47 @@ extern "C" {
         body: &str,
         timeout_ms: u32,
         signal: &JsValue,
-    ) -> js_sys::Promise;
+        exchange: TokenExchange,
+    ) -> TokenPromise;
+    /// `Promise.reject(e)`.
+    pub(crate) fn reject(e: &JsValue) -> TokenPromise;
+    /// `o[k]`, or undefined when reading it throws.
+    fn get(o: &JsValue, k: &str) -> JsValue;
+    /// `a[i]`.
+    fn at(a: &JsValue, i: u32) -> JsValue;
+    /// The length of an array, or -1 for anything else.
+    fn len(a: &JsValue) -> i32;
+    /// `Object.entries(o)`.
+    fn entries(o: &JsValue) -> JsValue;
+    /// `{}`
+    fn obj() -> JsValue;
+    /// `o[k] = v`
+    fn set(o: &JsValue, k: &str, v: &JsValue);
+    /// `JSON.parse(text)` of a text that parsed in Rust.
+    pub(crate) fn parse(text: &str) -> JsValue;
+    /// `Date.now()`
+    fn now() -> f64;
+    #[wasm_bindgen(catch)]
+    fn rand(buf: &mut [u8]) -> Result<(), JsValue>;
+    /// A JS `Promise` of a `TokenSet` that rejects with an `OAuthError`.
+    #[wasm_bindgen(typescript_type = "Promise<TokenSet>")]
+    pub type TokenPromise;
+}
+
+#[cfg(feature = "std")]
+impl core::future::IntoFuture for TokenPromise {
+    type Output = Result<JsValue, JsValue>;
+    type IntoFuture = js_sys::futures::JsFuture;
+    /// Rust callers (tests, Rust front-ends) can `.await` the promise.
+    fn into_future(self) -> Self::IntoFuture {
+        js_sys::futures::JsFuture::from(js_sys::Promise::from(JsValue::from(self)))
+    }
+}
+
+/// Each item of a JS array, `None` when `v` is not an array.
+fn items(v: &JsValue) -> Option<impl Iterator<Item = JsValue> + '_> {
+    let n = u32::try_from(len(v)).ok()?;
+    Some((0..n).map(move |i| at(v, i)))
 }
 
 /// The core error as a JS `OAuthError`.
@@ -77,17 +119,21 @@ impl Storage for SessionStorage {
     }
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
         let keys = skeys(prefix).map_err(storage_failed)?;
-        Ok(keys.iter().filter_map(|k| k.as_string()).collect())
+        Ok(items(&keys)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k.as_string())
+            .collect())
     }
 }
 
 pub(crate) fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
+    now() as u64
 }
 
 pub(crate) fn random32() -> Result<[u8; 32], Error> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|_| {
+    rand(&mut b).map_err(|_| {
         Error::new(
             ErrorCode::CryptoUnavailable,
             "crypto.getRandomValues is unavailable",
@@ -121,7 +167,7 @@ impl<'a> Arg<'a> {
 
     pub(crate) fn raw(&self, field: &str) -> JsValue {
         if self.obj.is_object() {
-            Reflect::get(self.obj, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED)
+            get(self.obj, field)
         } else {
             JsValue::UNDEFINED
         }
@@ -162,7 +208,8 @@ impl<'a> Arg<'a> {
             return Ok(default);
         }
         match v.as_f64() {
-            Some(n) if n >= 1.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0 => Ok(n as u32),
+            // `n as u32` saturates; equal back means a whole number in range (NaN never is).
+            Some(n) if n >= 1.0 && f64::from(n as u32) == n => Ok(n as u32),
             _ => Err(self.wrong(field, "a positive whole number")),
         }
     }
@@ -176,9 +223,9 @@ impl<'a> Arg<'a> {
         if let Some(s) = v.as_string() {
             return Ok(split_scope(&s));
         }
-        if js_sys::Array::is_array(&v) {
+        if let Some(list) = items(&v) {
             let mut out = Vec::new();
-            for item in js_sys::Array::from(&v).iter() {
+            for item in list {
                 out.push(
                     item.as_string()
                         .ok_or_else(|| self.wrong(field, "a string or an array of strings"))?,
@@ -195,14 +242,13 @@ impl<'a> Arg<'a> {
         if v.is_undefined() || v.is_null() {
             return Ok(Vec::new());
         }
-        if !v.is_object() || js_sys::Array::is_array(&v) {
+        if !v.is_object() || len(&v) >= 0 {
             return Err(self.wrong(field, "an object of string values"));
         }
         let mut out = Vec::new();
-        for entry in Object::entries(&Object::from(v)).iter() {
-            let pair = js_sys::Array::from(&entry);
-            let name = pair.get(0).as_string().unwrap_or_default();
-            let value = pair.get(1).as_string().ok_or_else(|| {
+        for pair in items(&entries(&v)).into_iter().flatten() {
+            let name = at(&pair, 0).as_string().unwrap_or_default();
+            let value = at(&pair, 1).as_string().ok_or_else(|| {
                 Error::concat(
                     self.code,
                     &[self.name, ".", field, ".", &name, " must be a string"],
@@ -293,15 +339,15 @@ pub(crate) fn read_config(value: &JsValue) -> Result<ClientConfig, Error> {
 
 // ---- writing JS objects -------------------------------------------------------------------
 
-pub(crate) struct ObjBuilder(pub(crate) Object);
+pub(crate) struct ObjBuilder(JsValue);
 
 impl ObjBuilder {
     pub(crate) fn new() -> Self {
-        ObjBuilder(Object::new())
+        ObjBuilder(obj())
     }
     pub(crate) fn set(&self, name: &str, value: &JsValue) -> &Self {
         // Setting a data property on a plain object cannot throw.
-        let _ = Reflect::set(&self.0, &JsValue::from_str(name), value);
+        set(&self.0, name, value);
         self
     }
     pub(crate) fn str(&self, name: &str, value: &str) -> &Self {
@@ -320,6 +366,6 @@ impl ObjBuilder {
         self
     }
     pub(crate) fn build(self) -> JsValue {
-        self.0.into()
+        self.0
     }
 }

@@ -1,7 +1,13 @@
 //! The browser layer: the JavaScript API over the core. Thin on purpose: read arguments, call
 //! the core, talk to `crypto`, `sessionStorage`, `history` and `fetch`, convert the result.
+//!
+//! No Rust `async`: `handleCallback` and `exchangeCode` return the promise of js/glue.js `send`,
+//! which calls [`TokenExchange::finish`] with the token endpoint's answer (size: no futures
+//! executor, no closures).
 
 mod js;
+#[cfg(not(feature = "std"))]
+mod rt;
 
 use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
 use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};
@@ -10,9 +16,10 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier, CODE_CHALLENGE_METHOD};
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
 use crate::core::transaction::Storage;
+use alloc::string::String;
+pub use js::TokenPromise;
 use js::{err, now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("types.d.ts");
@@ -99,25 +106,42 @@ pub fn start_login(
 
 /// Finishes a login on the redirect page: validates the response in `url` (default
 /// `location.href`), consumes the transaction, exchanges the code, cleans the address bar.
-#[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "TokenSet")]
-pub async fn handle_callback(
+/// The promise rejects with an `OAuthError`.
+#[wasm_bindgen(js_name = handleCallback)]
+pub fn handle_callback(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | undefined")] url: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RequestOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let config = read_config(&config).map_err(to_js)?;
-    let signal = signal_of(&options).map_err(to_js)?;
+) -> TokenPromise {
+    let config = match read_config(&config) {
+        Ok(c) => c,
+        Err(e) => return rejected(e),
+    };
+    let signal = match signal_of(&options) {
+        Ok(s) => s,
+        Err(e) => return rejected(e),
+    };
     let from_location = url.is_undefined() || url.is_null();
     let url = if from_location {
-        js::current_url().map_err(|_| {
-            err(
-                ErrorCode::InvalidArgument,
-                "location.href is unavailable; pass the callback URL",
-            )
-        })?
+        match js::current_url() {
+            Ok(u) => u,
+            Err(_) => {
+                return rejected(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "location.href is unavailable; pass the callback URL",
+                ))
+            }
+        }
     } else {
-        url.as_string()
-            .ok_or_else(|| err(ErrorCode::InvalidArgument, "url must be a string"))?
+        match url.as_string() {
+            Some(u) => u,
+            None => {
+                return rejected(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "url must be a string",
+                ))
+            }
+        }
     };
     let mut storage = SessionStorage;
     let pending = begin_callback(&config, &url, now_ms(), &mut storage);
@@ -125,15 +149,22 @@ pub async fn handle_callback(
         // Best effort: a sandboxed document may refuse replaceState.
         let _ = js::replace_url(&strip_response_params(&url));
     }
-    let pending = pending.map_err(to_js)?;
-    let tokens = send_token_request(
-        &config,
-        &pending.request,
-        pending.requested_scope.as_deref(),
-        &signal,
-    )
-    .await?;
-    Ok(token_set_to_js(&tokens, pending.app_state.as_deref()))
+    match pending {
+        Ok(p) => send_token_request(
+            &p.request,
+            TokenExchange {
+                config,
+                requested_scope: p.requested_scope,
+                app_state: p.app_state,
+            },
+            &signal,
+        ),
+        Err(e) => rejected(e),
+    }
+}
+
+fn rejected(e: Error) -> TokenPromise {
+    js::reject(&to_js(e))
 }
 
 /// `true` when the response's transaction is still stored: it belongs to another client
@@ -160,13 +191,14 @@ fn belongs_elsewhere<T>(
 }
 
 /// Exchanges a code the app obtained itself (RFC 6749 §4.1.3), without a stored transaction.
-#[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "TokenSet")]
-pub async fn exchange_code(
+/// The promise rejects with an `OAuthError`.
+#[wasm_bindgen(js_name = exchangeCode)]
+pub fn exchange_code(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ExchangeCodeParams")] params: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RequestOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let (config, request, signal) = (|| {
+) -> TokenPromise {
+    let prepared = (|| {
         let config = read_config(&config)?;
         let p = Arg::new(&params, "params", ErrorCode::InvalidArgument, false)?;
         let code = p.required_string("code").map_err(|_| {
@@ -191,11 +223,19 @@ pub async fn exchange_code(
             },
         )?;
         Ok::<_, Error>((config, request, signal_of(&options)?))
-    })()
-    .map_err(to_js)?;
-    let scope = config.scope_string();
-    let tokens = send_token_request(&config, &request, scope.as_deref(), &signal).await?;
-    Ok(token_set_to_js(&tokens, None))
+    })();
+    match prepared {
+        Ok((config, request, signal)) => send_token_request(
+            &request,
+            TokenExchange {
+                requested_scope: config.scope_string(),
+                config,
+                app_state: None,
+            },
+            &signal,
+        ),
+        Err(e) => rejected(e),
+    }
 }
 
 fn signal_of(options: &JsValue) -> Result<JsValue, Error> {
@@ -203,29 +243,50 @@ fn signal_of(options: &JsValue) -> Result<JsValue, Error> {
     Ok(a.raw("signal"))
 }
 
-/// Sends a token request with `fetch` (timeout and `signal` abort it) and reads the answer.
-pub(crate) async fn send_token_request(
-    config: &ClientConfig,
+/// Sends a token request with `fetch` (timeout and `signal` abort it); the promise resolves
+/// to what [`TokenExchange::finish`] makes of the answer.
+pub(crate) fn send_token_request(
     request: &TokenRequest,
-    requested_scope: Option<&str>,
+    exchange: TokenExchange,
     signal: &JsValue,
-) -> Result<TokenSet, JsValue> {
+) -> TokenPromise {
     let headers = ObjBuilder::new();
     for (name, value) in &request.headers {
         headers.str(name, value);
     }
-    let answer = JsFuture::from(js::send(
+    js::send(
         &request.url,
         &headers.build(),
         request.body.expose(),
-        config.timeout_ms,
+        exchange.config.timeout_ms,
         signal,
-    ))
-    .await?;
-    let answer = js_sys::Array::from(&answer);
-    let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
-    let body = answer.get(1).as_string().unwrap_or_default();
-    parse_token_response(config, status, &body, now_ms(), requested_scope).map_err(to_js)
+        exchange,
+    )
+}
+
+/// What reading a token response needs once `fetch` has answered. Internal: js/glue.js
+/// `send` calls `finish` (or `free` when there is no answer).
+#[wasm_bindgen(skip_typescript)]
+pub struct TokenExchange {
+    config: ClientConfig,
+    requested_scope: Option<String>,
+    app_state: Option<String>,
+}
+
+#[wasm_bindgen]
+impl TokenExchange {
+    /// Reads the token endpoint's answer: the TokenSet, or throws an `OAuthError`.
+    pub fn finish(self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+        parse_token_response(
+            &self.config,
+            status,
+            body,
+            now_ms(),
+            self.requested_scope.as_deref(),
+        )
+        .map(|t| token_set_to_js(&t, self.app_state.as_deref()))
+        .map_err(to_js)
+    }
 }
 
 pub(crate) fn token_set_to_js(t: &TokenSet, app_state: Option<&str>) -> JsValue {
@@ -239,7 +300,7 @@ pub(crate) fn token_set_to_js(t: &TokenSet, app_state: Option<&str>) -> JsValue 
         .opt_str("idToken", t.id_token.as_ref().map(|s| s.expose()))
         .opt_str("appState", app_state);
     // The body parsed as a valid JSON object in Rust, so JSON.parse cannot fail here.
-    let raw = js_sys::JSON::parse(t.raw_text.expose()).unwrap_or(JsValue::NULL);
+    let raw = js::parse(t.raw_text.expose());
     o.set("raw", &raw);
     o.build()
 }
