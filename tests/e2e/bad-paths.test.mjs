@@ -53,6 +53,22 @@ describe('bad paths', () => {
     assert.equal(await consent(page, /deny/i), 'error');
     const shown = await expectError(page, 'authorization_error', 'access_denied');
     assert.notEqual(shown.description, '—', 'the server description is shown');
+    assert.equal(new URL(page.url()).search, '', 'error and state removed from the address bar');
+    assert.equal(tokenRequests(await server.stats()), 0);
+  });
+
+  test('a callback without state, or with a repeated parameter, is refused before any request', async () => {
+    const page = await toConsent();
+    await page.goto(`${server.origin}/?code=some-code`);
+    assert.equal(await waitForState(page), 'error');
+    await expectError(page, 'missing_state');
+    // The real pending state, with the code repeated: still refused, and the login not consumed.
+    const [key] = await pendingTransactions(page);
+    const state = key.slice('oauth-spa-demo.tx.'.length);
+    await page.goto(`${server.origin}/?code=a&code=b&state=${state}`);
+    assert.equal(await waitForState(page), 'error');
+    await expectError(page, 'duplicate_parameter');
+    assert.deepEqual(await pendingTransactions(page), [key]);
     assert.equal(tokenRequests(await server.stats()), 0);
   });
 
