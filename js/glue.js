@@ -42,6 +42,7 @@ export function set(o, k, v) { o[k] = v; }
 export const parse = JSON.parse;
 export const now = Date.now;
 export function reject(e) { return Promise.reject(e); }
+export function resolve(v) { return Promise.resolve(v); }
 
 export function currentUrl() { return location.href; }
 export function replaceUrl(u) {

@@ -1,4 +1,7 @@
 //! Imports from `js/glue.js` and the conversions between JS values and the core's types.
+//!
+//! The release build (feature `std` off) has no `js-sys`: its bindings cost kilobytes. Use the
+//! plain operations here (`get`, `set`, `obj`, `parse`, `reject`, `resolve`, [`Promise`]).
 
 use super::TokenExchange;
 use crate::core::config::{split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect};
@@ -39,11 +42,13 @@ extern "C" {
         timeout_ms: u32,
         signal: &JsValue,
         exchange: TokenExchange,
-    ) -> TokenPromise;
+    ) -> Promise;
     /// `Promise.reject(e)`.
-    pub(crate) fn reject(e: &JsValue) -> TokenPromise;
+    pub(crate) fn reject(e: &JsValue) -> Promise;
+    /// `Promise.resolve(v)`.
+    pub(crate) fn resolve(v: &JsValue) -> Promise;
     /// `o[k]`, or undefined when reading it throws.
-    fn get(o: &JsValue, k: &str) -> JsValue;
+    pub(crate) fn get(o: &JsValue, k: &str) -> JsValue;
     /// `a[i]`.
     fn at(a: &JsValue, i: u32) -> JsValue;
     /// The length of an array, or -1 for anything else.
@@ -51,22 +56,23 @@ extern "C" {
     /// `Object.entries(o)`.
     fn entries(o: &JsValue) -> JsValue;
     /// `{}`
-    fn obj() -> JsValue;
+    pub(crate) fn obj() -> JsValue;
     /// `o[k] = v`
-    fn set(o: &JsValue, k: &str, v: &JsValue);
+    pub(crate) fn set(o: &JsValue, k: &str, v: &JsValue);
     /// `JSON.parse(text)` of a text that parsed in Rust.
     pub(crate) fn parse(text: &str) -> JsValue;
     /// `Date.now()`
     fn now() -> f64;
     #[wasm_bindgen(catch)]
     fn rand(buf: &mut [u8]) -> Result<(), JsValue>;
-    /// A JS `Promise` of a `TokenSet` that rejects with an `OAuthError`.
-    #[wasm_bindgen(typescript_type = "Promise<TokenSet>")]
-    pub type TokenPromise;
+    /// A JS `Promise` (exports set its TypeScript type with `unchecked_return_type`). With
+    /// the `std` feature, Rust can `.await` it.
+    #[wasm_bindgen(typescript_type = "Promise<unknown>")]
+    pub type Promise;
 }
 
 #[cfg(feature = "std")]
-impl core::future::IntoFuture for TokenPromise {
+impl core::future::IntoFuture for Promise {
     type Output = Result<JsValue, JsValue>;
     type IntoFuture = js_sys::futures::JsFuture;
     /// Rust callers (tests, Rust front-ends) can `.await` the promise.

@@ -17,7 +17,7 @@ use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier, CODE_
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
 use crate::core::transaction::Storage;
 use alloc::string::String;
-pub use js::TokenPromise;
+pub use js::Promise;
 use js::{err, now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
 use wasm_bindgen::prelude::*;
 
@@ -107,12 +107,12 @@ pub fn start_login(
 /// Finishes a login on the redirect page: validates the response in `url` (default
 /// `location.href`), consumes the transaction, exchanges the code, cleans the address bar.
 /// The promise rejects with an `OAuthError`.
-#[wasm_bindgen(js_name = handleCallback)]
+#[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<TokenSet>")]
 pub fn handle_callback(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | undefined")] url: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RequestOptions | undefined")] options: JsValue,
-) -> TokenPromise {
+) -> Promise {
     let config = match read_config(&config) {
         Ok(c) => c,
         Err(e) => return rejected(e),
@@ -163,7 +163,7 @@ pub fn handle_callback(
     }
 }
 
-fn rejected(e: Error) -> TokenPromise {
+fn rejected(e: Error) -> Promise {
     js::reject(&to_js(e))
 }
 
@@ -192,12 +192,12 @@ fn belongs_elsewhere<T>(
 
 /// Exchanges a code the app obtained itself (RFC 6749 §4.1.3), without a stored transaction.
 /// The promise rejects with an `OAuthError`.
-#[wasm_bindgen(js_name = exchangeCode)]
+#[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
 pub fn exchange_code(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ExchangeCodeParams")] params: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RequestOptions | undefined")] options: JsValue,
-) -> TokenPromise {
+) -> Promise {
     let prepared = (|| {
         let config = read_config(&config)?;
         let p = Arg::new(&params, "params", ErrorCode::InvalidArgument, false)?;
@@ -249,7 +249,7 @@ pub(crate) fn send_token_request(
     request: &TokenRequest,
     exchange: TokenExchange,
     signal: &JsValue,
-) -> TokenPromise {
+) -> Promise {
     let headers = ObjBuilder::new();
     for (name, value) in &request.headers {
         headers.str(name, value);
