@@ -243,12 +243,10 @@ function renderJournal(journal) {
   fillTable('timings', Object.entries(timings).map(([k, v]) => [k, `${Math.round(v)} ms`]));
 }
 
-/** The verifier the library stored for this state, if its transaction is readable JSON. */
+/** The verifier in the library's stored transaction for `state` (shown for teaching only). */
 function pendingVerifier(state) {
-  const tx = readStore(sessionStorage, TX_PREFIX + state);
-  if (!tx || typeof tx !== 'object') return undefined;
-  const key = Object.keys(tx).find((k) => /verifier/i.test(k));
-  return typeof tx[key] === 'string' ? tx[key] : undefined;
+  const verifier = readStore(sessionStorage, TX_PREFIX + state)?.verifier;
+  return typeof verifier === 'string' ? verifier : undefined;
 }
 
 function describeHeaders(headers) {

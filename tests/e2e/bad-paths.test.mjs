@@ -136,16 +136,15 @@ describe('bad paths', () => {
     const page = await toConsent({ 'auto-exchange': false });
     assert.equal(await consent(page, /allow/i), 'callback');
     const other = randomBytes(32).toString('base64url');
-    const changed = await page.evaluate((verifier) => {
-      const key = Object.keys(sessionStorage).find((k) => k.startsWith('oauth-spa-demo.tx.'));
-      const tx = JSON.parse(sessionStorage.getItem(key));
-      const field = Object.keys(tx).find((k) => /verifier/i.test(k));
-      if (!field) return null;
-      tx[field] = verifier;
-      sessionStorage.setItem(key, JSON.stringify(tx));
-      return field;
-    }, other);
-    assert.ok(changed, 'found the verifier in the stored transaction');
+    const [key] = await pendingTransactions(page);
+    const replaced = await page.evaluate(([txKey, verifier]) => {
+      const tx = JSON.parse(sessionStorage.getItem(txKey));
+      if (typeof tx.verifier !== 'string') return false;
+      tx.verifier = verifier;
+      sessionStorage.setItem(txKey, JSON.stringify(tx));
+      return true;
+    }, [key, other]);
+    assert.ok(replaced, 'the stored transaction holds the verifier');
     await page.click('#exchange');
     assert.equal(await waitForState(page), 'error');
     await expectError(page, 'token_error', 'invalid_grant');
