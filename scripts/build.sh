@@ -3,7 +3,8 @@
 # Usage: scripts/build.sh [web|bundler|all]   (default: web)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+# wasm-opt from the project's npm binaryen (toolchain.md: never Debian's), ahead of anything else.
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 what=${1:-web}
 build() { # target outdir
   # Without the `std` feature the wasm is `#![no_std]` with its own panic handler and allocator

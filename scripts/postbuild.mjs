@@ -1,15 +1,22 @@
-// Post-processing of a wasm-pack output folder:
+// Post-processing of a wasm-pack output folder: `node scripts/postbuild.mjs <dir> <web|bundler>`.
 // - re-exports the OAuthError class (defined in js/glue.js, emitted as a snippet) from the
 //   package entry, so `import { OAuthError } from 'oauth-spa'` works and `instanceof` holds;
-// - sets the npm package name and metadata.
-import { readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// - sets the npm package name and metadata;
+// - web target, for size (notes/size.md rule 11): gives the wasm's imports and exports short
+//   names (rewriting the import and export sections, and the same names in the JS glue), then
+//   bundles the glue and its snippets into one minified oauth_spa.js with esbuild. The JS API,
+//   its names and behaviour are unchanged: only internal names and whitespace go.
+import { readFileSync, writeFileSync, readdirSync, statSync, rmSync, existsSync } from 'node:fs';
+import { join, relative, dirname } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const [dir = 'pkg'] = process.argv.slice(2);
+const [dir = 'pkg', target = 'web'] = process.argv.slice(2);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function find(root, name) {
-  for (const e of readdirSync(root)) {
-    const p = join(root, e);
+function find(base, name) {
+  for (const e of readdirSync(base)) {
+    const p = join(base, e);
     if (statSync(p).isDirectory()) {
       const r = find(p, name);
       if (r) return r;
@@ -24,10 +31,172 @@ const entry = join(dir, 'oauth_spa.js');
 let js = readFileSync(entry, 'utf8');
 const line = `export { OAuthError } from './${relative(dir, glue).split('\\').join('/')}';\n`;
 if (!js.includes(line)) js += line;
-writeFileSync(entry, js);
 
 const file = join(dir, 'package.json');
 const pkg = JSON.parse(readFileSync(file, 'utf8'));
 pkg.name = 'oauth-spa';
 pkg.sideEffects = ['./snippets/*'];
+
+if (target === 'web' && !js.includes('/* postbuild: minified */')) {
+  const wasmFile = join(dir, 'oauth_spa_bg.wasm');
+  const { wasm, renames } = shortenNames(readFileSync(wasmFile));
+  writeFileSync(wasmFile, wasm);
+  js = renameInGlue(js, renames);
+  for (const d of ['oauth_spa.d.ts', 'oauth_spa_bg.wasm.d.ts']) {
+    const p = join(dir, d);
+    if (!existsSync(p)) continue;
+    let ts = readFileSync(p, 'utf8');
+    for (const [from, to] of renames.exports) {
+      ts = ts.replace(new RegExp(`(readonly |export const )${from}(?=\\W)`, 'g'), `$1${to}`);
+    }
+    writeFileSync(p, ts);
+  }
+  writeFileSync(entry, js);
+  // One file: the glue, the snippets inlined, minified. `import.meta.url` (where init finds
+  // the .wasm) is kept as it is.
+  const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
+  const out = execFileSync(esbuild, [entry, '--bundle', '--format=esm', '--minify',
+    '--log-level=error', '--legal-comments=none', '--target=es2020'], { encoding: 'utf8' });
+  writeFileSync(entry, '/* postbuild: minified */\n' + out);
+  rmSync(join(dir, 'snippets'), { recursive: true, force: true });
+  pkg.files = pkg.files.filter((f) => f !== 'snippets');
+  // The inlined snippets have no top-level side effects beyond the module itself.
+  delete pkg.sideEffects;
+} else {
+  writeFileSync(entry, js);
+}
 writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
+
+// ---- wasm import/export names -------------------------------------------------------------
+
+/** Short identifiers: a, b, ..., z, A, ..., Z, aa, ab, ... (valid JS property names). */
+function shortName(i) {
+  const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  let s = '';
+  do {
+    s = chars[i % chars.length] + s;
+    i = Math.floor(i / chars.length) - 1;
+  } while (i >= 0);
+  return s;
+}
+
+function readLeb(buf, pos) {
+  let result = 0, shift = 0, b;
+  do {
+    b = buf[pos++];
+    result += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return [result, pos];
+}
+
+function leb(n) {
+  const out = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return Buffer.from(out);
+}
+
+function str(s) {
+  return Buffer.concat([leb(Buffer.byteLength(s)), Buffer.from(s)]);
+}
+
+/**
+ * Renames the imports of the glue's own module (fields and module) and of each snippet module
+ * (module only: its fields are the snippet's export names), and every export.
+ * Returns the new binary and the renames: modules, fields (of the glue module), exports.
+ */
+function shortenNames(bin) {
+  if (bin.readUInt32LE(0) !== 0x6d736100) throw new Error('postbuild: not a wasm file');
+  const renames = { modules: new Map(), fields: new Map(), exports: new Map() };
+  const parts = [bin.subarray(0, 8)];
+  let pos = 8;
+  let fieldCount = 0;
+  while (pos < bin.length) {
+    const id = bin[pos];
+    const [size, start] = readLeb(bin, pos + 1);
+    const end = start + size;
+    let body = bin.subarray(start, end);
+    if (id === 2) body = rewriteImports(body);
+    if (id === 7) body = rewriteExports(body);
+    parts.push(Buffer.from([id]), leb(body.length), body);
+    pos = end;
+  }
+  return { wasm: Buffer.concat(parts), renames };
+
+  function rewriteImports(b) {
+    let [count, p] = readLeb(b, 0);
+    const out = [leb(count)];
+    for (let n = 0; n < count; n++) {
+      let len, module, field;
+      [len, p] = readLeb(b, p);
+      module = b.toString('utf8', p, p + len);
+      p += len;
+      [len, p] = readLeb(b, p);
+      field = b.toString('utf8', p, p + len);
+      p += len;
+      const descStart = p;
+      const kind = b[p++];
+      if (kind === 0) [, p] = readLeb(b, p); // function: type index
+      else if (kind === 1 || kind === 2) { // table (reftype, limits) or memory (limits)
+        if (kind === 1) p++;
+        const flags = b[p++];
+        [, p] = readLeb(b, p);
+        if (flags & 1) [, p] = readLeb(b, p);
+      } else if (kind === 3) p += 2; // global: valtype, mutability
+      else if (kind === 4) { p++; [, p] = readLeb(b, p); } // tag
+      else throw new Error(`postbuild: unknown import kind ${kind}`);
+      if (!renames.modules.has(module)) renames.modules.set(module, shortName(renames.modules.size));
+      const own = module.endsWith('_bg.js');
+      if (own && !renames.fields.has(field)) renames.fields.set(field, shortName(fieldCount++));
+      out.push(str(renames.modules.get(module)), str(own ? renames.fields.get(field) : field),
+        b.subarray(descStart, p));
+    }
+    if (p !== b.length) throw new Error('postbuild: import section not fully read');
+    return Buffer.concat(out);
+  }
+
+  function rewriteExports(b) {
+    let [count, p] = readLeb(b, 0);
+    const out = [leb(count)];
+    for (let n = 0; n < count; n++) {
+      let len;
+      [len, p] = readLeb(b, p);
+      const name = b.toString('utf8', p, p + len);
+      p += len;
+      const descStart = p;
+      p++;
+      [, p] = readLeb(b, p);
+      const to = shortName(n);
+      renames.exports.set(name, to);
+      out.push(str(to), b.subarray(descStart, p));
+    }
+    if (p !== b.length) throw new Error('postbuild: export section not fully read');
+    return Buffer.concat(out);
+  }
+}
+
+/** The same renames in the generated glue: import object keys and `wasm.<export>`. */
+function renameInGlue(src, renames) {
+  const esc = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  for (const [from, to] of renames.modules) {
+    const re = new RegExp(`(["'])${esc(from)}\\1:`, 'g');
+    if (!re.test(src)) throw new Error(`postbuild: import module ${from} not found in the glue`);
+    src = src.replace(re, `${to}:`);
+  }
+  for (const [from, to] of renames.fields) {
+    const re = new RegExp(`^(\\s*)${esc(from)}:`, 'gm');
+    if (!re.test(src)) throw new Error(`postbuild: import ${from} not found in the glue`);
+    src = src.replace(re, `$1${to}:`);
+  }
+  src = src.replace(/\bwasm\.(\w+)\b/g, (m, name) => {
+    const to = renames.exports.get(name);
+    if (!to) throw new Error(`postbuild: the glue uses wasm.${name}, which is not exported`);
+    return `wasm.${to}`;
+  });
+  return src;
+}
