@@ -3,32 +3,21 @@
 // token request went out that should not have.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  configure, errorShown, launchBrowser, openDemo, pendingTransactions, startEmbeddedServer,
-  tokenRequests, waitForState,
+  configure, errorShown, openDemo, pendingTransactions, tokenRequests, useServerAndBrowser,
+  waitForState,
 } from './harness.mjs';
 
 const PUBLIC = { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'demo-public' };
 
 describe('bad paths', () => {
-  let server;
-  let browser;
-  before(async () => { server = await startEmbeddedServer({ autoApprove: false }); });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    await browser?.close();
-    browser = await launchBrowser();
-    await server.reset();
-  });
+  const fx = useServerAndBrowser({ autoApprove: false });
 
   /** Demo → sign in → the server's consent page. */
   async function toConsent(settings = {}) {
-    const { page } = browser;
-    await openDemo(page, server.origin);
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
     await configure(page, { ...PUBLIC, ...settings });
     await page.click('#sign-in');
     await page.waitForURL((url) => url.pathname.endsWith('/oauth/authorize'));
@@ -54,31 +43,31 @@ describe('bad paths', () => {
     const shown = await expectError(page, 'authorization_error', 'access_denied');
     assert.notEqual(shown.description, '—', 'the server description is shown');
     assert.equal(new URL(page.url()).search, '', 'error and state removed from the address bar');
-    assert.equal(tokenRequests(await server.stats()), 0);
+    assert.equal(tokenRequests(await fx.server.stats()), 0);
   });
 
   test('a callback without state, or with a repeated parameter, is refused before any request', async () => {
     const page = await toConsent();
-    await page.goto(`${server.origin}/?code=some-code`);
+    await page.goto(`${fx.server.origin}/?code=some-code`);
     assert.equal(await waitForState(page), 'error');
     await expectError(page, 'missing_state');
     // The real pending state, with the code repeated: still refused, and the login not consumed.
     const [key] = await pendingTransactions(page);
     const state = key.slice('oauth-spa-demo.tx.'.length);
-    await page.goto(`${server.origin}/?code=a&code=b&state=${state}`);
+    await page.goto(`${fx.server.origin}/?code=a&code=b&state=${state}`);
     assert.equal(await waitForState(page), 'error');
     await expectError(page, 'duplicate_parameter');
     assert.deepEqual(await pendingTransactions(page), [key]);
-    assert.equal(tokenRequests(await server.stats()), 0);
+    assert.equal(tokenRequests(await fx.server.stats()), 0);
   });
 
   test('a forged state gives unknown_state, sends nothing, and leaves the real login pending', async () => {
     const page = await toConsent();
     const forged = randomBytes(32).toString('base64url');
-    await page.goto(`${server.origin}/?code=forged-code&state=${forged}`);
+    await page.goto(`${fx.server.origin}/?code=forged-code&state=${forged}`);
     assert.equal(await waitForState(page), 'error');
     await expectError(page, 'unknown_state');
-    assert.equal(tokenRequests(await server.stats()), 0);
+    assert.equal(tokenRequests(await fx.server.stats()), 0);
     assert.equal((await pendingTransactions(page)).length, 1);
   });
 
@@ -86,11 +75,11 @@ describe('bad paths', () => {
     const page = await toConsent({ 'clean-url': false });
     assert.equal(await consent(page, /allow/i), 'signed-in');
     assert.match(page.url(), /[?&]code=/, 'cleanUrl off: the code is still in the address bar');
-    assert.equal(tokenRequests(await server.stats()), 1);
+    assert.equal(tokenRequests(await fx.server.stats()), 1);
     await page.reload();
     assert.equal(await waitForState(page), 'error');
     await expectError(page, 'unknown_state');
-    assert.equal(tokenRequests(await server.stats()), 1, 'no second token request');
+    assert.equal(tokenRequests(await fx.server.stats()), 1, 'no second token request');
   });
 
   test('with cleanUrl the reload is harmless; the old callback URL replayed gives unknown_state', async () => {
@@ -106,7 +95,7 @@ describe('bad paths', () => {
     await page.goto(callbackUrl);
     assert.equal(await waitForState(page), 'error');
     await expectError(page, 'unknown_state');
-    assert.equal(tokenRequests(await server.stats()), 1, 'no second token request');
+    assert.equal(tokenRequests(await fx.server.stats()), 1, 'no second token request');
   });
 
   test('the back button to the consent page and Allow again gives unknown_state, no second token request', async () => {
@@ -116,7 +105,7 @@ describe('bad paths', () => {
     await page.waitForURL((url) => url.pathname.endsWith('/oauth/authorize'));
     assert.equal(await consent(page, /allow/i), 'error');
     await expectError(page, 'unknown_state');
-    const stats = await server.stats();
+    const stats = await fx.server.stats();
     assert.equal(stats.consent.allow, 2, 'the server issued a second code for the old state');
     assert.equal(tokenRequests(stats), 1, 'no second token request');
   });
@@ -124,12 +113,12 @@ describe('bad paths', () => {
   test('a code used after 60 s gives token_error invalid_grant', async () => {
     const page = await toConsent({ 'auto-exchange': false });
     assert.equal(await consent(page, /allow/i), 'callback');
-    assert.equal(tokenRequests(await server.stats()), 0);
-    await server.advanceClock(61);
+    assert.equal(tokenRequests(await fx.server.stats()), 0);
+    await fx.server.advanceClock(61);
     await page.click('#exchange');
     assert.equal(await waitForState(page), 'error');
     await expectError(page, 'token_error', 'invalid_grant');
-    assert.equal(tokenRequests(await server.stats()), 1);
+    assert.equal(tokenRequests(await fx.server.stats()), 1);
   });
 
   test('a tampered verifier gives token_error invalid_grant', async () => {
@@ -148,6 +137,6 @@ describe('bad paths', () => {
     await page.click('#exchange');
     assert.equal(await waitForState(page), 'error');
     await expectError(page, 'token_error', 'invalid_grant');
-    assert.equal(tokenRequests(await server.stats()), 1);
+    assert.equal(tokenRequests(await fx.server.stats()), 1);
   });
 });

@@ -2,33 +2,23 @@
 // from the keyboard, settings that persist (secrets only per tab), tokens kept out of storage,
 // and a sign-out that clears everything.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  configure, launchBrowser, openDemo, pendingTransactions, startEmbeddedServer, waitForState,
+  configure, openDemo, pendingTransactions, useServerAndBrowser, waitForState,
 } from './harness.mjs';
 
 describe('demo page', () => {
-  let server;
-  let browser;
-  before(async () => { server = await startEmbeddedServer({ autoApprove: true }); });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    await browser?.close();
-    browser = await launchBrowser();
-  });
+  const fx = useServerAndBrowser({ autoApprove: true });
 
   test('loads only same-origin resources, labels every control, fits a phone', async () => {
-    const { page } = browser;
+    const { page } = fx.browser;
     await page.setViewportSize({ width: 360, height: 740 });
     const requested = [];
     page.on('request', (r) => requested.push(r.url()));
-    const response = await page.goto(`${server.origin}/`);
+    const response = await page.goto(`${fx.server.origin}/`);
     assert.equal(response.headers()['referrer-policy'], 'no-referrer');
     await waitForState(page, ['ready']);
-    const foreign = requested.filter((u) => !u.startsWith(`${server.origin}/`) && !u.startsWith('data:'));
+    const foreign = requested.filter((u) => !u.startsWith(`${fx.server.origin}/`) && !u.startsWith('data:'));
     assert.deepEqual(foreign, []);
     assert.ok(requested.some((u) => u.endsWith('/pkg/oauth_spa_bg.wasm')), 'the wasm package was loaded');
     const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select')]
@@ -42,8 +32,8 @@ describe('demo page', () => {
   });
 
   test('signs in from the keyboard alone', async () => {
-    const { page } = browser;
-    await openDemo(page, server.origin);
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
     let focused = '';
     for (let i = 0; i < 40 && focused !== 'sign-in'; i += 1) {
       await page.keyboard.press('Tab');
@@ -55,8 +45,8 @@ describe('demo page', () => {
   });
 
   test('settings persist across reloads; client secrets stay out of localStorage', async () => {
-    const { page } = browser;
-    await openDemo(page, server.origin);
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
     await configure(page, {
       'provider-custom': true,
       'custom-authorization-endpoint': 'https://as.example/authorize',
@@ -80,8 +70,8 @@ describe('demo page', () => {
   });
 
   test('tokens stay in memory; sign out clears tokens, pending logins and the journal', async () => {
-    const { page } = browser;
-    await openDemo(page, server.origin);
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
     await configure(page, { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'demo-public' });
     await page.click('#sign-in');
     assert.equal(await waitForState(page), 'signed-in');

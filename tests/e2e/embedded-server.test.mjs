@@ -2,33 +2,24 @@
 // with JSON and form bodies, public and confidential (client_secret_basic / _post) clients,
 // and the strict RFC 6749 endpoints with their issuer checked.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  CONFIDENTIAL_SECRET, configure, errorShown, journalTable, launchBrowser, openDemo,
-  pendingTransactions, startEmbeddedServer, waitForState,
+  CONFIDENTIAL_SECRET, configure, errorShown, journalTable, openDemo, pendingTransactions,
+  useServerAndBrowser, waitForState,
 } from './harness.mjs';
 
 describe('embedded server', () => {
-  let server;
-  let browser;
-  before(async () => { server = await startEmbeddedServer({ autoApprove: true }); });
-  after(async () => { await server?.stop(); });
-  beforeEach(async () => {
-    await browser?.close();
-    browser = await launchBrowser();
-    await server.reset();
-  });
-  after(async () => { await browser?.close(); });
+  const fx = useServerAndBrowser({ autoApprove: true });
 
   async function signIn(settings) {
-    const { page } = browser;
-    await openDemo(page, server.origin);
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
     await configure(page, { 'provider-local': true, ...settings });
     await page.click('#sign-in');
     const state = await waitForState(page);
     if (state !== 'signed-in') {
       const shown = await errorShown(page);
-      assert.fail(`expected signed-in, got ${state}: ${JSON.stringify(shown)} ${browser.problems.join('\n')}\n${server.log.join('')}`);
+      assert.fail(`expected signed-in, got ${state}: ${JSON.stringify(shown)} ${fx.browser.problems.join('\n')}\n${fx.server.log.join('')}`);
     }
     return page;
   }
@@ -48,7 +39,7 @@ describe('embedded server', () => {
     const url = new URL(page.url());
     assert.equal(url.search, '');
     assert.deepEqual(await pendingTransactions(page), []);
-    const stats = await server.stats();
+    const stats = await fx.server.stats();
     assert.equal(stats.token_requests ?? stats.token, 1, JSON.stringify(stats));
   }
 
@@ -106,8 +97,8 @@ describe('embedded server', () => {
   });
 
   test('a wrong client secret gives token_error invalid_client', async () => {
-    const { page } = browser;
-    await openDemo(page, server.origin);
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
     await configure(page, {
       'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'demo-confidential',
       'local-client-secret': 'not-the-secret', 'client-auth': 'client_secret_basic',
@@ -130,7 +121,7 @@ describe('embedded server', () => {
     const body = await journalTable(page, 'token-request-params');
     assert.ok('code' in body && !('authorization_code' in body));
     const callback = await journalTable(page, 'callback-params');
-    const meta = await (await fetch(`${server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
     assert.equal(callback.iss, meta.issuer, 'the server sent RFC 9207 iss, and it matched');
   });
 });

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -143,6 +144,26 @@ export async function launchBrowser({ args = [] } = {}) {
       await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
+}
+
+/**
+ * Registers a suite's hooks: one embedded server for the suite, then before each test a fresh
+ * Chromium (with `browserArgs`) and a reset server (counts, clock). Returns a handle whose
+ * `server` and `browser` the hooks fill in; everything is stopped and removed after the suite.
+ */
+export function useServerAndBrowser(serverOptions = {}, browserArgs = []) {
+  const fx = { server: null, browser: null };
+  before(async () => { fx.server = await startEmbeddedServer(serverOptions); });
+  beforeEach(async () => {
+    await fx.browser?.close();
+    fx.browser = await launchBrowser({ args: browserArgs });
+    await fx.server.reset();
+  });
+  after(async () => {
+    await fx.browser?.close();
+    await fx.server?.stop();
+  });
+  return fx;
 }
 
 // ---------- the demo page ----------

@@ -2,31 +2,20 @@
 // crypto.subtle there, yet sign-in works with S256, because SHA-256 runs in Rust.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  configure, errorShown, journalTable, launchBrowser, openDemo, startEmbeddedServer, tokenRequests,
-  waitForState,
+  configure, errorShown, journalTable, openDemo, tokenRequests, useServerAndBrowser, waitForState,
 } from './harness.mjs';
 
 const HOST = 'demo.test';
 
 describe('not a secure context', () => {
-  let server;
-  let browser;
-  let origin;
-  before(async () => {
-    server = await startEmbeddedServer({ hosts: [HOST] });
-    browser = await launchBrowser({ args: [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });
-    origin = `http://${HOST}:${server.port}`;
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const fx = useServerAndBrowser({ hosts: [HOST] }, [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`]);
+  const origin = () => `http://${HOST}:${fx.server.port}`;
 
   test(`http://${HOST} has no crypto.subtle, and sign-in still uses S256`, async () => {
-    const { page } = browser;
-    await openDemo(page, origin);
+    const { page } = fx.browser;
+    await openDemo(page, origin());
     const context = await page.evaluate(() => ({
       secure: window.isSecureContext,
       subtle: typeof crypto.subtle,
@@ -37,34 +26,34 @@ describe('not a secure context', () => {
     // The page is on demo.test; the authorization server on loopback (http is allowed there).
     await configure(page, {
       'provider-custom': true,
-      'custom-authorization-endpoint': `${server.origin}/v3/oauth/authorize`,
-      'custom-token-endpoint': `${server.origin}/v3/oauth/token`,
+      'custom-authorization-endpoint': `${fx.server.origin}/v3/oauth/authorize`,
+      'custom-token-endpoint': `${fx.server.origin}/v3/oauth/token`,
       'custom-client-id': 'demo-public',
       'custom-scope': 'projects',
       'custom-dialect': 'ellipsis',
     });
     await page.click('#sign-in');
     const state = await waitForState(page);
-    assert.equal(state, 'signed-in', JSON.stringify(await errorShown(page)) + browser.problems.join('\n'));
-    assert.equal(new URL(page.url()).host, `${HOST}:${server.port}`);
+    assert.equal(state, 'signed-in', JSON.stringify(await errorShown(page)) + fx.browser.problems.join('\n'));
+    assert.equal(new URL(page.url()).host, `${HOST}:${fx.server.port}`);
 
     const authorize = await journalTable(page, 'authorize-params');
     assert.equal(authorize.code_challenge_method, 'S256');
     const verifier = await page.textContent('#pkce-verifier');
     assert.match(verifier, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(authorize.code_challenge, createHash('sha256').update(verifier).digest('base64url'));
-    assert.equal(tokenRequests(await server.stats()), 1);
+    assert.equal(tokenRequests(await fx.server.stats()), 1);
   });
 
   test('same-origin endpoints on a plain-http non-loopback host are refused: insecure_endpoint', async () => {
-    const { page } = browser;
-    await openDemo(page, origin);
+    const { page } = fx.browser;
+    await openDemo(page, origin());
     await configure(page, { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'demo-public' });
-    const before = tokenRequests(await server.stats());
+    const sent = tokenRequests(await fx.server.stats());
     await page.click('#sign-in');
     assert.equal(await waitForState(page, ['error', 'redirecting']), 'error');
     assert.equal((await errorShown(page)).code, 'insecure_endpoint');
-    assert.equal(new URL(page.url()).host, `${HOST}:${server.port}`, 'never left the page');
-    assert.equal(tokenRequests(await server.stats()), before);
+    assert.equal(new URL(page.url()).host, `${HOST}:${fx.server.port}`, 'never left the page');
+    assert.equal(tokenRequests(await fx.server.stats()), sent);
   });
 });

@@ -3,34 +3,27 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
-  configure, errorShown, freePort, journalTable, launchBrowser, openDemo, pendingTransactions,
-  startEmbeddedServer, waitForState,
+  configure, errorShown, freePort, journalTable, openDemo, pendingTransactions, useServerAndBrowser,
+  waitForState,
 } from './harness.mjs';
 import { CLIENT_ID, startOidcProvider } from './oidc-provider.mjs';
 
 describe('oidc-provider (RFC 6749 dialect)', () => {
-  let spa; // the embedded server, here only serving the demo page
+  const fx = useServerAndBrowser(); // the embedded server here only serves the demo page
   let op;
-  let browser;
   before(async () => {
-    spa = await startEmbeddedServer();
-    op = await startOidcProvider({ port: await freePort(), spaOrigin: spa.origin, redirectUri: `${spa.origin}/` });
+    const spa = fx.server.origin;
+    op = await startOidcProvider({ port: await freePort(), spaOrigin: spa, redirectUri: `${spa}/` });
   });
-  after(async () => {
-    await browser?.close();
-    await op?.stop();
-    await spa?.stop();
-  });
-  beforeEach(async () => {
-    await browser?.close();
-    browser = await launchBrowser();
+  after(async () => { await op?.stop(); });
+  beforeEach(() => {
     op.requests.authorization = 0;
     op.requests.token = 0;
   });
 
   async function signIn(overrides = {}) {
-    const { page } = browser;
-    await openDemo(page, spa.origin);
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
     await configure(page, {
       'provider-custom': true,
       'custom-authorization-endpoint': `${op.issuer}/auth`,
@@ -47,7 +40,7 @@ describe('oidc-provider (RFC 6749 dialect)', () => {
 
   test('sign-in with PKCE S256; iss required and matching the issuer; code sent as `code` in a form body', async () => {
     const { page, state } = await signIn({ 'custom-iss-required': true });
-    assert.equal(state, 'signed-in', JSON.stringify(await errorShown(page)) + browser.problems.join('\n'));
+    assert.equal(state, 'signed-in', JSON.stringify(await errorShown(page)) + fx.browser.problems.join('\n'));
     assert.equal(await page.textContent('#token-type'), 'Bearer');
     assert.match(await page.textContent('#refresh-token'), /^present/);
     assert.match(await page.textContent('#token-scope'), /projects/);
@@ -58,7 +51,7 @@ describe('oidc-provider (RFC 6749 dialect)', () => {
     assert.match(headers['content-type'], /^application\/x-www-form-urlencoded/);
     const body = await journalTable(page, 'token-request-params');
     assert.ok('code' in body && !('authorization_code' in body));
-    assert.equal(body.redirect_uri, `${spa.origin}/`);
+    assert.equal(body.redirect_uri, `${fx.server.origin}/`);
     const authorize = await journalTable(page, 'authorize-params');
     assert.equal(authorize.code_challenge_method, 'S256');
     assert.equal(new URL(page.url()).search, '', 'code, state and iss removed from the address bar');
@@ -67,8 +60,8 @@ describe('oidc-provider (RFC 6749 dialect)', () => {
   });
 
   test('the Custom provider fills itself in from the discovery document', async () => {
-    const { page } = browser;
-    await openDemo(page, spa.origin);
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
     await configure(page, {
       'provider-custom': true, 'custom-issuer': op.issuer, 'custom-client-id': CLIENT_ID,
       'custom-scope': 'openid', 'custom-authorization-endpoint': '', 'custom-token-endpoint': '',
