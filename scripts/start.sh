@@ -14,7 +14,7 @@ bash scripts/setup.sh
 log "building the package (release, --target web)"
 bash scripts/build.sh web
 log "building the embedded server (release)"
-cargo build --release --quiet -p oauth-spa-server
+cargo build --release --locked --quiet -p oauth-spa-server
 server="${CARGO_TARGET_DIR:-target}/release/oauth-spa-server"
 
 pids=()
