@@ -1,7 +1,7 @@
 //! Starting a login: the authorization request (RFC 6749 §4.1.1 with RFC 7636 §4.3).
 
 use crate::core::config::ClientConfig;
-use crate::core::encoding::{append_pairs, base64url, parse_form};
+use crate::core::encoding::{append_pairs, base64url, cat, parse_form};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::pkce::{PkceVerifier, CODE_CHALLENGE_METHOD};
 use crate::core::transaction::{sweep, Storage, Transaction};
@@ -93,7 +93,7 @@ pub fn start_login(
                 ],
             ));
         }
-        if options.extra_params[..i].iter().any(|(n, _)| n == name)
+        if options.extra_params.iter().take(i).any(|(n, _)| n == name)
             || existing.iter().any(|(n, _)| n == name)
         {
             return Err(Error::concat(
@@ -126,7 +126,7 @@ pub fn start_login(
     };
     sweep(storage, &config.storage_key_prefix, now_ms)?;
     storage.set(
-        &[config.storage_key_prefix.as_str(), &state].concat(),
+        &cat(&[&config.storage_key_prefix, &state]),
         &transaction.to_json(),
     )?;
 

@@ -2,7 +2,7 @@
 //! turning it into a token request, after the pending transaction has been consumed.
 
 use crate::core::config::ClientConfig;
-use crate::core::encoding::{append_pairs, parse_form};
+use crate::core::encoding::{append_pairs, cat, parse_form};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
 use crate::core::token::{token_request, Grant, TokenRequest};
@@ -133,7 +133,7 @@ pub fn begin_callback(
             "no pending login matches this response's state: it was already used (reload or back button), started in another tab or origin, or forged",
         )
     };
-    let key = [config.storage_key_prefix.as_str(), state].concat();
+    let key = cat(&[&config.storage_key_prefix, state]);
     let Some(stored) = storage.get(&key)? else {
         return Err(unknown());
     };

@@ -1,5 +1,6 @@
 //! The client's settings: which server, which dialect, how the client authenticates.
 
+use crate::core::encoding::cat;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
 use crate::core::url;
@@ -124,8 +125,8 @@ impl ClientConfig {
         let base = base_url.unwrap_or(ELLIPSIS_BASE_URL).trim_end_matches('/');
         let mut c = ClientConfig::new(
             client_id,
-            [base, "/oauth/authorize"].concat(),
-            [base, "/oauth/token"].concat(),
+            cat(&[base, "/oauth/authorize"]),
+            cat(&[base, "/oauth/token"]),
         );
         c.dialect = Dialect::Ellipsis;
         c.encoding = BodyEncoding::Json;
@@ -199,7 +200,13 @@ impl ClientConfig {
 
     /// The requested scope as sent on the wire: entries joined by one space, or `None`.
     pub fn scope_string(&self) -> Option<String> {
-        (!self.scope.is_empty()).then(|| self.scope.join(" "))
+        let (first, rest) = self.scope.split_first()?;
+        let mut out = first.clone();
+        for s in rest {
+            out.push(' ');
+            out.push_str(s);
+        }
+        Some(out)
     }
 }
 

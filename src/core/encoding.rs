@@ -11,12 +11,8 @@ const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn base64(input: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let at = |i| u32::from(*chunk.get(i).unwrap_or(&0));
+        let n = (at(0) << 16) | (at(1) << 8) | at(2);
         let chars = chunk.len() + 1;
         for i in 0..4 {
             if i < chars {
@@ -67,27 +63,31 @@ pub(crate) fn form_encode_into(out: &mut String, value: &str) {
 /// Decodes one form-urlencoded name or value: `+` is a space, `%XX` a byte; a `%` not followed
 /// by two hex digits stays as it is (WHATWG URL §5.1); invalid UTF-8 becomes U+FFFD.
 pub fn form_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
+    let mut out = Vec::with_capacity(value.len());
+    let mut bytes = value.as_bytes().iter();
+    while let Some(&b) = bytes.next() {
+        let escaped = match (b, bytes.as_slice()) {
+            (b'%', [h, l, ..]) => hex(*h).zip(hex(*l)).map(|(h, l)| h << 4 | l),
+            _ => None,
+        };
+        match escaped {
+            Some(e) => {
+                out.push(e);
+                bytes.nth(1);
+            }
+            None if b == b'+' => out.push(b' '),
+            None => out.push(b),
         }
-        i += 1;
     }
-    match String::from_utf8(out) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    // Like `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD.
+    let mut text = String::with_capacity(out.len());
+    for chunk in out.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            text.push('\u{FFFD}');
+        }
     }
+    text
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -110,6 +110,15 @@ pub fn parse_form(input: &str) -> Vec<(String, String)> {
             None => (form_decode(pair), String::new()),
         })
         .collect()
+}
+
+/// `parts` joined into one string (instead of `[..].concat()`, whose generic code is larger).
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 /// Appends `name=value` pairs, form-encoded and joined with `&`, to `out`.

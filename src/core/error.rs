@@ -133,7 +133,7 @@ impl Error {
 
     /// An error whose message is `parts` joined (no `format!`, to keep `core::fmt` out of wasm).
     pub(crate) fn concat(code: ErrorCode, parts: &[&str]) -> Self {
-        Error::new(code, parts.concat())
+        Error::new(code, crate::core::encoding::cat(parts))
     }
 
     pub(crate) fn with_server(

@@ -35,6 +35,7 @@ impl Json {
     /// Parses a whole document; trailing non-whitespace is an error.
     pub fn parse(text: &str) -> Option<Json> {
         let mut p = Parser {
+            t: text,
             s: text.as_bytes(),
             i: 0,
             depth: 0,
@@ -66,7 +67,7 @@ impl Json {
             Json::Object(m) => m
                 .iter()
                 .enumerate()
-                .find(|(i, (k, _))| m[..*i].iter().any(|(k2, _)| k2 == k))
+                .find(|(i, (k, _))| m.iter().take(*i).any(|(k2, _)| k2 == k))
                 .map(|(_, (k, _))| k.as_str()),
             _ => None,
         }
@@ -88,6 +89,7 @@ impl Json {
 const MAX_DEPTH: u32 = 64;
 
 struct Parser<'a> {
+    t: &'a str,
     s: &'a [u8],
     i: usize,
     depth: u32,
@@ -101,7 +103,7 @@ impl Parser<'_> {
     }
 
     fn eat(&mut self, lit: &[u8]) -> Option<()> {
-        if self.s[self.i..].starts_with(lit) {
+        if self.s.get(self.i..).is_some_and(|r| r.starts_with(lit)) {
             self.i += lit.len();
             Some(())
         } else {
@@ -193,12 +195,12 @@ impl Parser<'_> {
     // RFC 8259 §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
     fn number(&mut self) -> Option<Json> {
         let start = self.i;
-        if self.s[self.i] == b'-' {
+        if self.s.get(self.i) == Some(&b'-') {
             self.i += 1;
         }
         let int_start = self.i;
         let n = self.digits();
-        if n == 0 || (n > 1 && self.s[int_start] == b'0') {
+        if n == 0 || (n > 1 && self.s.get(int_start) == Some(&b'0')) {
             return None;
         }
         if self.s.get(self.i) == Some(&b'.') {
@@ -216,9 +218,8 @@ impl Parser<'_> {
                 return None;
             }
         }
-        // The slice is ASCII, so this cannot fail.
-        let text = core::str::from_utf8(&self.s[start..self.i]).ok()?;
-        Some(Json::Number(text.to_owned()))
+        // The slice is ASCII, so `get` cannot fail.
+        Some(Json::Number(self.t.get(start..self.i)?.to_owned()))
     }
 
     fn hex4(&mut self) -> Option<u32> {
@@ -233,9 +234,15 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Option<String> {
         self.i += 1; // opening quote
-        let mut out = Vec::new();
+        let mut out = String::new();
+        // Unescaped text is copied in runs; they start and end next to ASCII bytes, so `get`
+        // always finds char boundaries (no UTF-8 re-validation).
+        let mut run = self.i;
         loop {
             let b = *self.s.get(self.i)?;
+            if b == b'"' || b == b'\\' {
+                out.push_str(self.t.get(run..self.i)?);
+            }
             self.i += 1;
             match b {
                 b'"' => break,
@@ -267,14 +274,14 @@ impl Parser<'_> {
                         }
                         _ => return None,
                     };
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    out.push(c);
+                    run = self.i;
                 }
                 0..=0x1f => return None,
-                _ => out.push(b),
+                _ => {}
             }
         }
-        String::from_utf8(out).ok()
+        Some(out)
     }
 }
 
@@ -348,19 +355,14 @@ impl ObjectWriter {
 }
 
 /// Appends the decimal form of `n` (no `core::fmt`).
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub fn push_u64(out: &mut String, n: u64) {
+    let mut d = 1;
+    while n / d >= 10 {
+        d *= 10;
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
+    while d > 0 {
+        out.push(char::from(b'0' + (n / d % 10) as u8));
+        d /= 10;
     }
 }
 
@@ -381,7 +383,7 @@ pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
     {
         return None;
     }
-    int.parse().ok()
+    Some(int.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0')))
 }
 
 #[cfg(test)]

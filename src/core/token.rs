@@ -3,7 +3,7 @@
 //! [`parse_token_response`].
 
 use crate::core::config::{BodyEncoding, ClientAuth, ClientConfig, Dialect};
-use crate::core::encoding::{append_pairs, base64_std, form_encode};
+use crate::core::encoding::{append_pairs, base64_std, cat, form_encode};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::{as_non_negative_integer, Json, ObjectWriter};
 use crate::core::secret::Secret;
@@ -54,8 +54,8 @@ pub enum Grant<'a> {
 /// The `Authorization` header value for HTTP Basic client authentication: id and secret each
 /// form-urlencoded, joined by `:`, base64-encoded (RFC 6749 §2.3.1).
 pub fn basic_auth_header(client_id: &str, client_secret: &str) -> String {
-    let pair = [form_encode(client_id), form_encode(client_secret)].join(":");
-    ["Basic ", &base64_std(pair.as_bytes())].concat()
+    let pair = cat(&[&form_encode(client_id), ":", &form_encode(client_secret)]);
+    cat(&["Basic ", &base64_std(pair.as_bytes())])
 }
 
 /// Builds the token request for `grant` under `config` (which is validated first).

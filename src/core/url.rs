@@ -2,7 +2,6 @@
 //! `http(s)` URL into its parts, decide whether its host is loopback, and edit its query.
 
 use crate::core::error::{Error, ErrorCode};
-use alloc::vec::Vec;
 
 /// An absolute `http` or `https` URL, split (RFC 3986 §3). Borrowed from the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,23 +31,28 @@ pub fn parse<'a>(field: &str, url: &'a str) -> Result<UrlParts<'a>, Error> {
     } else {
         return Err(bad("must be an absolute http(s) URL"));
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
+    let authority = match rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')) {
+        Some(end) => rest.get(..end).unwrap_or(rest),
+        None => rest,
+    };
     if authority.contains('@') {
         return Err(bad("must not contain user information"));
     }
     let host = if authority.starts_with('[') {
-        match authority.find(']') {
-            Some(i) => {
-                check_port(&authority[i + 1..]).map_err(|_| bad("has an invalid port"))?;
-                &authority[..=i]
-            }
-            None => return Err(bad("has an unterminated IPv6 address")),
+        let Some((inside, port)) = authority.split_once(']') else {
+            return Err(bad("has an unterminated IPv6 address"));
+        };
+        if !(port.is_empty() || port.strip_prefix(':').is_some_and(port_ok)) {
+            return Err(bad("has an invalid port"));
         }
+        // `inside` and the `]` after it.
+        authority.get(..=inside.len()).unwrap_or(authority)
     } else {
         match authority.split_once(':') {
             Some((h, p)) => {
-                check_port(&[":", p].concat()).map_err(|_| bad("has an invalid port"))?;
+                if !port_ok(p) {
+                    return Err(bad("has an invalid port"));
+                }
                 h
             }
             None => authority,
@@ -74,28 +78,22 @@ pub fn parse<'a>(field: &str, url: &'a str) -> Result<UrlParts<'a>, Error> {
     })
 }
 
-fn check_port(p: &str) -> Result<(), ()> {
-    // `p` is empty or `:` followed by the port (RFC 3986 §3.2.3: digits, may be empty).
-    let ok = match p.strip_prefix(':') {
-        None => p.is_empty(),
-        Some(d) => {
-            d.len() <= 5
-                && d.bytes().all(|b| b.is_ascii_digit())
-                && (d.is_empty() || d.parse::<u32>().is_ok_and(|n| n <= 65535))
-        }
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(())
-    }
+/// A port after `:` (RFC 3986 §3.2.3: digits, may be empty), at most 65535.
+fn port_ok(d: &str) -> bool {
+    d.len() <= 5 && d.bytes().all(|b| b.is_ascii_digit()) && decimal(d) <= 65535
+}
+
+/// The value of a short run of ASCII digits (checked by the caller).
+fn decimal(digits: &str) -> u32 {
+    digits
+        .bytes()
+        .fold(0, |n, b| n * 10 + u32::from(b.wrapping_sub(b'0')))
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    if s.len() >= prefix.len()
-        && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-    {
-        Some(&s[prefix.len()..])
+    let head = s.get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix) {
+        s.get(prefix.len()..)
     } else {
         None
     }
@@ -107,16 +105,12 @@ pub fn is_loopback_host(host: &str) -> bool {
         return true;
     }
     let mut parts = host.split('.');
-    let first = parts.next();
-    let rest: Vec<&str> = parts.collect();
-    first == Some("127")
-        && rest.len() == 3
-        && rest.iter().all(|p| {
-            !p.is_empty()
-                && p.len() <= 3
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && p.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
+    let octet = |p: &str| {
+        !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && decimal(p) <= 255
+    };
+    parts.next() == Some("127")
+        && (0..3).all(|_| parts.next().is_some_and(octet))
+        && parts.next().is_none()
 }
 
 /// Checks an OAuth endpoint (RFC 6749 §3.1, §3.2): absolute, no fragment, `https` unless the
