@@ -64,15 +64,16 @@ pub fn metadata_urls(issuer: &str) -> Result<Vec<String>, Error> {
             "issuer must not contain a query (RFC 8414 §2)",
         ));
     }
-    // `base` is scheme://authority/path; split off the path after the authority.
-    let after_scheme = parts.base.find("://").map_or(0, |i| i + 3);
-    let path_start = parts
-        .base
-        .get(after_scheme..)
-        .and_then(|rest| rest.find('/'))
-        .map_or(parts.base.len(), |i| after_scheme + i);
-    let (origin, path) = parts.base.split_at(path_start);
-    let path = path.trim_end_matches('/');
+    // `base` is scheme://authority/path: the path starts at the first '/' after "https://".
+    let base = parts.base;
+    let cut = base
+        .bytes()
+        .enumerate()
+        .skip(if parts.https { 8 } else { 7 })
+        .find(|(_, b)| *b == b'/')
+        .map_or(base.len(), |(i, _)| i);
+    let origin = base.get(..cut).unwrap_or(base);
+    let path = base.get(cut..).unwrap_or("").trim_end_matches('/');
     let well_known = |suffix: &str| [origin, "/.well-known/", suffix, path].concat();
     let mut urls = vec![
         well_known("oauth-authorization-server"),

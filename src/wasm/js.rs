@@ -291,6 +291,7 @@ pub(crate) fn read_config(value: &JsValue) -> Result<ClientConfig, Error> {
         a.required_string("authorizationEndpoint")?,
         a.required_string("tokenEndpoint")?,
     );
+    c.revocation_endpoint = a.string("revocationEndpoint")?;
     c.redirect_uri = a.string("redirectUri")?;
     c.scope = a.string_list("scope")?;
     c.issuer = a.string("issuer")?;

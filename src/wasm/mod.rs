@@ -8,6 +8,7 @@
 mod js;
 #[cfg(not(feature = "std"))]
 mod rt;
+mod session;
 
 use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
 use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};

@@ -1,0 +1,254 @@
+// Browser plumbing of sessions, discovery and popup sign-in: storage, Web Locks, events,
+// windows and GET requests. Every protocol and timing decision is made in Rust (`core`, a
+// SessionCore: `step`, `refresh`, `revoke`, `ends`).
+import { OAuthError } from './glue.js';
+
+const TYPE = 'oauth-spa:callback';
+const err = (code, message) => new OAuthError(code, message);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+export const reject = (e) => Promise.reject(e);
+
+// storage: 0 memory, 1 sessionStorage, 2 localStorage (shared by tabs: locked and adopted).
+export function makeSession(core, storage, key, initial, ms) {
+  let store = null;
+  try {
+    if (storage) (store = storage === 1 ? sessionStorage : localStorage).getItem(key);
+  } catch {
+    core.free();
+    throw err('storage_unavailable', 'the session storage is unavailable (disabled, sandboxed iframe or quota)');
+  }
+  const shared = storage === 2;
+  const changed = new Set(), signedOut = new Set(), errors = new Set();
+  let tokens = null, inflight = null;
+  const emit = (subs, v) => subs.forEach((f) => {
+    try { f(v); } catch (e) { setTimeout(() => { throw e; }); }
+  });
+  const read = () => {
+    let t = null;
+    try { t = JSON.parse(store.getItem(key)); } catch { /* absent or not JSON: signed out */ }
+    return t && typeof t.accessToken === 'string' && t.accessToken ? t : null;
+  };
+  // Replaces the held tokens; `why` is given to onSignedOut (an OAuthError, or undefined).
+  const set = (t, why, persist = true) => {
+    const had = tokens;
+    tokens = t;
+    if (persist && store) {
+      try {
+        if (t) store.setItem(key, JSON.stringify(t)); else store.removeItem(key);
+      } catch {
+        emit(errors, err('storage_unavailable', 'the session could not be saved (storage disabled or full)'));
+      }
+    }
+    emit(changed, t);
+    if (had && !t) emit(signedOut, why);
+  };
+  const notSignedIn = () => err('not_signed_in', 'the session has no usable token: sign in again');
+
+  // Another tab of this origin changed the shared session: adopt its tokens (or its sign-out).
+  const onStorage = (e) => {
+    if (e.storageArea === store && (e.key === key || e.key === null)) {
+      const t = read();
+      if (!same(t, tokens)) set(t, undefined, false);
+    }
+  };
+  if (shared) addEventListener('storage', onStorage);
+
+  const locked = (fn) => {
+    if (!shared) return fn();
+    if (navigator.locks) return navigator.locks.request('oauth-spa:' + key, fn);
+    return lease(key + ':lock', ms + 5000, fn);
+  };
+
+  // One refresh at a time: callers in this tab share it; tabs take the lock in turn, and a tab
+  // that gets the lock after another tab refreshed adopts that result instead of refreshing.
+  // `before`: the tokens the caller found wanting (the storage event may replace `tokens` while
+  // this tab waits for the lock).
+  const refresh = (before = tokens) => inflight ??= locked(async () => {
+    if (shared) {
+      const latest = read();
+      if (!latest) {
+        const e = notSignedIn();
+        set(null, e, false);
+        throw e;
+      }
+      if (latest.accessToken !== before?.accessToken) {
+        if (!same(latest, tokens)) set(latest, undefined, false);
+        if (core.step(latest, false) === 0) return latest;
+      }
+    }
+    try {
+      const t = await core.refresh(tokens);
+      set(t);
+      return t;
+    } catch (e) {
+      if (core.ends(e)) set(null, e); else emit(errors, e);
+      throw e;
+    }
+  }).finally(() => { inflight = null; });
+
+  if (initial) set(initial); else if (store) tokens = read();
+
+  const on = (subs) => (f) => {
+    if (typeof f !== 'function') throw err('invalid_argument', 'the callback must be a function');
+    subs.add(f);
+    return () => { subs.delete(f); };
+  };
+  return {
+    async getAccessToken(options) {
+      const step = core.step(tokens, !!options?.forceRefresh);
+      if (step === 0) return tokens.accessToken;
+      if (step === 2) {
+        const e = notSignedIn();
+        if (tokens) set(null, e);
+        throw e;
+      }
+      return (await refresh()).accessToken;
+    },
+    getTokens: () => tokens,
+    setTokens(t) {
+      if (t != null && !(typeof t.accessToken === 'string' && t.accessToken)) {
+        throw err('invalid_argument', 'tokens must be a TokenSet with a non-empty accessToken');
+      }
+      set(t ?? null);
+    },
+    // Clears the session here (and, when shared, in every tab), then revokes the refresh
+    // token and the access token (RFC 7009) where the server has a revocation endpoint.
+    // Resolves either way; a failed revocation is reported to onError.
+    async signOut() {
+      const t = tokens;
+      set(null);
+      if (!t) return;
+      let first;
+      for (const [token, hint] of [[t.refreshToken, 1], [t.accessToken, 0]]) {
+        if (token) {
+          try { await core.revoke(token, hint); } catch (e) { first ??= e; }
+        }
+      }
+      if (first) emit(errors, first);
+    },
+    onChange: on(changed),
+    onSignedOut: on(signedOut),
+    onError: on(errors),
+    close() {
+      removeEventListener('storage', onStorage);
+      changed.clear(); signedOut.clear(); errors.clear();
+    },
+  };
+}
+
+// A lease in localStorage where Web Locks are missing: "<id> <expiry ms>". Best effort: a
+// tab writes its lease, waits, and proceeds only if its lease is still the one stored.
+async function lease(k, ttl, fn) {
+  const id = Math.random().toString(36).slice(2) + ' ';
+  const mine = () => localStorage.getItem(k)?.startsWith(id);
+  for (;;) {
+    const cur = localStorage.getItem(k);
+    if (!cur || +cur.split(' ')[1] < Date.now()) {
+      localStorage.setItem(k, id + (Date.now() + ttl));
+      await sleep(30);
+      if (mine()) break;
+    }
+    await sleep(30 + Math.random() * 50);
+  }
+  try { return await fn(); } finally { if (mine()) localStorage.removeItem(k); }
+}
+
+// GETs the metadata URLs in order; the first 2xx answer goes to `op.finish` (Rust validates it,
+// and a document that fails is an error, not a reason to try the next URL). A 404 or a
+// network failure (a 404 without CORS headers looks like one) moves on to the next URL.
+export async function getMetadata(urls, ms, signal, op) {
+  let last;
+  for (const url of urls.trim().split(' ')) {
+    let res;
+    try {
+      res = await get(url, ms, signal);
+    } catch (e) {
+      if (e.code !== 'network_error') { op.free(); throw e; }
+      last = e;
+      continue;
+    }
+    if (res[0] > 199 && res[0] < 300) {
+      const config = op.finish(res[0], res[1]); // throws unless the document is valid
+      config.metadata = JSON.parse(res[1]);
+      return config;
+    }
+    last = new OAuthError('http_error', 'no metadata document at the well-known URLs of the issuer',
+      undefined, undefined, undefined, res[0]);
+  }
+  op.free();
+  throw last;
+}
+
+async function get(url, ms, signal) {
+  if (signal != null && !(signal instanceof AbortSignal)) throw err('invalid_argument', 'options.signal must be an AbortSignal');
+  const ctrl = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; ctrl.abort(); }, ms);
+  const onAbort = () => ctrl.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal?.aborted) throw 0;
+    const res = await fetch(url, {
+      headers: { Accept: 'application/json' }, signal: ctrl.signal,
+      cache: 'no-store', redirect: 'error', referrerPolicy: 'no-referrer',
+    });
+    return [res.status, await res.text()];
+  } catch {
+    if (timedOut) throw err('timeout', 'the metadata request did not finish within timeoutMs');
+    if (signal?.aborted) throw err('aborted', 'the request was aborted');
+    throw err('network_error', 'the metadata request failed (network, CORS or redirect)');
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+// Opens the sign-in popup (synchronously: call from a click handler) and resolves to
+// `op.finish(0, callbackUrl)` once the popup posts its response. Only a message whose source is
+// this popup, whose origin is exactly this page's, and whose shape is ours is read.
+export function openPopup(url, features, ms, op) {
+  const w = open(url, 'oauth-spa-login', features);
+  if (!w) {
+    op.free();
+    return Promise.reject(err('popup_blocked', 'the browser blocked the sign-in popup: call loginWithPopup from a click handler'));
+  }
+  return new Promise((resolve, reject) => {
+    let closedTicks = 0;
+    const end = () => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      removeEventListener('message', onMessage);
+    };
+    const fail = (e) => { end(); op.free(); reject(e); };
+    const onMessage = (e) => {
+      const d = e.data;
+      if (e.source === w && e.origin === location.origin && d?.type === TYPE && typeof d.url === 'string') {
+        end();
+        try { resolve(op.finish(0, d.url)); } catch (x) { reject(x); }
+      }
+    };
+    addEventListener('message', onMessage);
+    // A message posted just before the popup closed is still queued: wait one more tick.
+    const poll = setInterval(() => {
+      if (w.closed && ++closedTicks > 1) fail(err('popup_closed', 'the sign-in popup was closed before it finished'));
+    }, 250);
+    const timer = setTimeout(() => {
+      w.close();
+      fail(err('timeout', 'the sign-in popup did not finish within popupTimeoutMs'));
+    }, ms);
+  });
+}
+
+// In the popup, on the redirect page: hands the response to a same-origin opener and closes.
+export function postToOpener() {
+  const o = window.opener;
+  try {
+    if (!o || o === window || o.location.origin !== location.origin) return false;
+  } catch {
+    return false; // a cross-origin opener: not ours
+  }
+  o.postMessage({ type: TYPE, url: location.href }, location.origin);
+  close();
+  return true;
+}

@@ -1,0 +1,463 @@
+//! After sign-in, in the browser: `refresh`, `revokeToken`, `discover`, `createSession`,
+//! `loginWithPopup` and `popupCallback`. Protocol and timing decisions are the core's
+//! (`core::session`, `core::revocation`, `core::discovery`, `core::popup`); js/session.js only
+//! does the browser plumbing (storage, Web Locks, events, windows, GET requests).
+//!
+//! Like `handleCallback`, nothing here is Rust `async`: the JS side calls back into an [`Op`]
+//! (`finish`) once the network or the popup has answered.
+
+use super::js::{now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
+use super::{send_token_request, token_set_to_js, TokenExchange};
+use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
+use crate::core::callback::begin_callback;
+use crate::core::config::ClientConfig;
+use crate::core::discovery::{metadata_urls, parse_metadata};
+use crate::core::error::{Error, ErrorCode};
+use crate::core::json::Json;
+use crate::core::popup::check_popup_response;
+use crate::core::revocation::{parse_revocation_response, revocation_request, TokenTypeHint};
+use crate::core::secret::Secret;
+use crate::core::session::{
+    merge_refreshed, next_step, refresh_request, refusal_ends_session, NextStep,
+    DEFAULT_SKEW_SECONDS,
+};
+use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
+use alloc::string::String;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/session.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = makeSession)]
+    fn make_session(
+        core: SessionCore,
+        storage: u8,
+        key: &str,
+        initial: &JsValue,
+        ms: u32,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = getMetadata)]
+    fn get_metadata(urls: &str, ms: u32, signal: &JsValue, op: Op) -> JsValue;
+    #[wasm_bindgen(js_name = openPopup)]
+    fn open_popup(url: &str, features: &str, ms: u32, op: Op) -> JsValue;
+    fn reject(e: JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = postToOpener)]
+    fn post_to_opener() -> bool;
+}
+
+#[wasm_bindgen(module = "/js/glue.js")]
+extern "C" {
+    // The same `send` as js.rs imports, with an `Op` as the object whose `finish` it calls.
+    #[wasm_bindgen(js_name = send)]
+    fn send_op(
+        url: &str,
+        headers: &JsValue,
+        body: &str,
+        timeout_ms: u32,
+        signal: &JsValue,
+        op: Op,
+    ) -> JsValue;
+}
+
+/// What to do with an answer once it arrives. Internal: js/glue.js `send` and js/session.js
+/// call `finish` (or `free` when there is no answer).
+#[wasm_bindgen(skip_typescript)]
+pub struct Op(Kind);
+
+enum Kind {
+    /// A refresh: merge the answer into `old` (rotation rules of `merge_refreshed`).
+    Refresh { config: ClientConfig, old: TokenSet },
+    /// A revocation: any 2xx is success.
+    Revoke,
+    /// A metadata document fetched for `issuer`.
+    Discover { issuer: String },
+    /// A popup's callback URL (passed as `body`) for the login whose state is `state`.
+    Popup { config: ClientConfig, state: String },
+}
+
+#[wasm_bindgen]
+impl Op {
+    /// Reads the answer: a TokenSet, `undefined`, a metadata object or the promise of the
+    /// popup's token exchange; throws an `OAuthError`.
+    pub fn finish(self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+        match self.0 {
+            Kind::Refresh { config, old } => {
+                parse_token_response(&config, status, body, now_ms(), old.scope.as_deref())
+                    .map(|new| token_set_to_js(&merge_refreshed(&old, new), None))
+            }
+            Kind::Revoke => parse_revocation_response(status, body).map(|()| JsValue::UNDEFINED),
+            Kind::Discover { issuer } => parse_metadata(&issuer, body).map(|m| {
+                let o = ObjBuilder::new();
+                o.str("issuer", &m.issuer)
+                    .str("authorizationEndpoint", &m.authorization_endpoint)
+                    .str("tokenEndpoint", &m.token_endpoint)
+                    .opt_str("revocationEndpoint", m.revocation_endpoint.as_deref())
+                    .set(
+                        "authorizationResponseIssParameterSupported",
+                        &JsValue::from_bool(m.iss_parameter_supported),
+                    );
+                o.build()
+            }),
+            Kind::Popup { config, state } => (|| {
+                check_popup_response(body, &state)?;
+                let p = begin_callback(&config, body, now_ms(), &mut SessionStorage)?;
+                Ok(send_token_request(
+                    &p.request,
+                    TokenExchange {
+                        config,
+                        requested_scope: p.requested_scope,
+                        app_state: p.app_state,
+                    },
+                    &JsValue::UNDEFINED,
+                )
+                .into())
+            })(),
+        }
+        .map_err(to_js)
+    }
+}
+
+/// A rejected promise of the OAuthError for `e`.
+fn rejected(e: Error) -> JsValue {
+    reject(to_js(e))
+}
+
+fn send(request: &TokenRequest, ms: u32, signal: &JsValue, kind: Kind) -> JsValue {
+    let headers = ObjBuilder::new();
+    for (name, value) in &request.headers {
+        headers.str(name, value);
+    }
+    send_op(
+        &request.url,
+        &headers.build(),
+        request.body.expose(),
+        ms,
+        signal,
+        Op(kind),
+    )
+}
+
+/// Reads a TokenSet object back (from the app or from storage). `None` unless it has a
+/// non-empty `accessToken` string; other members are read when they have the right type.
+fn tokens_from_js(v: &JsValue) -> Option<TokenSet> {
+    let a = Arg::new(v, "tokens", ErrorCode::InvalidArgument, false).ok()?;
+    let s = |f: &str| a.string(f).ok().flatten().filter(|s| !s.is_empty());
+    let expires_at = a
+        .raw("expiresAt")
+        .as_f64()
+        .filter(|n| *n >= 0.0)
+        .map(|n| n as u64);
+    Some(TokenSet {
+        access_token: Secret::new(s("accessToken")?),
+        token_type: String::from("Bearer"),
+        expires_in: None,
+        expires_at,
+        refresh_token: s("refreshToken").map(Secret::new),
+        scope: s("scope"),
+        id_token: s("idToken").map(Secret::new),
+        raw: Json::Null,
+        raw_text: Secret::default(),
+    })
+}
+
+/// Refreshes an access token (RFC 6749 §6) in the configuration's dialect, encoding and client
+/// authentication. The TokenSet's `refreshToken` is the new one when the server rotated it,
+/// else the one passed in: always store the returned value. Rejects with an `OAuthError`
+/// (`token_error` with `error: "invalid_grant"` when the refresh token is refused).
+#[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
+pub fn refresh(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RefreshOptions | undefined")] options: JsValue,
+) -> JsValue {
+    let prepared = (|| {
+        let config = read_config(&config)?;
+        let rt = refresh_token
+            .as_string()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::InvalidArgument,
+                    "refreshToken must be a non-empty string",
+                )
+            })?;
+        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+        let scope = a.string("scope")?;
+        let request = token_request(
+            &config,
+            &Grant::RefreshToken {
+                refresh_token: &rt,
+                scope: scope.as_deref(),
+            },
+        )?;
+        let old = TokenSet {
+            access_token: Secret::default(),
+            token_type: String::new(),
+            expires_in: None,
+            expires_at: None,
+            refresh_token: Some(Secret::new(rt)),
+            scope: scope.or_else(|| config.scope_string()),
+            id_token: None,
+            raw: Json::Null,
+            raw_text: Secret::default(),
+        };
+        Ok::<_, Error>((request, config, old, a.raw("signal")))
+    })();
+    match prepared {
+        Ok((request, config, old, signal)) => send(
+            &request,
+            config.timeout_ms,
+            &signal,
+            Kind::Refresh { config, old },
+        ),
+        Err(e) => rejected(e),
+    }
+}
+
+/// Revokes a token (RFC 7009) at `config.revocationEndpoint`. Resolves when the server
+/// answered 2xx (also for a token that was already invalid); rejects with an `OAuthError`.
+#[wasm_bindgen(js_name = revokeToken, unchecked_return_type = "Promise<void>")]
+pub fn revoke_token(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RevokeOptions | undefined")] options: JsValue,
+) -> JsValue {
+    let prepared = (|| {
+        let config = read_config(&config)?;
+        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+        let hint = match a.string("tokenTypeHint")?.as_deref() {
+            None => None,
+            Some("refresh_token") => Some(TokenTypeHint::RefreshToken),
+            Some("access_token") => Some(TokenTypeHint::AccessToken),
+            Some(_) => {
+                return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "options.tokenTypeHint must be \"refresh_token\" or \"access_token\"",
+                ))
+            }
+        };
+        let token = token.as_string().unwrap_or_default();
+        let request = revocation_request(&config, &token, hint)?;
+        Ok((request, config.timeout_ms, a.raw("signal")))
+    })();
+    match prepared {
+        Ok((request, ms, signal)) => send(&request, ms, &signal, Kind::Revoke),
+        Err(e) => rejected(e),
+    }
+}
+
+/// Fetches and validates the authorization server metadata of `issuer` (RFC 8414, then OpenID
+/// Connect Discovery). Resolves to ClientConfig fields: spread them into a config with your
+/// `clientId` and `redirectUri`.
+#[wasm_bindgen(unchecked_return_type = "Promise<DiscoveredConfig>")]
+pub fn discover(
+    #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DiscoverOptions | undefined")] options: JsValue,
+) -> JsValue {
+    let prepared = (|| {
+        let issuer = issuer
+            .as_string()
+            .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "issuer must be a string"))?;
+        let urls = metadata_urls(&issuer)?;
+        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+        let ms = a.positive_u32("timeoutMs", crate::core::config::DEFAULT_TIMEOUT_MS)?;
+        // URLs have no spaces: one string is cheaper to pass than an array.
+        let mut joined = String::new();
+        for u in &urls {
+            joined.push_str(u);
+            joined.push(' ');
+        }
+        Ok::<_, Error>((issuer, joined, ms, a.raw("signal")))
+    })();
+    match prepared {
+        Ok((issuer, urls, ms, signal)) => {
+            get_metadata(&urls, ms, &signal, Op(Kind::Discover { issuer }))
+        }
+        Err(e) => rejected(e),
+    }
+}
+
+/// The protocol half of a session object (js/session.js holds the tokens, storage, locks and
+/// events). Internal.
+#[wasm_bindgen(skip_typescript)]
+pub struct SessionCore {
+    config: ClientConfig,
+    skew_seconds: u32,
+}
+
+#[wasm_bindgen]
+impl SessionCore {
+    /// 0: use the access token; 1: refresh first; 2: sign in again (`core::session::next_step`).
+    pub fn step(&self, tokens: JsValue, force: bool) -> u8 {
+        let t = tokens_from_js(&tokens);
+        match next_step(t.as_ref(), now_ms(), self.skew_seconds, force) {
+            NextStep::UseToken => 0,
+            NextStep::Refresh => 1,
+            NextStep::SignIn => 2,
+        }
+    }
+
+    /// Sends the refresh for `tokens`; resolves to the merged TokenSet.
+    pub fn refresh(&self, tokens: JsValue) -> JsValue {
+        let Some(old) = tokens_from_js(&tokens) else {
+            return rejected(Error::new(
+                ErrorCode::NotSignedIn,
+                "the session is signed out",
+            ));
+        };
+        match refresh_request(&self.config, &old) {
+            Ok(r) => send(
+                &r,
+                self.config.timeout_ms,
+                &JsValue::UNDEFINED,
+                Kind::Refresh {
+                    config: self.config.clone(),
+                    old,
+                },
+            ),
+            Err(e) => rejected(e),
+        }
+    }
+
+    /// Revokes `token` (hint 1: refresh token, else access token): a promise, or `undefined`
+    /// when the configuration has no revocation endpoint.
+    pub fn revoke(&self, token: &str, hint: u8) -> JsValue {
+        if self.config.revocation_endpoint.is_none() {
+            return JsValue::UNDEFINED;
+        }
+        let hint = if hint == 1 {
+            TokenTypeHint::RefreshToken
+        } else {
+            TokenTypeHint::AccessToken
+        };
+        match revocation_request(&self.config, token, Some(hint)) {
+            Ok(r) => send(
+                &r,
+                self.config.timeout_ms,
+                &JsValue::UNDEFINED,
+                Kind::Revoke,
+            ),
+            Err(e) => rejected(e),
+        }
+    }
+
+    /// `true` when a refresh that failed with the OAuthError `e` ends the session
+    /// (`core::session::ends_session`).
+    pub fn ends(&self, e: JsValue) -> bool {
+        let Ok(a) = Arg::new(&e, "error", ErrorCode::InvalidArgument, false) else {
+            return false;
+        };
+        let code = a.raw("code").as_string().unwrap_or_default();
+        let error = a.raw("error").as_string();
+        let status = a.raw("status").as_f64().map(|n| n as u16);
+        refusal_ends_session(&code, error.as_deref(), status)
+    }
+}
+
+/// A session: holds the TokenSet and keeps it valid (see the `Session` type). In memory by
+/// default; `storage: "sessionStorage" | "localStorage"` persists it (localStorage: shared by
+/// the tabs of the origin, which then refresh one at a time and adopt each other's result).
+#[wasm_bindgen(js_name = createSession, unchecked_return_type = "Session")]
+pub fn create_session(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SessionOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (core, storage, key, initial, ms) = (|| {
+        let config = read_config(&config)?;
+        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+        let storage =
+            match a.string("storage")?.as_deref() {
+                None | Some("memory") => 0,
+                Some("sessionStorage") => 1,
+                Some("localStorage") => 2,
+                Some(_) => return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "options.storage must be \"memory\", \"sessionStorage\" or \"localStorage\"",
+                )),
+            };
+        let key = a
+            .string("storageKey")?
+            .unwrap_or_else(|| String::from("oauth-spa:session"));
+        let skew = a.raw("skewSeconds");
+        let skew_seconds = if skew.is_undefined() {
+            DEFAULT_SKEW_SECONDS
+        } else {
+            match skew.as_f64() {
+                Some(n) if n >= 0.0 && f64::from(n as u32) == n => n as u32,
+                _ => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidArgument,
+                        "options.skewSeconds must be a whole number of seconds, 0 or more",
+                    ))
+                }
+            }
+        };
+        let initial = a.raw("tokens");
+        if !initial.is_undefined() && !initial.is_null() && tokens_from_js(&initial).is_none() {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "options.tokens must be a TokenSet with a non-empty accessToken",
+            ));
+        }
+        let ms = config.timeout_ms;
+        Ok((
+            SessionCore {
+                config,
+                skew_seconds,
+            },
+            storage,
+            key,
+            initial,
+            ms,
+        ))
+    })()
+    .map_err(to_js)?;
+    make_session(core, storage, &key, &initial, ms)
+}
+
+/// Signs in in a popup window. Call it from a click handler: it opens the window at once
+/// (synchronously), so popup blockers allow it. The popup's redirect page calls
+/// `popupCallback()`, which hands the response to this window; the code is exchanged here.
+/// Rejects with `popup_blocked`, `popup_closed`, `timeout` or any `handleCallback` error.
+#[wasm_bindgen(js_name = loginWithPopup, unchecked_return_type = "Promise<TokenSet>")]
+pub fn login_with_popup(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PopupLoginOptions | undefined")] options: JsValue,
+) -> JsValue {
+    let prepared = (|| {
+        let config = read_config(&config)?;
+        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+        let opts = LoginOptions {
+            extra_params: a.string_record("extraParams")?,
+            app_state: a.string("appState")?,
+        };
+        let features = a.string("popupFeatures")?;
+        let ms = a.positive_u32("popupTimeoutMs", 300_000)?;
+        let random = LoginRandom {
+            verifier: random32()?,
+            state: random32()?,
+        };
+        let r = core_start_login(&config, &opts, &random, now_ms(), &mut SessionStorage)?;
+        Ok::<_, Error>((config, r, features, ms))
+    })();
+    match prepared {
+        Ok((config, r, features, ms)) => open_popup(
+            &r.url,
+            features.as_deref().unwrap_or("popup,width=480,height=640"),
+            ms,
+            Op(Kind::Popup {
+                config,
+                state: r.state,
+            }),
+        ),
+        Err(e) => rejected(e),
+    }
+}
+
+/// On the redirect page: when this window is a sign-in popup opened by `loginWithPopup` from
+/// a page of the same origin, posts the response to that page (to its exact origin, never
+/// `"*"`), closes the window and returns `true`. Otherwise returns `false`: call
+/// `handleCallback` as usual.
+#[wasm_bindgen(js_name = popupCallback)]
+pub fn popup_callback() -> bool {
+    post_to_opener()
+}
