@@ -13,6 +13,7 @@ pub mod popup;
 pub mod revocation;
 pub mod secret;
 pub mod session;
+pub mod sha256;
 pub mod token;
 pub mod transaction;
 pub mod url;

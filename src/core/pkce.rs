@@ -6,8 +6,8 @@
 use crate::core::encoding::base64url;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
+use crate::core::sha256::sha256;
 use alloc::string::String;
-use sha2::{Digest, Sha256};
 
 /// The only challenge method this crate sends. `plain` is never used (RFC 7636 §7.2), and
 /// Ellipsis Drive defaults to `plain` when the method is omitted, so it is always sent.
@@ -81,7 +81,7 @@ pub fn code_challenge_s256(verifier: &str) -> Result<String, Error> {
 }
 
 fn s256(verifier: &str) -> String {
-    base64url(&Sha256::digest(verifier.as_bytes()))
+    base64url(&sha256(verifier.as_bytes()))
 }
 
 #[cfg(test)]
