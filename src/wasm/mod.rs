@@ -10,6 +10,10 @@ mod js;
 mod rt;
 mod session;
 
+pub use session::{
+    create_session, discover, login_with_popup, popup_callback, refresh, revoke_token,
+};
+
 use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
 use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};
 use crate::core::config::ClientConfig;

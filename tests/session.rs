@@ -1,0 +1,482 @@
+//! Browser tests of sessions (issue 4): the store (memory, sessionStorage, localStorage), the
+//! lock (one refresh per tab; Web Locks and the localStorage lease across sessions sharing
+//! localStorage), the events, sign-out with RFC 7009 revocation, and `refresh()`. Real
+//! `fetch` against tests/support/token-server.mjs on 127.0.0.1 (its URL compiled in through
+//! OAUTH_SPA_TEST_SERVER, as for tests/browser.rs); the server's per-run log counts requests.
+//!
+//! Run: OAUTH_SPA_TEST_SERVER=http://127.0.0.1:PORT wasm-pack test --headless --chrome . -- --test session
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use oauth_spa::wasm::{create_session, popup_callback, refresh, revoke_token};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn server() -> &'static str {
+    match option_env!("OAUTH_SPA_TEST_SERVER") {
+        Some(url) => url,
+        None => {
+            panic!("OAUTH_SPA_TEST_SERVER must be set at compile time (scripts/test.sh does it)")
+        }
+    }
+}
+
+fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |acc, k| {
+        Reflect::get(&acc, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+    })
+}
+
+fn s(v: &JsValue, path: &str) -> Option<String> {
+    get(v, path).as_string()
+}
+
+fn obj(json: &str) -> JsValue {
+    JSON::parse(json).expect("test JSON")
+}
+
+/// Runs a JS function body with `args` bound to `a`, `b`, `c` (test plumbing only).
+fn js(body: &str, args: &[&JsValue]) -> JsValue {
+    let f = Function::new_with_args("a, b, c", body);
+    let arr = Array::new();
+    for a in args {
+        arr.push(a);
+    }
+    f.apply(&JsValue::NULL, &arr).expect("test JS")
+}
+
+async fn settle(p: JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(js_sys::Promise::resolve(&p)).await
+}
+
+/// Calls `session.<method>(args...)`.
+fn call(session: &JsValue, method: &str, args: &[&JsValue]) -> JsValue {
+    let f: Function = get(session, method).unchecked_into();
+    let arr = Array::new();
+    for a in args {
+        arr.push(a);
+    }
+    f.apply(session, &arr).expect("session method")
+}
+
+/// A fresh run id: the token server logs each run's requests apart.
+fn run_id() -> String {
+    let n = js_sys::Math::random().to_bits();
+    ["s", &n.to_string()].concat()
+}
+
+/// The requests the token server received for `run`.
+async fn log(run: &str) -> Array {
+    let url = [server(), "/log/", run].concat();
+    let v = settle(js("return fetch(a).then((r) => r.json())", &[&url.into()]))
+        .await
+        .expect("log");
+    v.unchecked_into()
+}
+
+fn config(run: &str, token_mode: &str, revocation_mode: Option<&str>) -> JsValue {
+    let c = obj(r#"{"clientId":"web-app","authorizationEndpoint":"https://as.example/authorize"}"#);
+    let token = [server(), "/t/", run, "/", token_mode].concat();
+    Reflect::set(&c, &"tokenEndpoint".into(), &token.into()).unwrap();
+    if let Some(m) = revocation_mode {
+        let r = [server(), "/t/", run, "/", m].concat();
+        Reflect::set(&c, &"revocationEndpoint".into(), &r.into()).unwrap();
+    }
+    c
+}
+
+/// A TokenSet that expires `in_ms` from now.
+fn tokens(at: &str, rt: &str, in_ms: f64) -> JsValue {
+    let t = Object::new();
+    for (k, v) in [
+        ("accessToken", at),
+        ("tokenType", "Bearer"),
+        ("refreshToken", rt),
+    ] {
+        Reflect::set(&t, &k.into(), &v.into()).unwrap();
+    }
+    let at_ms = js_sys::Date::now() + in_ms;
+    Reflect::set(&t, &"expiresAt".into(), &at_ms.into()).unwrap();
+    t.into()
+}
+
+fn options(storage: &str, key: &str, t: Option<&JsValue>) -> JsValue {
+    let o = Object::new();
+    Reflect::set(&o, &"storage".into(), &storage.into()).unwrap();
+    Reflect::set(&o, &"storageKey".into(), &key.into()).unwrap();
+    if let Some(t) = t {
+        Reflect::set(&o, &"tokens".into(), t).unwrap();
+    }
+    o.into()
+}
+
+/// Subscribes to all three events; returns the array they push "change:<at|null>",
+/// "signedOut:<code|undefined>" and "error:<code>" into.
+fn record(session: &JsValue) -> Array {
+    let events = Array::new();
+    js(
+        "b.onChange((t) => a.push('change:' + (t ? t.accessToken : null)));
+         b.onSignedOut((e) => a.push('signedOut:' + (e ? e.code + '/' + e.error : undefined)));
+         b.onError((e) => a.push('error:' + e.code));",
+        &[&events, session],
+    );
+    events
+}
+
+fn strings(a: &Array) -> Vec<String> {
+    a.iter()
+        .map(|v| v.as_string().unwrap_or_default())
+        .collect()
+}
+
+fn local(key: &str) -> Option<String> {
+    js("return localStorage.getItem(a)", &[&key.into()]).as_string()
+}
+
+fn session_storage(key: &str) -> Option<String> {
+    js("return sessionStorage.getItem(a)", &[&key.into()]).as_string()
+}
+
+#[wasm_bindgen_test]
+async fn refresh_sends_the_grant_and_returns_the_rotated_token() {
+    let run = run_id();
+    let t = settle(refresh(
+        config(&run, "echo", None),
+        "rt-old".into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .expect("refresh");
+    let rt = s(&t, "refreshToken").unwrap();
+    assert!(
+        rt.starts_with("rt-") && rt != "rt-old",
+        "the server's new refresh token replaced the old one"
+    );
+    assert_eq!(s(&t, "tokenType").as_deref(), Some("Bearer"));
+    let sent = log(&run).await.get(0);
+    assert_eq!(
+        s(&sent, "body.grant_type").as_deref(),
+        Some("refresh_token")
+    );
+    assert_eq!(s(&sent, "body.refresh_token").as_deref(), Some("rt-old"));
+    assert_eq!(s(&sent, "body.client_id").as_deref(), Some("web-app"));
+    assert_eq!(
+        s(&sent, "contentType").as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
+    // An empty refresh token is refused before anything is sent.
+    let run2 = run_id();
+    let e = settle(refresh(
+        config(&run2, "ok", None),
+        "".into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(s(&e, "code").as_deref(), Some("invalid_argument"));
+    assert_eq!(log(&run2).await.length(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn memory_session_refreshes_within_the_skew_once_for_concurrent_callers() {
+    let run = run_id();
+    let session = create_session(
+        config(&run, "ok", None),
+        options(
+            "memory",
+            "unused",
+            Some(&tokens("at-0", "rt-0", 3_600_000.0)),
+        ),
+    )
+    .expect("session");
+    let events = record(&session);
+    // Valid for an hour: no request.
+    let at = settle(call(&session, "getAccessToken", &[])).await.unwrap();
+    assert_eq!(at.as_string().as_deref(), Some("at-0"));
+    assert_eq!(log(&run).await.length(), 0);
+    // Expires in 30 s, within the default 60 s skew: three callers, one refresh.
+    call(&session, "setTokens", &[&tokens("at-1", "rt-1", 30_000.0)]);
+    let all = js(
+        "return Promise.all([a.getAccessToken(), a.getAccessToken(), a.getAccessToken()])",
+        &[&session],
+    );
+    let all: Array = settle(all).await.expect("tokens").unchecked_into();
+    let got = strings(&all);
+    assert!(got[0].starts_with("at-") && got[0] != "at-1");
+    assert!(got.iter().all(|t| *t == got[0]), "{got:?}");
+    assert_eq!(log(&run).await.length(), 1, "one refresh for three callers");
+    let held = call(&session, "getTokens", &[]);
+    assert_ne!(s(&held, "refreshToken").as_deref(), Some("rt-1"), "rotated");
+    assert_eq!(
+        strings(&events),
+        vec!["change:at-1".to_string(), ["change:", &got[0]].concat()]
+    );
+    // forceRefresh refreshes a valid token.
+    let forced = settle(call(
+        &session,
+        "getAccessToken",
+        &[&obj(r#"{"forceRefresh":true}"#)],
+    ))
+    .await
+    .unwrap();
+    assert_ne!(forced.as_string(), Some(got[0].clone()));
+    assert_eq!(log(&run).await.length(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn skew_option_moves_the_refresh_point() {
+    let run = run_id();
+    let o = options("memory", "k", Some(&tokens("at-0", "rt-0", 30_000.0)));
+    Reflect::set(&o, &"skewSeconds".into(), &0.into()).unwrap();
+    let session = create_session(config(&run, "ok", None), o).unwrap();
+    let at = settle(call(&session, "getAccessToken", &[])).await.unwrap();
+    assert_eq!(
+        at.as_string().as_deref(),
+        Some("at-0"),
+        "30 s left, no skew: still valid"
+    );
+    assert_eq!(log(&run).await.length(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn invalid_grant_signs_out_and_clears_the_store() {
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let session = create_session(
+        config(&run, "rfc-error-400", None),
+        options(
+            "sessionStorage",
+            &key,
+            Some(&tokens("at-0", "rt-0", -1000.0)),
+        ),
+    )
+    .unwrap();
+    assert!(session_storage(&key).unwrap().contains("at-0"), "persisted");
+    let events = record(&session);
+    let e = settle(call(&session, "getAccessToken", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(s(&e, "code").as_deref(), Some("token_error"));
+    assert_eq!(s(&e, "error").as_deref(), Some("invalid_grant"));
+    assert!(call(&session, "getTokens", &[]).is_null());
+    assert_eq!(session_storage(&key), None);
+    assert_eq!(
+        strings(&events),
+        vec!["change:null", "signedOut:token_error/invalid_grant"]
+    );
+    let again = settle(call(&session, "getAccessToken", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(s(&again, "code").as_deref(), Some("not_signed_in"));
+    assert_eq!(
+        log(&run).await.length(),
+        1,
+        "no second refresh once signed out"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn network_failure_keeps_the_session() {
+    let c = obj(
+        r#"{"clientId":"web-app","authorizationEndpoint":"https://as.example/a","tokenEndpoint":"http://127.0.0.1:9/token","timeoutMs":5000}"#,
+    );
+    let key = ["oauth-spa-test:", &run_id()].concat();
+    let session = create_session(
+        c,
+        options("localStorage", &key, Some(&tokens("at-0", "rt-0", -1000.0))),
+    )
+    .unwrap();
+    let events = record(&session);
+    let e = settle(call(&session, "getAccessToken", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(s(&e, "code").as_deref(), Some("network_error"));
+    assert_eq!(
+        s(&call(&session, "getTokens", &[]), "refreshToken").as_deref(),
+        Some("rt-0")
+    );
+    assert!(local(&key).unwrap().contains("rt-0"));
+    assert_eq!(strings(&events), vec!["error:network_error"]);
+    call(&session, "close", &[]);
+    js("localStorage.removeItem(a)", &[&key.into()]);
+}
+
+#[wasm_bindgen_test]
+async fn persisted_sessions_survive_a_new_session_object() {
+    for storage in ["sessionStorage", "localStorage"] {
+        let run = run_id();
+        let key = ["oauth-spa-test:", &run].concat();
+        let first = create_session(
+            config(&run, "ok", None),
+            options(storage, &key, Some(&tokens("at-p", "rt-p", 3_600_000.0))),
+        )
+        .unwrap();
+        // A reload: a new session object with the same key reads the stored tokens.
+        let second =
+            create_session(config(&run, "ok", None), options(storage, &key, None)).unwrap();
+        let at = settle(call(&second, "getAccessToken", &[])).await.unwrap();
+        assert_eq!(at.as_string().as_deref(), Some("at-p"), "{storage}");
+        // Memory sessions never touch storage.
+        let mem = create_session(config(&run, "ok", None), options("memory", &key, None)).unwrap();
+        assert!(call(&mem, "getTokens", &[]).is_null(), "{storage}");
+        settle(call(&first, "signOut", &[])).await.unwrap();
+        let stored = js(
+            "return (a === 'localStorage' ? localStorage : sessionStorage).getItem(b)",
+            &[&storage.into(), &key.clone().into()],
+        );
+        assert!(
+            stored.is_null(),
+            "{storage}: sign-out removed the stored session"
+        );
+        call(&first, "close", &[]);
+        call(&second, "close", &[]);
+    }
+}
+
+/// Two session objects on one localStorage key behave like two tabs: the lock lets one
+/// refresh, the other adopts its result under the lock.
+async fn two_sessions_share_one_refresh(without_web_locks: bool) {
+    if without_web_locks {
+        js(
+            "Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })",
+            &[],
+        );
+    }
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let a = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, Some(&tokens("at-0", "rt-0", -1000.0))),
+    )
+    .unwrap();
+    let b = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, None),
+    )
+    .unwrap();
+    let both = js(
+        "return Promise.all([a.getAccessToken(), b.getAccessToken()])",
+        &[&a, &b],
+    );
+    let both: Array = settle(both).await.expect("tokens").unchecked_into();
+    let got = strings(&both);
+    assert_eq!(log(&run).await.length(), 1, "exactly one refresh request");
+    assert_eq!(got[0], got[1]);
+    assert_ne!(got[0], "at-0");
+    assert!(local(&key).unwrap().contains(&got[0]));
+    assert_eq!(
+        local(&[&key, ":lock"].concat()),
+        None,
+        "the lease is released"
+    );
+    settle(call(&a, "signOut", &[])).await.unwrap();
+    call(&a, "close", &[]);
+    call(&b, "close", &[]);
+    if without_web_locks {
+        js("delete navigator.locks", &[]);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn shared_sessions_refresh_once_with_web_locks() {
+    assert!(!get(&js("return navigator", &[]), "locks").is_undefined());
+    two_sessions_share_one_refresh(false).await;
+}
+
+#[wasm_bindgen_test]
+async fn shared_sessions_refresh_once_with_the_lease_fallback() {
+    two_sessions_share_one_refresh(true).await;
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_revokes_refresh_then_access_token_and_always_clears() {
+    let run = run_id();
+    let session = create_session(
+        config(&run, "ok", Some("echo")),
+        options("memory", "k", Some(&tokens("at-9", "rt-9", 3_600_000.0))),
+    )
+    .unwrap();
+    let events = record(&session);
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    let sent = log(&run).await;
+    assert_eq!(sent.length(), 2);
+    assert_eq!(s(&sent.get(0), "body.token").as_deref(), Some("rt-9"));
+    assert_eq!(
+        s(&sent.get(0), "body.token_type_hint").as_deref(),
+        Some("refresh_token")
+    );
+    assert_eq!(
+        s(&sent.get(0), "body.client_id").as_deref(),
+        Some("web-app")
+    );
+    assert_eq!(s(&sent.get(1), "body.token").as_deref(), Some("at-9"));
+    assert_eq!(
+        s(&sent.get(1), "body.token_type_hint").as_deref(),
+        Some("access_token")
+    );
+    assert!(call(&session, "getTokens", &[]).is_null());
+    assert_eq!(strings(&events), vec!["change:null", "signedOut:undefined"]);
+
+    // The revocation endpoint is unreachable: local state is cleared all the same.
+    let c = config(&run_id(), "ok", None);
+    Reflect::set(
+        &c,
+        &"revocationEndpoint".into(),
+        &"http://127.0.0.1:9/revoke".into(),
+    )
+    .unwrap();
+    let session = create_session(
+        c,
+        options("memory", "k", Some(&tokens("at-8", "rt-8", 3_600_000.0))),
+    )
+    .unwrap();
+    let events = record(&session);
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    assert!(call(&session, "getTokens", &[]).is_null());
+    assert_eq!(
+        strings(&events),
+        vec!["change:null", "signedOut:undefined", "error:network_error"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn revoke_token_and_bad_arguments() {
+    let run = run_id();
+    let e = settle(revoke_token(
+        config(&run, "ok", None),
+        "t".into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(
+        s(&e, "code").as_deref(),
+        Some("invalid_config"),
+        "no revocationEndpoint"
+    );
+    settle(revoke_token(
+        config(&run, "ok", Some("echo")),
+        "t".into(),
+        obj(r#"{"tokenTypeHint":"access_token"}"#),
+    ))
+    .await
+    .expect("revoked");
+    assert_eq!(
+        s(&log(&run).await.get(0), "body.token_type_hint").as_deref(),
+        Some("access_token")
+    );
+    let bad = |o: &str| create_session(config(&run, "ok", None), obj(o)).unwrap_err();
+    for (o, field) in [
+        (r#"{"storage":"cookies"}"#, "options.storage"),
+        (r#"{"skewSeconds":-1}"#, "options.skewSeconds"),
+        (r#"{"tokens":{"accessToken":""}}"#, "options.tokens"),
+    ] {
+        let e = bad(o);
+        assert_eq!(s(&e, "code").as_deref(), Some("invalid_argument"), "{o}");
+        assert!(s(&e, "message").unwrap().contains(field), "{o}");
+    }
+    assert!(!popup_callback(), "this window is no popup");
+}
