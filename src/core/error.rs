@@ -107,10 +107,14 @@ impl ErrorCode {
 ///
 /// The type is deliberately opaque: read it through its accessors.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+// Boxed: a `Result<T, Error>` stays as small as `T` allows, which keeps the many `?` cheap.
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
     code: ErrorCode,
     message: Cow<'static, str>,
-    server: Option<Box<ServerError>>,
+    server: Option<ServerError>,
 }
 
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -124,11 +128,11 @@ struct ServerError {
 impl Error {
     /// An error with a fixed message.
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Error {
+        Error(Box::new(Inner {
             code,
             message: message.into(),
             server: None,
-        }
+        }))
     }
 
     /// An error whose message is `parts` joined (no `format!`, to keep `core::fmt` out of wasm).
@@ -143,47 +147,47 @@ impl Error {
         uri: Option<String>,
         status: Option<u16>,
     ) -> Self {
-        self.server = Some(Box::new(ServerError {
+        self.0.server = Some(ServerError {
             error,
             description,
             uri,
             status,
-        }));
+        });
         self
     }
 
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
-        self.code
+        self.0.code
     }
     /// What went wrong, for people. Never contains tokens, codes or secrets.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// The server's `error` value (RFC 6749 §4.1.2.1 or §5.2), e.g. `invalid_grant`.
     pub fn error(&self) -> Option<&str> {
-        self.server.as_ref()?.error.as_deref()
+        self.0.server.as_ref()?.error.as_deref()
     }
     /// The server's `error_description` (or an Ellipsis `message`).
     pub fn error_description(&self) -> Option<&str> {
-        self.server.as_ref()?.description.as_deref()
+        self.0.server.as_ref()?.description.as_deref()
     }
     /// The server's `error_uri`.
     pub fn error_uri(&self) -> Option<&str> {
-        self.server.as_ref()?.uri.as_deref()
+        self.0.server.as_ref()?.uri.as_deref()
     }
     /// The HTTP status of the token endpoint's answer, where there was one.
     pub fn status(&self) -> Option<u16> {
-        self.server.as_ref()?.status
+        self.0.server.as_ref()?.status
     }
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("code", &self.code.as_str())
-            .field("message", &self.message);
-        if let Some(s) = &self.server {
+        d.field("code", &self.0.code.as_str())
+            .field("message", &self.0.message);
+        if let Some(s) = &self.0.server {
             d.field("error", &s.error)
                 .field("error_description", &s.description)
                 .field("status", &s.status);
@@ -194,9 +198,9 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code.as_str())?;
+        f.write_str(self.0.code.as_str())?;
         f.write_str(": ")?;
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
