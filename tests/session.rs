@@ -480,3 +480,31 @@ async fn revoke_token_and_bad_arguments() {
     }
     assert!(!popup_callback(), "this window is no popup");
 }
+
+#[wasm_bindgen_test]
+async fn ellipsis_refresh_is_json_with_basic_auth() {
+    let run = run_id();
+    let c = config(&run, "echo", None);
+    Reflect::set(&c, &"dialect".into(), &"ellipsis".into()).unwrap();
+    Reflect::set(&c, &"clientSecret".into(), &"s3cret".into()).unwrap();
+    let t = settle(refresh(c, "rt-e".into(), JsValue::UNDEFINED))
+        .await
+        .expect("refresh");
+    assert!(s(&t, "accessToken").is_some());
+    let sent = log(&run).await.get(0);
+    assert_eq!(s(&sent, "contentType").as_deref(), Some("application/json"));
+    assert_eq!(
+        s(&sent, "body.grant_type").as_deref(),
+        Some("refresh_token")
+    );
+    assert_eq!(s(&sent, "body.refresh_token").as_deref(), Some("rt-e"));
+    assert!(
+        get(&sent, "body.client_secret").is_undefined(),
+        "the secret goes in Basic"
+    );
+    // base64("web-app:s3cret")
+    assert_eq!(
+        s(&sent, "authorization").as_deref(),
+        Some("Basic d2ViLWFwcDpzM2NyZXQ=")
+    );
+}

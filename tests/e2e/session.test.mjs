@@ -87,6 +87,20 @@ async function startSpa() {
   return { origin, stop: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
 
+// Another origin, whose "authorization page" forges a callback with the real state and posts it
+// to the opener with targetOrigin "*": the opener must ignore it (wrong event.origin).
+async function startEvilOrigin(spaOrigin) {
+  const port = await freePort();
+  const page = `<!doctype html><title>evil</title><script>
+    const state = new URLSearchParams(location.search).get('state');
+    opener.postMessage({ type: 'oauth-spa:callback', url: '${spaOrigin}/callback.html?code=evil&state=' + state }, '*');
+    document.title = 'posted';
+  </script>`;
+  const server = http.createServer((_req, res) => { res.writeHead(200, { 'Content-Type': 'text/html' }); res.end(page); });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return { origin: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+}
+
 describe('sessions, refresh, revocation, discovery and popup against oidc-provider', () => {
   let spa, op, browser, config;
   before(async () => {
@@ -181,6 +195,22 @@ describe('sessions, refresh, revocation, discovery and popup against oidc-provid
     const second = await popupLogin(page, stall, { popupTimeoutMs: 800 });
     assert.equal((await second.result()).err?.code, 'timeout');
     assert.equal(second.popup.isClosed() || await second.popup.waitForEvent('close', { timeout: 3000 }).then(() => true), true);
+  });
+
+  test('popup: a response posted from another origin (with the real state) is ignored', async () => {
+    const evil = await startEvilOrigin(spa.origin);
+    try {
+      const page = await openApp();
+      const { popup, result } = await popupLogin(page, { ...config, authorizationEndpoint: `${evil.origin}/authorize` });
+      await popup.waitForFunction(() => document.title === 'posted');
+      await page.waitForTimeout(300);
+      assert.equal(await page.evaluate(() => Promise.race([window.loginResult, new Promise((r) => setTimeout(() => r('pending'), 100))])), 'pending',
+        'the forged message neither resolved nor rejected the sign-in');
+      await popup.close();
+      assert.equal((await result()).err?.code, 'popup_closed');
+    } finally {
+      await evil.stop();
+    }
   });
 
   test('popup: a blocked window.open → popup_blocked (Chromium with its popup blocker on)', async () => {
