@@ -8,6 +8,7 @@ use crate::core::config::{split_scope, BodyEncoding, ClientAuth, ClientConfig, D
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
 use crate::core::transaction::Storage;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
@@ -284,13 +285,14 @@ fn one_of<T: Copy>(
 }
 
 /// Reads a JS `ClientConfig`, every field type-checked, then validated by the core.
-pub(crate) fn read_config(value: &JsValue) -> Result<ClientConfig, Error> {
+/// Boxed: the config is moved around whole (into a `TokenExchange`), and is large.
+pub(crate) fn read_config(value: &JsValue) -> Result<Box<ClientConfig>, Error> {
     let a = Arg::new(value, "config", ErrorCode::InvalidConfig, false)?;
-    let mut c = ClientConfig::new(
+    let mut c = Box::new(ClientConfig::new(
         a.required_string("clientId")?,
         a.required_string("authorizationEndpoint")?,
         a.required_string("tokenEndpoint")?,
-    );
+    ));
     c.revocation_endpoint = a.string("revocationEndpoint")?;
     c.redirect_uri = a.string("redirectUri")?;
     c.scope = a.string_list("scope")?;

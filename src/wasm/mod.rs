@@ -8,11 +8,7 @@
 mod js;
 #[cfg(not(feature = "std"))]
 mod rt;
-mod session;
 
-pub use session::{
-    create_session, discover, login_with_popup, popup_callback, refresh, revoke_token,
-};
 
 use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
 use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};
@@ -21,6 +17,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier, CODE_CHALLENGE_METHOD};
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
 use crate::core::transaction::Storage;
+use alloc::boxed::Box;
 use alloc::string::String;
 pub use js::Promise;
 use js::{err, now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
@@ -273,7 +270,7 @@ pub(crate) fn send_token_request(
 /// `send` calls `finish` (or `free` when there is no answer).
 #[wasm_bindgen(skip_typescript)]
 pub struct TokenExchange {
-    config: ClientConfig,
+    config: Box<ClientConfig>,
     requested_scope: Option<String>,
     app_state: Option<String>,
 }

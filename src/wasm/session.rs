@@ -22,6 +22,7 @@ use crate::core::session::{
     DEFAULT_SKEW_SECONDS,
 };
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
+use alloc::boxed::Box;
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
@@ -65,13 +66,13 @@ pub struct Op(Kind);
 
 enum Kind {
     /// A refresh: merge the answer into `old` (rotation rules of `merge_refreshed`).
-    Refresh { config: ClientConfig, old: TokenSet },
+    Refresh { config: Box<ClientConfig>, old: TokenSet },
     /// A revocation: any 2xx is success.
     Revoke,
     /// A metadata document fetched for `issuer`.
     Discover { issuer: String },
     /// A popup's callback URL (passed as `body`) for the login whose state is `state`.
-    Popup { config: ClientConfig, state: String },
+    Popup { config: Box<ClientConfig>, state: String },
 }
 
 #[wasm_bindgen]
@@ -280,7 +281,7 @@ pub fn discover(
 /// events). Internal.
 #[wasm_bindgen(skip_typescript)]
 pub struct SessionCore {
-    config: ClientConfig,
+    config: Box<ClientConfig>,
     skew_seconds: u32,
 }
 
