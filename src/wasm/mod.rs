@@ -8,7 +8,11 @@
 mod js;
 #[cfg(not(feature = "std"))]
 mod rt;
+mod session;
 
+pub use session::{
+    create_session, discover, login_with_popup, popup_callback, refresh, revoke_token,
+};
 
 use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
 use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};

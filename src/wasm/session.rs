@@ -66,13 +66,19 @@ pub struct Op(Kind);
 
 enum Kind {
     /// A refresh: merge the answer into `old` (rotation rules of `merge_refreshed`).
-    Refresh { config: Box<ClientConfig>, old: TokenSet },
+    Refresh {
+        config: Box<ClientConfig>,
+        old: TokenSet,
+    },
     /// A revocation: any 2xx is success.
     Revoke,
     /// A metadata document fetched for `issuer`.
     Discover { issuer: String },
     /// A popup's callback URL (passed as `body`) for the login whose state is `state`.
-    Popup { config: Box<ClientConfig>, state: String },
+    Popup {
+        config: Box<ClientConfig>,
+        state: String,
+    },
 }
 
 #[wasm_bindgen]
