@@ -300,12 +300,16 @@ async function watchTokenRequest(journal, tokenEndpoint, run) {
     try {
       const response = await realFetch.call(this, input, init);
       journal.timings['token request (network)'] = performance.now() - started;
-      const copy = response.clone();
-      copy.json().then((json) => {
-        journal.tokenResponse = [['HTTP status', String(copy.status)],
-          ...Object.entries(json).map(([k, v]) => [k, MASKED.has(k) ? mask(v) : String(v)])];
-        saveJournal(journal);
-      }, () => {});
+      // Read a copy before handing the response on, so the journal is complete (and never
+      // written back after a sign-out) by the time handleCallback settles.
+      const text = await response.clone().text();
+      let fields;
+      try {
+        fields = Object.entries(JSON.parse(text)).map(([k, v]) => [k, MASKED.has(k) ? mask(v) : String(v)]);
+      } catch {
+        fields = [['(body, not JSON)', `${text.length} bytes`]];
+      }
+      journal.tokenResponse = [['HTTP status', String(response.status)], ...fields];
       return response;
     } catch (error) {
       journal.timings['token request (network)'] = performance.now() - started;
