@@ -6,10 +6,9 @@
 //! Like `handleCallback`, nothing here is Rust `async`: the JS side calls back into an [`Op`]
 //! (`finish`) once the network or the popup has answered.
 
-use super::js::{now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
+use super::js::{now_ms, read_config, to_js, Arg, ObjBuilder, SessionStorage};
 use super::{send_token_request, token_set_to_js, TokenExchange};
-use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
-use crate::core::callback::begin_callback;
+use crate::core::callback::{begin_callback, parse_authorization_response};
 use crate::core::config::ClientConfig;
 use crate::core::discovery::{metadata_urls, parse_metadata};
 use crate::core::error::{Error, ErrorCode};
@@ -427,37 +426,35 @@ pub fn create_session(
 /// Rejects with `popup_blocked`, `popup_closed`, `timeout` or any `handleCallback` error.
 #[wasm_bindgen(js_name = loginWithPopup, unchecked_return_type = "Promise<TokenSet>")]
 pub fn login_with_popup(
-    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config_js: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PopupLoginOptions | undefined")] options: JsValue,
 ) -> JsValue {
     let prepared = (|| {
-        let config = read_config(&config)?;
         let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
-        let opts = LoginOptions {
-            extra_params: a.string_record("extraParams")?,
-            app_state: a.string("appState")?,
-        };
         let features = a.string("popupFeatures")?;
         let ms = a.positive_u32("popupTimeoutMs", 300_000)?;
-        let random = LoginRandom {
-            verifier: random32()?,
-            state: random32()?,
-        };
-        let r = core_start_login(&config, &opts, &random, now_ms(), &mut SessionStorage)?;
-        Ok::<_, Error>((config, r, features, ms))
+        Ok::<_, Error>((read_config(&config_js)?, features, ms))
     })();
-    match prepared {
-        Ok((config, r, features, ms)) => open_popup(
-            &r.url,
-            features.as_deref().unwrap_or("popup,width=480,height=640"),
-            ms,
-            Op(Kind::Popup {
-                config,
-                state: r.state,
-            }),
-        ),
-        Err(e) => rejected(e),
-    }
+    let (config, features, ms) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(e),
+    };
+    // `startLogin` itself: it checks the options, stores the transaction, builds the URL.
+    let url = match super::start_login(config_js, options) {
+        Ok(u) => u,
+        Err(e) => return reject(e),
+    };
+    // The state the popup's response must carry: the one in the authorization URL.
+    let state = parse_authorization_response(&url)
+        .ok()
+        .and_then(|r| r.state)
+        .unwrap_or_default();
+    open_popup(
+        &url,
+        features.as_deref().unwrap_or("popup,width=480,height=640"),
+        ms,
+        Op(Kind::Popup { config, state }),
+    )
 }
 
 /// On the redirect page: when this window is a sign-in popup opened by `loginWithPopup` from
