@@ -3,7 +3,6 @@
 //! The release build (feature `std` off) has no `js-sys`: its bindings cost kilobytes. Use the
 //! plain operations here (`get`, `set`, `obj`, `parse`, `reject`, `resolve`, [`Promise`]).
 
-use super::TokenExchange;
 use crate::core::config::{split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
@@ -36,14 +35,6 @@ extern "C" {
     pub(crate) fn current_url() -> Result<String, JsValue>;
     #[wasm_bindgen(catch, js_name = replaceUrl)]
     pub(crate) fn replace_url(url: &str) -> Result<(), JsValue>;
-    pub(crate) fn send(
-        url: &str,
-        headers: &JsValue,
-        body: &str,
-        timeout_ms: u32,
-        signal: &JsValue,
-        exchange: TokenExchange,
-    ) -> Promise;
     /// `Promise.reject(e)`.
     pub(crate) fn reject(e: &JsValue) -> Promise;
     /// `Promise.resolve(v)`.

@@ -2,8 +2,8 @@
 //! the core, talk to `crypto`, `sessionStorage`, `history` and `fetch`, convert the result.
 //!
 //! No Rust `async`: `handleCallback` and `exchangeCode` return the promise of js/glue.js `send`,
-//! which calls [`TokenExchange::finish`] with the token endpoint's answer (size: no futures
-//! executor, no closures).
+//! which calls back into a session `Op` (a [`TokenExchange`]) with the token endpoint's answer
+//! (size: no futures executor, no closures).
 
 mod js;
 #[cfg(not(feature = "std"))]
@@ -256,33 +256,19 @@ pub(crate) fn send_token_request(
     exchange: TokenExchange,
     signal: &JsValue,
 ) -> Promise {
-    let headers = ObjBuilder::new();
-    for (name, value) in &request.headers {
-        headers.str(name, value);
-    }
-    js::send(
-        &request.url,
-        &headers.build(),
-        request.body.expose(),
-        exchange.config.timeout_ms,
-        signal,
-        exchange,
-    )
+    session::send_code(request, exchange, signal).unchecked_into()
 }
 
-/// What reading a token response needs once `fetch` has answered. Internal: js/glue.js
-/// `send` calls `finish` (or `free` when there is no answer).
-#[wasm_bindgen(skip_typescript)]
-pub struct TokenExchange {
-    config: Box<ClientConfig>,
-    requested_scope: Option<String>,
-    app_state: Option<String>,
+/// What reading a token response needs once `fetch` has answered (carried by a session `Op`).
+pub(crate) struct TokenExchange {
+    pub(crate) config: Box<ClientConfig>,
+    pub(crate) requested_scope: Option<String>,
+    pub(crate) app_state: Option<String>,
 }
 
-#[wasm_bindgen]
 impl TokenExchange {
-    /// Reads the token endpoint's answer: the TokenSet, or throws an `OAuthError`.
-    pub fn finish(self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+    /// Reads the token endpoint's answer: the TokenSet object.
+    pub(crate) fn finish(self, status: u16, body: &str) -> Result<JsValue, Error> {
         parse_token_response(
             &self.config,
             status,
@@ -291,7 +277,6 @@ impl TokenExchange {
             self.requested_scope.as_deref(),
         )
         .map(|t| token_set_to_js(&t, self.app_state.as_deref()))
-        .map_err(to_js)
     }
 }
 

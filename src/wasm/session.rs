@@ -21,6 +21,7 @@ use crate::core::session::{
     DEFAULT_SKEW_SECONDS,
 };
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
+use crate::core::transaction::Storage;
 use alloc::boxed::Box;
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
@@ -29,7 +30,7 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(catch, js_name = makeSession)]
     fn make_session(
-        core: SessionCore,
+        core: Op,
         storage: u8,
         key: &str,
         initial: &JsValue,
@@ -64,6 +65,8 @@ extern "C" {
 pub struct Op(Kind);
 
 enum Kind {
+    /// A code exchange (`handleCallback`, `exchangeCode`, the popup's).
+    Code(TokenExchange),
     /// A refresh: merge the answer into `old` (rotation rules of `merge_refreshed`).
     Refresh {
         config: Box<ClientConfig>,
@@ -78,14 +81,30 @@ enum Kind {
         config: Box<ClientConfig>,
         state: String,
     },
+    /// The protocol half of a session object: js/session.js calls `step`, `refresh`, `revoke`
+    /// and `ends` on it (one class for all of this layer's callbacks: fewer bytes).
+    Session {
+        config: Box<ClientConfig>,
+        skew_seconds: u32,
+    },
+}
+
+/// A popup that closed or timed out leaves no pending transaction behind.
+impl Drop for Op {
+    fn drop(&mut self) {
+        if let Kind::Popup { config, state } = &self.0 {
+            let _ = SessionStorage.remove(&[config.storage_key_prefix.as_str(), state].concat());
+        }
+    }
 }
 
 #[wasm_bindgen]
 impl Op {
     /// Reads the answer: a TokenSet, `undefined`, a metadata object or the promise of the
     /// popup's token exchange; throws an `OAuthError`.
-    pub fn finish(self, status: u16, body: &str) -> Result<JsValue, JsValue> {
-        match self.0 {
+    pub fn finish(mut self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+        match core::mem::replace(&mut self.0, Kind::Revoke) {
+            Kind::Code(exchange) => exchange.finish(status, body),
             Kind::Refresh { config, old } => {
                 parse_token_response(&config, status, body, now_ms(), old.scope.as_deref())
                     .map(|new| token_set_to_js(&merge_refreshed(&old, new), None))
@@ -117,14 +136,89 @@ impl Op {
                 )
                 .into())
             })(),
+            Kind::Session { .. } => Ok(JsValue::UNDEFINED),
         }
         .map_err(to_js)
+    }
+
+    // ---- the session object's calls (Kind::Session only) ----
+
+    /// 0: use the access token; 1: refresh first; 2: sign in again (`core::session::next_step`).
+    pub fn step(&self, tokens: JsValue, force: bool) -> u8 {
+        let Kind::Session { skew_seconds, .. } = &self.0 else {
+            return 2;
+        };
+        let t = tokens_from_js(&tokens);
+        match next_step(t.as_ref(), now_ms(), *skew_seconds, force) {
+            NextStep::UseToken => 0,
+            NextStep::Refresh => 1,
+            NextStep::SignIn => 2,
+        }
+    }
+
+    /// Sends the refresh for `tokens`; resolves to the merged TokenSet.
+    pub fn refresh(&self, tokens: JsValue) -> JsValue {
+        let (Kind::Session { config, .. }, Some(old)) = (&self.0, tokens_from_js(&tokens)) else {
+            return rejected(Error::new(
+                ErrorCode::NotSignedIn,
+                "the session is signed out",
+            ));
+        };
+        match refresh_request(config, &old) {
+            Ok(r) => send(
+                &r,
+                config.timeout_ms,
+                &JsValue::UNDEFINED,
+                Kind::Refresh {
+                    config: config.clone(),
+                    old,
+                },
+            ),
+            Err(e) => rejected(e),
+        }
+    }
+
+    /// Revokes `token` (hint 1: refresh token, else access token): a promise, or `undefined`
+    /// when the configuration has no revocation endpoint.
+    pub fn revoke(&self, token: &str, hint: u8) -> JsValue {
+        let Kind::Session { config, .. } = &self.0 else {
+            return JsValue::UNDEFINED;
+        };
+        if config.revocation_endpoint.is_none() {
+            return JsValue::UNDEFINED;
+        }
+        let hint = if hint == 1 {
+            TokenTypeHint::RefreshToken
+        } else {
+            TokenTypeHint::AccessToken
+        };
+        match revocation_request(config, token, Some(hint)) {
+            Ok(r) => send(&r, config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
+            Err(e) => rejected(e),
+        }
+    }
+
+    /// `true` when a refresh that failed with an OAuthError of this `code`, `error` and
+    /// `status` ends the session (`core::session::ends_session`).
+    pub fn ends(&self, code: &str, error: Option<String>, status: Option<u16>) -> bool {
+        refusal_ends_session(code, error.as_deref(), status)
     }
 }
 
 /// A rejected promise of the OAuthError for `e`.
 fn rejected(e: Error) -> JsValue {
     reject(to_js(e))
+}
+
+/// Sends a token request: `send` in js/glue.js, whose promise resolves to what
+/// [`TokenExchange::finish`] makes of the answer.
+pub(super) fn send_code(
+    request: &TokenRequest,
+    exchange: TokenExchange,
+    signal: &JsValue,
+) -> JsValue {
+    let ms = exchange.config.timeout_ms;
+    send(request, ms, signal, Kind::Code(exchange))
 }
 
 fn send(request: &TokenRequest, ms: u32, signal: &JsValue, kind: Kind) -> JsValue {
@@ -282,83 +376,6 @@ pub fn discover(
     }
 }
 
-/// The protocol half of a session object (js/session.js holds the tokens, storage, locks and
-/// events). Internal.
-#[wasm_bindgen(skip_typescript)]
-pub struct SessionCore {
-    config: Box<ClientConfig>,
-    skew_seconds: u32,
-}
-
-#[wasm_bindgen]
-impl SessionCore {
-    /// 0: use the access token; 1: refresh first; 2: sign in again (`core::session::next_step`).
-    pub fn step(&self, tokens: JsValue, force: bool) -> u8 {
-        let t = tokens_from_js(&tokens);
-        match next_step(t.as_ref(), now_ms(), self.skew_seconds, force) {
-            NextStep::UseToken => 0,
-            NextStep::Refresh => 1,
-            NextStep::SignIn => 2,
-        }
-    }
-
-    /// Sends the refresh for `tokens`; resolves to the merged TokenSet.
-    pub fn refresh(&self, tokens: JsValue) -> JsValue {
-        let Some(old) = tokens_from_js(&tokens) else {
-            return rejected(Error::new(
-                ErrorCode::NotSignedIn,
-                "the session is signed out",
-            ));
-        };
-        match refresh_request(&self.config, &old) {
-            Ok(r) => send(
-                &r,
-                self.config.timeout_ms,
-                &JsValue::UNDEFINED,
-                Kind::Refresh {
-                    config: self.config.clone(),
-                    old,
-                },
-            ),
-            Err(e) => rejected(e),
-        }
-    }
-
-    /// Revokes `token` (hint 1: refresh token, else access token): a promise, or `undefined`
-    /// when the configuration has no revocation endpoint.
-    pub fn revoke(&self, token: &str, hint: u8) -> JsValue {
-        if self.config.revocation_endpoint.is_none() {
-            return JsValue::UNDEFINED;
-        }
-        let hint = if hint == 1 {
-            TokenTypeHint::RefreshToken
-        } else {
-            TokenTypeHint::AccessToken
-        };
-        match revocation_request(&self.config, token, Some(hint)) {
-            Ok(r) => send(
-                &r,
-                self.config.timeout_ms,
-                &JsValue::UNDEFINED,
-                Kind::Revoke,
-            ),
-            Err(e) => rejected(e),
-        }
-    }
-
-    /// `true` when a refresh that failed with the OAuthError `e` ends the session
-    /// (`core::session::ends_session`).
-    pub fn ends(&self, e: JsValue) -> bool {
-        let Ok(a) = Arg::new(&e, "error", ErrorCode::InvalidArgument, false) else {
-            return false;
-        };
-        let code = a.raw("code").as_string().unwrap_or_default();
-        let error = a.raw("error").as_string();
-        let status = a.raw("status").as_f64().map(|n| n as u16);
-        refusal_ends_session(&code, error.as_deref(), status)
-    }
-}
-
 /// A session: holds the TokenSet and keeps it valid (see the `Session` type). In memory by
 /// default; `storage: "sessionStorage" | "localStorage"` persists it (localStorage: shared by
 /// the tabs of the origin, which then refresh one at a time and adopt each other's result).
@@ -406,10 +423,10 @@ pub fn create_session(
         }
         let ms = config.timeout_ms;
         Ok((
-            SessionCore {
+            Op(Kind::Session {
                 config,
                 skew_seconds,
-            },
+            }),
             storage,
             key,
             initial,
