@@ -1,6 +1,6 @@
 // Browser plumbing of sessions, discovery and popup sign-in: storage, Web Locks, events,
 // windows and GET requests. Every protocol and timing decision is made in Rust (`core`, a
-// SessionCore: `step`, `refresh`, `revoke`, `ends`).
+// session `Op`: `step`, `refresh`, `revoke`, `ends`).
 import { OAuthError } from './glue.js';
 
 const TYPE = 'oauth-spa:callback';
@@ -82,7 +82,7 @@ export function makeSession(core, storage, key, initial, ms) {
       set(t);
       return t;
     } catch (e) {
-      if (core.ends(e)) set(null, e); else emit(errors, e);
+      if (core.ends(e.code, e.error, e.status)) set(null, e); else emit(errors, e);
       throw e;
     }
   }).finally(() => { inflight = null; });
