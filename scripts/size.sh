@@ -21,7 +21,14 @@ while [ $# -gt 0 ]; do
 done
 case "$budget" in ''|*[!0-9]*) [ -z "$budget" ] || { echo "size: --budget wants bytes, got $budget" >&2; exit 2; } ;; esac
 
-[ -z "$build" ] || bash scripts/build.sh web >/dev/null
+if [ -n "$build" ]; then
+  log=$(mktemp)
+  if ! bash scripts/build.sh web >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"
+    echo "size: the build failed" >&2; exit 1
+  fi
+  rm -f "$log"
+fi
 
 files=(pkg/oauth_spa_bg.wasm pkg/oauth_spa.js)
 if [ -d pkg/snippets ]; then

@@ -18,9 +18,9 @@ extern "C" {
     fn oauth_error(
         code: &str,
         message: &str,
-        error: Option<String>,
-        description: Option<String>,
-        uri: Option<String>,
+        error: Option<&str>,
+        description: Option<&str>,
+        uri: Option<&str>,
         status: Option<u16>,
     ) -> JsValue;
     #[wasm_bindgen(catch)]
@@ -84,9 +84,9 @@ pub(crate) fn to_js(e: Error) -> JsValue {
     oauth_error(
         e.code().as_str(),
         e.message(),
-        e.error().map(String::from),
-        e.error_description().map(String::from),
-        e.error_uri().map(String::from),
+        e.error(),
+        e.error_description(),
+        e.error_uri(),
         e.status(),
     )
 }
