@@ -195,6 +195,8 @@ describe('sessions, refresh, revocation, discovery and popup against oidc-provid
     const second = await popupLogin(page, stall, { popupTimeoutMs: 800 });
     assert.equal((await second.result()).err?.code, 'timeout');
     assert.equal(second.popup.isClosed() || await second.popup.waitForEvent('close', { timeout: 3000 }).then(() => true), true);
+    const pending = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('oauth-spa:tx:')));
+    assert.deepEqual(pending, [], 'a closed or timed-out popup leaves no pending transaction');
   });
 
   test('popup: a response posted from another origin (with the real state) is ignored', async () => {
