@@ -7,7 +7,6 @@ const TYPE = 'oauth-spa:callback';
 const err = (code, message) => new OAuthError(code, message);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-export const reject = (e) => Promise.reject(e);
 
 // storage: 0 memory, 1 sessionStorage, 2 localStorage (shared by tabs: locked and adopted).
 export function makeSession(core, storage, key, initial, ms) {

@@ -40,7 +40,6 @@ extern "C" {
     fn get_metadata(urls: &str, ms: u32, signal: &JsValue, op: Op) -> JsValue;
     #[wasm_bindgen(js_name = openPopup)]
     fn open_popup(url: &str, features: &str, ms: u32, op: Op) -> JsValue;
-    fn reject(e: JsValue) -> JsValue;
     #[wasm_bindgen(js_name = postToOpener)]
     fn post_to_opener() -> bool;
 }
@@ -207,7 +206,7 @@ impl Op {
 
 /// A rejected promise of the OAuthError for `e`.
 fn rejected(e: Error) -> JsValue {
-    reject(to_js(e))
+    super::js::reject(&to_js(e)).into()
 }
 
 /// Sends a token request: `send` in js/glue.js, whose promise resolves to what
@@ -459,7 +458,7 @@ pub fn login_with_popup(
     // `startLogin` itself: it checks the options, stores the transaction, builds the URL.
     let url = match super::start_login(config_js, options) {
         Ok(u) => u,
-        Err(e) => return reject(e),
+        Err(e) => return super::js::reject(&e).into(),
     };
     // The state the popup's response must carry: the one in the authorization URL.
     let state = parse_authorization_response(&url)
