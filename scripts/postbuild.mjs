@@ -42,6 +42,14 @@ if (target === 'web' && !js.includes('/* postbuild: minified */')) {
   const { wasm, renames } = shortenNames(readFileSync(wasmFile));
   writeFileSync(wasmFile, wasm);
   js = renameInGlue(js, renames);
+  // wasm-bindgen's init warnings, shorter (each is skipped if this wasm-bindgen words it otherwise).
+  for (const [from, to] of [
+    ['`WebAssembly.instantiateStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.instantiate` which is slower. Original error:\\n',
+      'oauth-spa: the .wasm is not served as application/wasm; using WebAssembly.instantiate:'],
+    ['using deprecated parameters for `initSync()`; pass a single object instead', 'initSync: pass { module }'],
+    ['using deprecated parameters for the initialization function; pass a single object instead',
+      'init: pass { module_or_path }'],
+  ]) js = js.split(from).join(to);
   for (const d of ['oauth_spa.d.ts', 'oauth_spa_bg.wasm.d.ts']) {
     const p = join(dir, d);
     if (!existsSync(p)) continue;
