@@ -8,7 +8,7 @@ use crate::core::secret::Secret;
 use crate::core::token::{token_request, Grant, TokenRequest};
 use crate::core::transaction::{Storage, Transaction};
 use crate::core::url;
-use alloc::{borrow::ToOwned, string::String, vec::Vec};
+use alloc::{borrow::ToOwned, string::String};
 
 /// Response parameters this crate reads; each may appear at most once (RFC 6749 §3.1).
 const RESPONSE_PARAMS: [&str; 7] = [
@@ -212,15 +212,19 @@ pub fn strip_response_params(callback_url: &str) -> String {
         return callback_url.to_owned();
     };
     let keep = |input: &str| -> String {
-        let kept: Vec<(String, String)> = parse_form(input)
-            .into_iter()
-            .filter(|(n, _)| !RESPONSE_PARAMS.contains(&n.as_str()))
-            .collect();
-        if kept.len() == parse_form(input).len() {
+        let pairs = parse_form(input);
+        let ours = |n: &String| RESPONSE_PARAMS.contains(&n.as_str());
+        if !pairs.iter().any(|(n, _)| ours(n)) {
             return input.to_owned();
         }
         let mut out = String::new();
-        append_pairs(&mut out, kept.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        append_pairs(
+            &mut out,
+            pairs
+                .iter()
+                .filter(|(n, _)| !ours(n))
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        );
         out
     };
     let mut out = parts.base.to_owned();
