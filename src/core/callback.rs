@@ -65,13 +65,10 @@ pub fn parse_authorization_response(callback_url: &str) -> Result<AuthorizationR
             (query, false)
         }
     };
-    let mut r = AuthorizationResponse {
-        in_fragment,
-        ..Default::default()
-    };
-    for name in RESPONSE_PARAMS {
+    let mut found: [Option<String>; 7] = Default::default();
+    for (slot, name) in found.iter_mut().zip(RESPONSE_PARAMS) {
         let mut values = pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v);
-        let first = values.next().cloned();
+        *slot = values.next().cloned();
         if values.next().is_some() {
             return Err(Error::concat(
                 ErrorCode::DuplicateParameter,
@@ -82,17 +79,18 @@ pub fn parse_authorization_response(callback_url: &str) -> Result<AuthorizationR
                 ],
             ));
         }
-        match name {
-            "code" => r.code = first.map(Secret::new),
-            "state" => r.state = first,
-            "iss" => r.iss = first,
-            "error" => r.error = first,
-            "error_description" => r.error_description = first,
-            "error_uri" => r.error_uri = first,
-            _ => {}
-        }
     }
-    Ok(r)
+    // In RESPONSE_PARAMS order; session_state is only checked for repeats.
+    let [code, state, iss, error, error_description, error_uri, _] = found;
+    Ok(AuthorizationResponse {
+        code: code.map(Secret::new),
+        state,
+        iss,
+        error,
+        error_description,
+        error_uri,
+        in_fragment,
+    })
 }
 
 /// What is left to do after [`begin_callback`]: send `request`, then read the answer with
