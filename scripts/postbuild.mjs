@@ -120,7 +120,8 @@ function str(s) {
  */
 function shortenNames(bin) {
   if (bin.readUInt32LE(0) !== 0x6d736100) throw new Error('postbuild: not a wasm file');
-  const renames = { modules: new Map(), fields: new Map(), exports: new Map() };
+  // snippets: for each snippet module, the fields the wasm imports from it.
+  const renames = { modules: new Map(), fields: new Map(), exports: new Map(), snippets: new Map() };
   const parts = [bin.subarray(0, 8)];
   let pos = 8;
   let fieldCount = 0;
@@ -161,6 +162,10 @@ function shortenNames(bin) {
       if (!renames.modules.has(module)) renames.modules.set(module, shortName(renames.modules.size));
       const own = module.endsWith('_bg.js');
       if (own && !renames.fields.has(field)) renames.fields.set(field, shortName(fieldCount++));
+      if (!own) {
+        if (!renames.snippets.has(module)) renames.snippets.set(module, new Set());
+        renames.snippets.get(module).add(field);
+      }
       out.push(str(renames.modules.get(module)), str(own ? renames.fields.get(field) : field),
         b.subarray(descStart, p));
     }
@@ -192,6 +197,20 @@ function shortenNames(bin) {
 function renameInGlue(src, renames) {
   const esc = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   for (const [from, to] of renames.modules) {
+    const fields = renames.snippets.get(from);
+    if (fields) {
+      // A snippet imported whole (`import * as importN`): list just the functions the wasm
+      // uses, so the bundler need not build the module's namespace object.
+      const re = new RegExp(`(["'])${esc(from)}\\1: (\\w+),?\\n`, 'g');
+      if (!re.test(src)) throw new Error(`postbuild: import module ${from} not found in the glue`);
+      let done = false;
+      src = src.replace(re, (m, q, ns) => {
+        if (done) return '';
+        done = true;
+        return `${to}: { ${[...fields].map((f) => `${f}: ${ns}.${f}`).join(', ')} },\n`;
+      });
+      continue;
+    }
     const re = new RegExp(`(["'])${esc(from)}\\1:`, 'g');
     if (!re.test(src)) throw new Error(`postbuild: import module ${from} not found in the glue`);
     src = src.replace(re, `${to}:`);
