@@ -1,6 +1,6 @@
 //! The client's settings: which server, which dialect, how the client authenticates.
 
-use crate::core::encoding::cat;
+use crate::core::encoding::{cat, trim_slashes};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
 use crate::core::url;
@@ -122,7 +122,7 @@ impl ClientConfig {
     /// A client of Ellipsis Drive API v3 at `base_url` (default [`ELLIPSIS_BASE_URL`]):
     /// `<base>/oauth/authorize`, `<base>/oauth/token`, Ellipsis dialect, JSON bodies.
     pub fn ellipsis(client_id: impl Into<String>, base_url: Option<&str>) -> Self {
-        let base = base_url.unwrap_or(ELLIPSIS_BASE_URL).trim_end_matches('/');
+        let base = trim_slashes(base_url.unwrap_or(ELLIPSIS_BASE_URL));
         let mut c = ClientConfig::new(
             client_id,
             cat(&[base, "/oauth/authorize"]),

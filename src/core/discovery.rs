@@ -3,6 +3,7 @@
 //! §3.3). Servers without metadata (Ellipsis Drive) are configured with explicit endpoints.
 
 use crate::core::config::ClientConfig;
+use crate::core::encoding::{cat, trim_slashes};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
 use crate::core::pkce::CODE_CHALLENGE_METHOD;
@@ -73,11 +74,11 @@ pub fn metadata_urls(issuer: &str) -> Result<Vec<String>, Error> {
         .find(|(_, b)| *b == b'/')
         .map_or(base.len(), |(i, _)| i);
     let origin = base.get(..cut).unwrap_or(base);
-    let path = base.get(cut..).unwrap_or("").trim_end_matches('/');
-    let well_known = |suffix: &str| [origin, "/.well-known/", suffix, path].concat();
+    let path = trim_slashes(base.get(cut..).unwrap_or(""));
+    let well_known = |suffix: &str| cat(&[origin, "/.well-known/", suffix, path]);
     let mut urls = vec![
         well_known("oauth-authorization-server"),
-        [origin, path, "/.well-known/openid-configuration"].concat(),
+        cat(&[origin, path, "/.well-known/openid-configuration"]),
     ];
     if !path.is_empty() {
         urls.push(well_known("openid-configuration"));

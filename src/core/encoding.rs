@@ -112,6 +112,14 @@ pub fn parse_form(input: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `s` without trailing `/` (instead of `trim_end_matches`, whose char machinery is larger).
+pub(crate) fn trim_slashes(mut s: &str) -> &str {
+    while let Some(rest) = s.strip_suffix("/") {
+        s = rest;
+    }
+    s
+}
+
 /// `parts` joined into one string (instead of `[..].concat()`, whose generic code is larger).
 pub(crate) fn cat(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());

@@ -17,6 +17,7 @@ pub use session::{
 use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
 use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};
 use crate::core::config::ClientConfig;
+use crate::core::encoding::cat;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier, CODE_CHALLENGE_METHOD};
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
@@ -185,11 +186,7 @@ fn belongs_elsewhere<T>(
         Err(e) if e.code() == ErrorCode::UnknownState => parse_authorization_response(url)
             .ok()
             .and_then(|r| r.state)
-            .and_then(|s| {
-                storage
-                    .get(&[config.storage_key_prefix.as_str(), &s].concat())
-                    .ok()
-            })
+            .and_then(|s| storage.get(&cat(&[&config.storage_key_prefix, &s])).ok())
             .flatten()
             .is_some(),
         _ => false,

@@ -11,6 +11,7 @@ use super::{send_token_request, token_set_to_js, TokenExchange};
 use crate::core::callback::{begin_callback, parse_authorization_response};
 use crate::core::config::ClientConfig;
 use crate::core::discovery::{metadata_urls, parse_metadata};
+use crate::core::encoding::cat;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
 use crate::core::popup::check_popup_response;
@@ -92,7 +93,7 @@ enum Kind {
 impl Drop for Op {
     fn drop(&mut self) {
         if let Kind::Popup { config, state } = &self.0 {
-            let _ = SessionStorage.remove(&[config.storage_key_prefix.as_str(), state].concat());
+            let _ = SessionStorage.remove(&cat(&[&config.storage_key_prefix, state]));
         }
     }
 }
