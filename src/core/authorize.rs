@@ -131,7 +131,7 @@ pub fn start_login(
     )?;
 
     let mut url = config.authorization_endpoint.clone();
-    if !url.contains('?') {
+    if !url.bytes().any(|b| b == b'?') {
         url.push('?');
     }
     append_pairs(

@@ -1,6 +1,6 @@
 //! The client's settings: which server, which dialect, how the client authenticates.
 
-use crate::core::encoding::{cat, trim_slashes};
+use crate::core::encoding::{cat, pieces, trim_slashes};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
 use crate::core::url;
@@ -212,8 +212,7 @@ impl ClientConfig {
 
 /// Splits a space-separated scope string into entries (RFC 6749 §3.3).
 pub fn split_scope(scope: &str) -> Vec<String> {
-    scope
-        .split(' ')
+    pieces(scope, b' ')
         .filter(|s| !s.is_empty())
         .map(String::from)
         .collect()

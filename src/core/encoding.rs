@@ -102,14 +102,49 @@ fn hex(b: u8) -> Option<u8> {
 /// Splits a query or fragment (without its leading `?`/`#`) into decoded name/value pairs,
 /// in order, keeping repeats (the caller decides whether a repeat is an error).
 pub fn parse_form(input: &str) -> Vec<(String, String)> {
-    input
-        .split('&')
+    pieces(input, b'&')
         .filter(|p| !p.is_empty())
-        .map(|pair| match pair.split_once('=') {
+        .map(|pair| match split_once_at(pair, b'=') {
             Some((n, v)) => (form_decode(n), form_decode(v)),
             None => (form_decode(pair), String::new()),
         })
         .collect()
+}
+
+/// `s` split around the first `sep` (an ASCII byte): `str::split_once` without the generic
+/// char searcher (smaller in wasm).
+pub(crate) fn split_once_at(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == sep)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// The pieces of `s` between `sep` bytes (an ASCII byte), empty ones included: `str::split`
+/// without the generic char searcher.
+pub(crate) fn pieces(s: &str, sep: u8) -> Pieces<'_> {
+    Pieces { rest: Some(s), sep }
+}
+
+/// The iterator of [`pieces`].
+pub(crate) struct Pieces<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match split_once_at(s, self.sep) {
+            Some((head, tail)) => {
+                self.rest = Some(tail);
+                Some(head)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
+    }
 }
 
 /// `s` without trailing `/` (instead of `trim_end_matches`, whose char machinery is larger).

@@ -6,6 +6,7 @@
 //! preserved; duplicate names are reported, since a response that says `access_token` twice
 //! is ambiguous.
 
+use crate::core::encoding::split_once_at;
 use alloc::{borrow::ToOwned, string::String, vec::Vec};
 /// A parsed JSON value.
 #[derive(Clone, PartialEq, Eq)]
@@ -382,7 +383,7 @@ pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
         Json::String(s) => s.trim(),
         _ => return None,
     };
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let (int, frac) = split_once_at(text, b'.').unwrap_or((text, ""));
     if int.is_empty()
         || !int.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())

@@ -1,6 +1,7 @@
 //! Just enough URL handling for OAuth endpoints and redirect URIs: split an absolute
 //! `http(s)` URL into its parts, decide whether its host is loopback, and edit its query.
 
+use crate::core::encoding::{pieces, split_once_at};
 use crate::core::error::{Error, ErrorCode};
 
 /// An absolute `http` or `https` URL, split (RFC 3986 §3). Borrowed from the input.
@@ -35,11 +36,11 @@ pub fn parse<'a>(field: &str, url: &'a str) -> Result<UrlParts<'a>, Error> {
         Some(end) => rest.get(..end).unwrap_or(rest),
         None => rest,
     };
-    if authority.contains('@') {
+    if authority.bytes().any(|b| b == b'@') {
         return Err(bad("must not contain user information"));
     }
     let host = if authority.starts_with('[') {
-        let Some((inside, port)) = authority.split_once(']') else {
+        let Some((inside, port)) = split_once_at(authority, b']') else {
             return Err(bad("has an unterminated IPv6 address"));
         };
         if !(port.is_empty() || port.strip_prefix(':').is_some_and(port_ok)) {
@@ -48,7 +49,7 @@ pub fn parse<'a>(field: &str, url: &'a str) -> Result<UrlParts<'a>, Error> {
         // `inside` and the `]` after it.
         authority.get(..=inside.len()).unwrap_or(authority)
     } else {
-        match authority.split_once(':') {
+        match split_once_at(authority, b':') {
             Some((h, p)) => {
                 if !port_ok(p) {
                     return Err(bad("has an invalid port"));
@@ -61,11 +62,11 @@ pub fn parse<'a>(field: &str, url: &'a str) -> Result<UrlParts<'a>, Error> {
     if host.is_empty() {
         return Err(bad("has no host"));
     }
-    let (before_fragment, fragment) = match url.split_once('#') {
+    let (before_fragment, fragment) = match split_once_at(url, b'#') {
         Some((b, f)) => (b, Some(f)),
         None => (url, None),
     };
-    let (base, query) = match before_fragment.split_once('?') {
+    let (base, query) = match split_once_at(before_fragment, b'?') {
         Some((b, q)) => (b, Some(q)),
         None => (before_fragment, None),
     };
@@ -104,7 +105,7 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") || host == "[::1]" {
         return true;
     }
-    let mut parts = host.split('.');
+    let mut parts = pieces(host, b'.');
     let octet = |p: &str| {
         !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && decimal(p) <= 255
     };
