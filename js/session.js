@@ -59,13 +59,34 @@ export function makeSession(core, storage, key, initial, ms) {
     return lease(key + ':lock', ms + 5000, fn);
   };
 
+  // Chromium hands a localStorage write to other tabs asynchronously: a tab granted the lock
+  // right after another tab refreshed may still read the old tokens. The lock manager is
+  // consistent, so the tab that replaced an access token holds a marker lock named after it
+  // (until its next refresh or until it closes); a tab that finds its stored token marked waits
+  // for the new tokens to arrive (up to 2 s) instead of spending a rotated refresh token again.
+  const marker = (t) => 'oauth-spa:' + key + ':replaced:' + t.accessToken.slice(-24);
+  let dropMarker = () => {};
+  const markReplaced = async (t) => {
+    const prev = dropMarker;
+    await new Promise((granted) => navigator.locks.request(marker(t), () => {
+      granted();
+      return new Promise((r) => { dropMarker = r; });
+    }));
+    prev();
+  };
+  const replaced = async (t) => (await navigator.locks.query()).held.some((l) => l.name === marker(t));
+
   // One refresh at a time: callers in this tab share it; tabs take the lock in turn, and a tab
   // that gets the lock after another tab refreshed adopts that result instead of refreshing.
   // `before`: the tokens the caller found wanting (the storage event may replace `tokens` while
   // this tab waits for the lock).
   const refresh = (before = tokens) => inflight ??= locked(async () => {
     if (shared) {
-      const latest = read();
+      let latest = read();
+      for (let i = 0; latest && navigator.locks && i < 100 && await replaced(latest); i++) {
+        await sleep(20);
+        latest = read();
+      }
       if (!latest) {
         const e = notSignedIn();
         set(null, e, false);
@@ -77,8 +98,10 @@ export function makeSession(core, storage, key, initial, ms) {
       }
     }
     try {
-      const t = await core.refresh(tokens);
+      const old = tokens;
+      const t = await core.refresh(old);
       set(t);
+      if (shared && navigator.locks) await markReplaced(old);
       return t;
     } catch (e) {
       if (core.ends(e.code, e.error, e.status)) set(null, e); else emit(errors, e);

@@ -336,24 +336,43 @@ describe('sessions, refresh, revocation, discovery and popup against oidc-provid
       await setup(pageB, undefined); // tab B reads the shared session from localStorage
       assert.equal(await pageB.evaluate(() => window.session.getTokens()?.refreshToken), t1.refreshToken);
       op.resetCounts();
-      const at = Date.now() + 400;
-      const ask = (page) => page.evaluate(async (when) => {
-        await new Promise((r) => setTimeout(r, when - Date.now()));
+      const ask = (page, when) => page.evaluate(async (w) => {
+        await new Promise((r) => setTimeout(r, w - Date.now()));
         return window.session.getAccessToken();
-      }, at);
-      const [a, b] = await Promise.all([ask(pageA), ask(pageB)]);
-      assert.equal(op.grants.refresh_token, 1, 'one refresh request reached the server');
-      assert.equal(op.grants.errors, 0, 'no tab used a rotated-out refresh token');
-      assert.equal(a, b, 'both tabs got the same new token');
-      assert.notEqual(a, t1.accessToken);
+      }, when);
+      // Five rounds: both tabs ask at the same moment for an expired token.
+      let a = t1.accessToken;
+      for (let round = 1; round <= 5; round++) {
+        const previous = a;
+        if (round > 1) {
+          // Tab A marks the token expired; tab B sees that through the storage event.
+          await pageA.evaluate(() => window.session.setTokens({ ...window.session.getTokens(), expiresAt: Date.now() - 1000 }));
+          await pageB.waitForFunction(() => window.session.getTokens()?.expiresAt < Date.now(), null, { timeout: 5000 });
+        }
+        const when = Date.now() + 300;
+        const [x, y] = await Promise.all([ask(pageA, when), ask(pageB, when)]);
+        assert.equal(op.grants.refresh_token, round, `round ${round}: one refresh request reached the server`);
+        assert.equal(op.grants.errors, 0, `round ${round}: no tab used a rotated-out refresh token`);
+        assert.equal(x, y, `round ${round}: both tabs got the same new token`);
+        assert.notEqual(x, previous);
+        a = x;
+      }
       assert.equal(await op.userinfo(a), 200);
       const stored = await pageB.evaluate((k) => JSON.parse(localStorage.getItem(k)), key);
       assert.equal(stored.accessToken, a);
+      // Tab A refreshes alone (forced): tab B adopts the result through the storage event,
+      // without a request of its own.
+      const c = await pageA.evaluate(() => window.session.getAccessToken({ forceRefresh: true }));
+      assert.notEqual(c, a);
+      await pageB.waitForFunction((t) => window.session.getTokens()?.accessToken === t, c, { timeout: 5000 });
+      assert.equal((await pageB.evaluate(() => window.events)).at(-1), c, 'tab B saw onChange with the new token');
+      assert.equal(await pageB.evaluate(() => window.session.getAccessToken()), c);
+      assert.equal(op.grants.refresh_token, 6, 'only tab A refreshed');
       // Sign-out in tab A reaches tab B through the storage event.
       await pageA.evaluate(() => window.session.signOut());
       await pageB.waitForFunction(() => window.session.getTokens() === null, null, { timeout: 5000 });
       assert.equal((await pageB.evaluate(() => window.events)).at(-1), 'signedOut');
-      assert.equal(await op.userinfo(a), 401);
+      assert.equal(await op.userinfo(c), 401);
       await pageB.close();
     });
   }
