@@ -19,7 +19,8 @@ export function makeSession(core, storage, key, initial, ms) {
   }
   const shared = storage === 2;
   const changed = new Set(), signedOut = new Set(), errors = new Set();
-  let tokens = null, inflight = null;
+  // `epoch` counts sign-outs: a refresh that was in flight across one is dropped, not stored.
+  let tokens = null, inflight = null, epoch = 0;
   const emit = (subs, v) => subs.forEach((f) => {
     try { f(v); } catch (e) { setTimeout(() => { throw e; }); }
   });
@@ -32,6 +33,7 @@ export function makeSession(core, storage, key, initial, ms) {
   const set = (t, why, persist = true) => {
     const had = tokens;
     tokens = t;
+    if (!t) epoch++;
     if (persist && store) {
       try {
         if (t) store.setItem(key, JSON.stringify(t)); else store.removeItem(key);
@@ -39,7 +41,7 @@ export function makeSession(core, storage, key, initial, ms) {
         emit(errors, err('storage_unavailable', 'the session could not be saved (storage disabled or full)'));
       }
     }
-    emit(changed, t);
+    if (t || had) emit(changed, t);
     if (had && !t) emit(signedOut, why);
   };
   const notSignedIn = () => err('not_signed_in', 'the session has no usable token: sign in again');
@@ -97,16 +99,20 @@ export function makeSession(core, storage, key, initial, ms) {
         if (core.step(latest, false) === 0) return latest;
       }
     }
+    const old = tokens, e0 = epoch;
+    let t;
     try {
-      const old = tokens;
-      const t = await core.refresh(old);
-      set(t);
-      if (shared && navigator.locks) await markReplaced(old);
-      return t;
+      t = await core.refresh(old);
     } catch (e) {
-      if (core.ends(e.code, e.error, e.status)) set(null, e); else emit(errors, e);
+      if (e0 === epoch) {
+        if (core.ends(e.code, e.error, e.status)) set(null, e); else emit(errors, e);
+      }
       throw e;
     }
+    if (e0 !== epoch) throw notSignedIn(); // signed out meanwhile: drop the late result
+    set(t);
+    if (shared && navigator.locks) await markReplaced(old);
+    return t;
   }).finally(() => { inflight = null; });
 
   if (initial) set(initial); else if (store) tokens = read();
@@ -138,8 +144,16 @@ export function makeSession(core, storage, key, initial, ms) {
     // token and the access token (RFC 7009) where the server has a revocation endpoint.
     // Resolves either way; a failed revocation is reported to onError.
     async signOut() {
-      const t = tokens;
-      set(null);
+      let t = tokens;
+      set(null, undefined, !shared);
+      // Shared: clear the stored session under the lock, so that no tab's refresh is in flight
+      // (it would store its new tokens after us), and revoke the latest tokens stored.
+      if (shared) {
+        await locked(async () => {
+          t = read() ?? t;
+          try { store.removeItem(key); } catch { /* nothing stored then */ }
+        });
+      }
       if (!t) return;
       let first;
       for (const [token, hint] of [[t.refreshToken, 1], [t.accessToken, 0]]) {

@@ -508,3 +508,25 @@ async fn ellipsis_refresh_is_json_with_basic_auth() {
         Some("Basic d2ViLWFwcDpzM2NyZXQ=")
     );
 }
+
+#[wasm_bindgen_test]
+async fn sign_out_during_a_refresh_is_not_undone_by_it() {
+    // The token endpoint answers after 3 s; the user signs out meanwhile.
+    let run = run_id();
+    let session = create_session(
+        config(&run, "slow", None),
+        options("memory", "k", Some(&tokens("at-0", "rt-0", -1000.0))),
+    )
+    .unwrap();
+    let events = record(&session);
+    let pending = call(&session, "getAccessToken", &[]);
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    let e = settle(pending).await.unwrap_err();
+    assert_eq!(s(&e, "code").as_deref(), Some("not_signed_in"));
+    assert!(
+        call(&session, "getTokens", &[]).is_null(),
+        "the late refresh result was dropped"
+    );
+    assert_eq!(strings(&events), vec!["change:null", "signedOut:undefined"]);
+    assert_eq!(log(&run).await.length(), 1);
+}
