@@ -39,7 +39,7 @@ export function len(a) { return Array.isArray(a) ? a.length : -1; }
 export const entries = Object.entries;
 export function obj() { return {}; }
 export function set(o, k, v) { o[k] = v; }
-export const parse = JSON.parse;
+export function parse(t) { try { return JSON.parse(t); } catch { return null; } }
 export const now = Date.now;
 export function reject(e) { return Promise.reject(e); }
 export function resolve(v) { return Promise.resolve(v); }

@@ -51,7 +51,7 @@ extern "C" {
     pub(crate) fn obj() -> JsValue;
     /// `o[k] = v`
     pub(crate) fn set(o: &JsValue, k: &str, v: &JsValue);
-    /// `JSON.parse(text)` of a text that parsed in Rust.
+    /// `JSON.parse(text)` of a text that parsed in Rust (`null` if it does not parse).
     pub(crate) fn parse(text: &str) -> JsValue;
     /// `Date.now()`
     fn now() -> f64;
