@@ -173,8 +173,10 @@ export function makeSession(core, storage, key, initial, ms) {
   };
 }
 
-// A lease in localStorage where Web Locks are missing: "<id> <expiry ms>". Best effort: a
-// tab writes its lease, waits, and proceeds only if its lease is still the one stored.
+// A lease in localStorage where Web Locks are missing: "<id> <expiry ms>" (Fischer's timed
+// mutex). A tab writes its lease when none is live, waits longer than a write takes to reach
+// the other tabs, and proceeds only if its lease is still the one stored. Best effort: correct
+// while localStorage writes propagate within that wait (150 ms).
 async function lease(k, ttl, fn) {
   const id = Math.random().toString(36).slice(2) + ' ';
   const mine = () => localStorage.getItem(k)?.startsWith(id);
@@ -182,10 +184,10 @@ async function lease(k, ttl, fn) {
     const cur = localStorage.getItem(k);
     if (!cur || +cur.split(' ')[1] < Date.now()) {
       localStorage.setItem(k, id + (Date.now() + ttl));
-      await sleep(30);
+      await sleep(150);
       if (mine()) break;
     }
-    await sleep(30 + Math.random() * 50);
+    await sleep(50 + Math.random() * 100);
   }
   try { return await fn(); } finally { if (mine()) localStorage.removeItem(k); }
 }
