@@ -128,7 +128,7 @@ pub fn begin_callback(
     let unknown = || {
         Error::new(
             ErrorCode::UnknownState,
-            "no pending login matches this response's state: it was already used (reload or back button), started in another tab or origin, or forged",
+            "no pending login for this state: already used (reload, back button), another tab or origin, or forged",
         )
     };
     let key = cat(&[&config.storage_key_prefix, state]);
@@ -143,7 +143,7 @@ pub fn begin_callback(
         // Another configuration's login: leave it for that configuration.
         return Err(Error::new(
             ErrorCode::UnknownState,
-            "the pending login for this state belongs to another client configuration (clientId or tokenEndpoint differ)",
+            "the pending login for this state has another clientId or tokenEndpoint",
         ));
     }
     // Single use: the transaction is gone before anything else can fail or be sent.
@@ -158,13 +158,13 @@ pub fn begin_callback(
         (Some(expected), Some(iss)) if expected != iss => {
             return Err(Error::new(
                 ErrorCode::IssuerMismatch,
-                "the authorization response's iss does not equal the expected issuer (RFC 9207 §2.4)",
+                "the response's iss is not the expected issuer (RFC 9207 §2.4)",
             ));
         }
         (Some(_), None) if config.require_issuer => {
             return Err(Error::new(
                 ErrorCode::MissingIssuer,
-                "the authorization response has no iss, but this server always sends one (RFC 9207 §2.4)",
+                "the response has no iss, but this server always sends one (RFC 9207 §2.4)",
             ));
         }
         _ => {}

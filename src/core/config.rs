@@ -164,7 +164,7 @@ impl ClientConfig {
                     .bytes()
                     .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
             {
-                return bad("scope entries must be non-empty and made of printable ASCII without spaces, '\"' or '\\' (RFC 6749 §3.3)");
+                return bad("scope entries must be non-empty printable ASCII without space, '\"' or '\\' (RFC 6749 §3.3)");
             }
         }
         if let Some(i) = &self.issuer {
@@ -174,7 +174,7 @@ impl ClientConfig {
         }
         match (self.client_auth, &self.client_secret) {
             (ClientAuth::None, Some(_)) => {
-                return bad("clientSecret is set but clientAuth is \"none\": choose client_secret_basic or client_secret_post, or drop the secret")
+                return bad("clientSecret is set but clientAuth is \"none\"")
             }
             (ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretPost, None) => {
                 return bad("clientAuth client_secret_basic/client_secret_post needs clientSecret")

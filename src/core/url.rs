@@ -129,7 +129,7 @@ pub fn check_endpoint(field: &str, url: &str) -> Result<(), Error> {
             ErrorCode::InsecureEndpoint,
             &[
                 field,
-                " must use https (plain http is allowed only for localhost, 127.0.0.0/8 and [::1])",
+                " must use https (http only on localhost, 127.0.0.0/8, [::1])",
             ],
         ));
     }

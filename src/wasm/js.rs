@@ -101,7 +101,7 @@ pub(crate) struct SessionStorage;
 fn storage_failed(_: JsValue) -> Error {
     Error::new(
         ErrorCode::StorageUnavailable,
-        "sessionStorage is unavailable (disabled, sandboxed iframe or quota exceeded)",
+        "sessionStorage is unavailable (disabled, sandboxed or full)",
     )
 }
 
