@@ -35,6 +35,7 @@ trap cleanup EXIT
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+step "clippy (wasm32, shipped no_std build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --lib --locked -- -D warnings
 step "native tests (cargo test)" cargo test --workspace --locked
 
 # Browser tests: real fetch against a real HTTP endpoint on loopback.
@@ -48,8 +49,8 @@ browser_tests=()
 for f in tests/*.rs; do
   grep -q 'run_in_browser' "$f" && browser_tests+=(--test "$(basename "$f" .rs)")
 done
-step "browser tests (headless Chrome)" wasm-pack test --headless --chrome . -- "${browser_tests[@]}"
-step "browser tests (headless Firefox)" wasm-pack test --headless --firefox . -- "${browser_tests[@]}"
+step "browser tests (headless Chrome)" wasm-pack test --headless --chrome . "${browser_tests[@]}"
+step "browser tests (headless Firefox)" wasm-pack test --headless --firefox . "${browser_tests[@]}"
 kill "$server_pid" 2>/dev/null; server_pid=
 
 # The release package as users get it (wasm-opt included): types, size, end to end.
