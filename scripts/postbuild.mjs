@@ -1,4 +1,10 @@
-// Post-processing of a wasm-pack output folder: `node scripts/postbuild.mjs <dir> <web|bundler>`.
+// Post-processing of a wasm-pack output folder:
+//   node scripts/postbuild.mjs <dir> <web|bundler> [name]   (name: the --out-name, default oauth_spa)
+//   node scripts/postbuild.mjs --add-entry <from> <dir> <subpath> <name>
+//     copies entry <name> (its .js, _bg.wasm, .d.ts files; bundler: also _bg.js, snippets) built
+//     in folder <from> into package folder <dir>, importable as `oauth-spa/<subpath>`, and
+//     writes package.json `exports` and `files` for every entry of <dir>.
+// For each entry:
 // - re-exports the OAuthError class (defined in js/glue.js, emitted as a snippet) from the
 //   package entry, so `import { OAuthError } from 'oauth-spa'` works and `instanceof` holds;
 // - sets the npm package name and metadata;
@@ -6,13 +12,17 @@
 //   names (rewriting the import and export sections, and the same names in the JS glue), then
 //   bundles the glue and its snippets into one minified oauth_spa.js with esbuild. The JS API,
 //   its names and behaviour are unchanged: only internal names and whitespace go.
-import { readFileSync, writeFileSync, readdirSync, statSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, statSync, rmSync, existsSync, cpSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const [dir = 'pkg', target = 'web'] = process.argv.slice(2);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (process.argv[2] === '--add-entry') {
+  addEntry(...process.argv.slice(3));
+  process.exit(0);
+}
+const [dir = 'pkg', target = 'web', name = 'oauth_spa'] = process.argv.slice(2);
 
 function find(base, name) {
   for (const e of readdirSync(base)) {
@@ -27,7 +37,7 @@ function find(base, name) {
 
 const glue = find(join(dir, 'snippets'), 'glue.js');
 if (!glue) throw new Error(`postbuild: no snippets/**/glue.js in ${dir}`);
-const entry = join(dir, 'oauth_spa.js');
+const entry = join(dir, `${name}.js`);
 let js = readFileSync(entry, 'utf8');
 const line = `export { OAuthError } from './${relative(dir, glue).split('\\').join('/')}';\n`;
 if (!js.includes(line)) js += line;
@@ -38,7 +48,7 @@ pkg.name = 'oauth-spa';
 pkg.sideEffects = ['./snippets/*'];
 
 if (target === 'web' && !js.includes('/* postbuild: minified */')) {
-  const wasmFile = join(dir, 'oauth_spa_bg.wasm');
+  const wasmFile = join(dir, `${name}_bg.wasm`);
   const { wasm, renames } = shortenNames(readFileSync(wasmFile));
   writeFileSync(wasmFile, wasm);
   js = renameInGlue(js, renames);
@@ -50,7 +60,7 @@ if (target === 'web' && !js.includes('/* postbuild: minified */')) {
     ['using deprecated parameters for the initialization function; pass a single object instead',
       'init: pass { module_or_path }'],
   ]) js = js.split(from).join(to);
-  for (const d of ['oauth_spa.d.ts', 'oauth_spa_bg.wasm.d.ts']) {
+  for (const d of [`${name}.d.ts`, `${name}_bg.wasm.d.ts`]) {
     const p = join(dir, d);
     if (!existsSync(p)) continue;
     let ts = readFileSync(p, 'utf8');
@@ -74,6 +84,49 @@ if (target === 'web' && !js.includes('/* postbuild: minified */')) {
   writeFileSync(entry, js);
 }
 writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
+
+// ---- a second entry in the same package -------------------------------------------------
+
+function addEntry(from, dir, subpath, name) {
+  if (!from || !dir || !subpath || !name) {
+    throw new Error('usage: postbuild.mjs --add-entry <from> <dir> <subpath> <name>');
+  }
+  const file = join(dir, 'package.json');
+  const pkg = JSON.parse(readFileSync(file, 'utf8'));
+  const main = pkg.main.replace(/\.js$/, '');
+  const copied = [];
+  for (const f of readdirSync(from)) {
+    if (f.startsWith(`${name}.`) || f.startsWith(`${name}_bg.`)) {
+      cpSync(join(from, f), join(dir, f));
+      copied.push(f);
+    }
+  }
+  if (!copied.includes(`${name}.js`) || !copied.includes(`${name}_bg.wasm`)) {
+    throw new Error(`postbuild: no ${name}.js and ${name}_bg.wasm in ${from}`);
+  }
+  // Bundler target: the snippets (the same files for both entries of one crate) merge.
+  if (existsSync(join(from, 'snippets'))) {
+    cpSync(join(from, 'snippets'), join(dir, 'snippets'), { recursive: true });
+  }
+  const files = new Set(pkg.files);
+  // As wasm-pack lists the first entry's files: not the raw ABI declarations (_bg.wasm.d.ts).
+  for (const f of copied) if (!f.endsWith('.d.ts') || f === `${name}.d.ts`) files.add(f);
+  pkg.files = [...files];
+  const exp = (n) => (existsSync(join(dir, `${n}.d.ts`))
+    ? { types: `./${n}.d.ts`, default: `./${n}.js` }
+    : `./${n}.js`);
+  pkg.exports = {
+    '.': exp(main),
+    [`./${subpath}`]: exp(name),
+    // Every file stays reachable by its path, as before `exports` existed
+    // (e.g. `oauth-spa/oauth_spa_bg.wasm` for a bundler's asset import).
+    './*': './*',
+  };
+  if (pkg.sideEffects) {
+    pkg.sideEffects = [...new Set(pkg.sideEffects.flatMap((f) => [f, f.split(main).join(name)]))];
+  }
+  writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
+}
 
 // ---- wasm import/export names -------------------------------------------------------------
 

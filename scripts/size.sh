@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Size of the release package as users get it (issue 2 budget): builds pkg/ with
-# scripts/build.sh web, then prints gzip -9 bytes of pkg/oauth_spa_bg.wasm and of the JS glue
-# pkg/oauth_spa.js, each and total (KB = 1024 bytes). Any other JS file of pkg/ that the browser
-# loads (snippets/**) is listed too and counted in the total.
+# scripts/build.sh web, then prints gzip -9 bytes of each entry's files, each and total per entry
+# (KB = 1024 bytes):
+#   oauth-spa       pkg/oauth_spa_bg.wasm + pkg/oauth_spa.js            (everything)
+#   oauth-spa/core  pkg/oauth_spa_core_bg.wasm + pkg/oauth_spa_core.js  (the code-flow API)
+# Any other JS file of pkg/ that the browser loads (snippets/**) is listed too and counted in
+# each entry's total.
 # Usage: scripts/size.sh [--budget BYTES] [--no-build]
-#   --budget BYTES  exit 1 when the total is over BYTES (e.g. --budget 16384 for 16 KB)
+#   --budget BYTES  exit 1 when the code-flow entry's total (oauth-spa/core, the issue-2 API)
+#                   is over BYTES (e.g. --budget 16384 for 16 KB)
 #   --no-build      measure the pkg/ that is already there
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,27 +34,37 @@ if [ -n "$build" ]; then
   rm -f "$log"
 fi
 
-files=(pkg/oauth_spa_bg.wasm pkg/oauth_spa.js)
+snippets=()
 if [ -d pkg/snippets ]; then
-  while IFS= read -r f; do files+=("$f"); done < <(find pkg/snippets -type f -name '*.js' | sort)
+  while IFS= read -r f; do snippets+=("$f"); done < <(find pkg/snippets -type f -name '*.js' | sort)
 fi
 
 kb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1024 }'; }
 total=0
-printf '%-44s %9s %9s %8s\n' file raw gzip-9 'KB gz'
-for f in "${files[@]}"; do
-  [ -f "$f" ] || { echo "size: $f is missing (build failed?)" >&2; exit 1; }
-  raw=$(wc -c <"$f")
-  gz=$(gzip -9 -c "$f" | wc -c)
-  total=$((total + gz))
-  printf '%-44s %9d %9d %8s\n' "$f" "$raw" "$gz" "$(kb "$gz")"
-done
-printf '%-44s %9s %9d %8s\n' total '' "$total" "$(kb "$total")"
+measure() { # title, files... (sets total)
+  local title=$1; shift
+  total=0
+  echo "$title"
+  printf '  %-42s %9s %9s %8s\n' file raw gzip-9 'KB gz'
+  for f in "$@"; do
+    [ -f "$f" ] || { echo "size: $f is missing (build failed?)" >&2; exit 1; }
+    local raw gz
+    raw=$(wc -c <"$f")
+    gz=$(gzip -9 -c "$f" | wc -c)
+    total=$((total + gz))
+    printf '  %-42s %9d %9d %8s\n' "$f" "$raw" "$gz" "$(kb "$gz")"
+  done
+  printf '  %-42s %9s %9d %8s\n' total '' "$total" "$(kb "$total")"
+}
+measure "oauth-spa (everything)" pkg/oauth_spa_bg.wasm pkg/oauth_spa.js ${snippets[@]+"${snippets[@]}"}
+echo
+measure "oauth-spa/core (code flow: createPkcePair, computeCodeChallenge, ellipsis, startLogin, handleCallback, exchangeCode)" \
+  pkg/oauth_spa_core_bg.wasm pkg/oauth_spa_core.js ${snippets[@]+"${snippets[@]}"}
 
 if [ -n "$budget" ]; then
   if [ "$total" -gt "$budget" ]; then
-    echo "size: OVER budget: $total > $budget bytes gzip" >&2
+    echo "size: oauth-spa/core OVER budget: $total > $budget bytes gzip" >&2
     exit 1
   fi
-  echo "size: within budget: $total <= $budget bytes gzip"
+  echo "size: oauth-spa/core within budget: $total <= $budget bytes gzip"
 fi

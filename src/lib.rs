@@ -72,6 +72,7 @@ pub use crate::core::callback::{
 pub use crate::core::config::{
     split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect, ELLIPSIS_BASE_URL,
 };
+#[cfg(feature = "session")]
 pub use crate::core::discovery::{metadata_urls, parse_metadata, Metadata};
 pub use crate::core::encoding::{base64url, form_decode, form_encode};
 pub use crate::core::error::{Error, ErrorCode};
@@ -79,9 +80,12 @@ pub use crate::core::json::Json;
 pub use crate::core::pkce::{
     check_verifier, code_challenge_s256, PkceVerifier, CODE_CHALLENGE_METHOD,
 };
+#[cfg(feature = "session")]
 pub use crate::core::popup::{check_popup_response, is_popup_message, POPUP_MESSAGE_TYPE};
+#[cfg(feature = "session")]
 pub use crate::core::revocation::{parse_revocation_response, revocation_request, TokenTypeHint};
 pub use crate::core::secret::Secret;
+#[cfg(feature = "session")]
 pub use crate::core::session::{
     ends_session, is_fresh, merge_refreshed, next_step, refresh_at, refresh_request,
     refusal_ends_session, NextStep, DEFAULT_SKEW_SECONDS,

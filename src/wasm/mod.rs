@@ -6,10 +6,13 @@
 //! (size: no futures executor, no closures).
 
 mod js;
+mod op;
 #[cfg(not(feature = "std"))]
 mod rt;
+#[cfg(feature = "session")]
 mod session;
 
+#[cfg(feature = "session")]
 pub use session::{
     create_session, discover, login_with_popup, popup_callback, refresh, revoke_token,
 };
@@ -253,7 +256,7 @@ pub(crate) fn send_token_request(
     exchange: TokenExchange,
     signal: &JsValue,
 ) -> Promise {
-    session::send_code(request, exchange, signal).unchecked_into()
+    op::send_code(request, exchange, signal).unchecked_into()
 }
 
 /// What reading a token response needs once `fetch` has answered (carried by a session `Op`).

@@ -6,26 +6,23 @@
 //! Like `handleCallback`, nothing here is Rust `async`: the JS side calls back into an [`Op`]
 //! (`finish`) once the network or the popup has answered.
 
-use super::js::{now_ms, read_config, to_js, Arg, ObjBuilder, SessionStorage};
-use super::{send_token_request, token_set_to_js, TokenExchange};
-use crate::core::callback::{begin_callback, parse_authorization_response};
-use crate::core::config::ClientConfig;
-use crate::core::discovery::{metadata_urls, parse_metadata};
-use crate::core::encoding::cat;
+use super::js::{now_ms, read_config, to_js, Arg};
+use super::op::{send, Kind, Op};
+use crate::core::callback::parse_authorization_response;
+use crate::core::discovery::metadata_urls;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
-use crate::core::popup::check_popup_response;
-use crate::core::revocation::{parse_revocation_response, revocation_request, TokenTypeHint};
+use crate::core::revocation::{revocation_request, TokenTypeHint};
 use crate::core::secret::Secret;
 use crate::core::session::{
-    merge_refreshed, next_step, refresh_request, refusal_ends_session, NextStep,
-    DEFAULT_SKEW_SECONDS,
+    next_step, refresh_request, refusal_ends_session, NextStep, DEFAULT_SKEW_SECONDS,
 };
-use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
-use crate::core::transaction::Storage;
-use alloc::boxed::Box;
+use crate::core::token::{token_request, Grant, TokenSet};
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SESSION_TYPES: &'static str = include_str!("session.d.ts");
 
 #[wasm_bindgen(module = "/js/session.js")]
 extern "C" {
@@ -45,102 +42,8 @@ extern "C" {
     fn post_to_opener() -> bool;
 }
 
-#[wasm_bindgen(module = "/js/glue.js")]
-extern "C" {
-    // The same `send` as js.rs imports, with an `Op` as the object whose `finish` it calls.
-    #[wasm_bindgen(js_name = send)]
-    fn send_op(
-        url: &str,
-        headers: &JsValue,
-        body: &str,
-        timeout_ms: u32,
-        signal: &JsValue,
-        op: Op,
-    ) -> JsValue;
-}
-
-/// What to do with an answer once it arrives. Internal: js/glue.js `send` and js/session.js
-/// call `finish` (or `free` when there is no answer).
-#[wasm_bindgen(skip_typescript)]
-pub struct Op(Kind);
-
-enum Kind {
-    /// A code exchange (`handleCallback`, `exchangeCode`, the popup's).
-    Code(TokenExchange),
-    /// A refresh: merge the answer into `old` (rotation rules of `merge_refreshed`).
-    Refresh {
-        config: Box<ClientConfig>,
-        old: TokenSet,
-    },
-    /// A revocation: any 2xx is success.
-    Revoke,
-    /// A metadata document fetched for `issuer`.
-    Discover { issuer: String },
-    /// A popup's callback URL (passed as `body`) for the login whose state is `state`.
-    Popup {
-        config: Box<ClientConfig>,
-        state: String,
-    },
-    /// The protocol half of a session object: js/session.js calls `step`, `refresh`, `revoke`
-    /// and `ends` on it (one class for all of this layer's callbacks: fewer bytes).
-    Session {
-        config: Box<ClientConfig>,
-        skew_seconds: u32,
-    },
-}
-
-/// A popup that closed or timed out leaves no pending transaction behind.
-impl Drop for Op {
-    fn drop(&mut self) {
-        if let Kind::Popup { config, state } = &self.0 {
-            let _ = SessionStorage.remove(&cat(&[&config.storage_key_prefix, state]));
-        }
-    }
-}
-
 #[wasm_bindgen]
 impl Op {
-    /// Reads the answer: a TokenSet, `undefined`, a metadata object or the promise of the
-    /// popup's token exchange; throws an `OAuthError`.
-    pub fn finish(mut self, status: u16, body: &str) -> Result<JsValue, JsValue> {
-        match core::mem::replace(&mut self.0, Kind::Revoke) {
-            Kind::Code(exchange) => exchange.finish(status, body),
-            Kind::Refresh { config, old } => {
-                parse_token_response(&config, status, body, now_ms(), old.scope.as_deref())
-                    .map(|new| token_set_to_js(&merge_refreshed(&old, new), None))
-            }
-            Kind::Revoke => parse_revocation_response(status, body).map(|()| JsValue::UNDEFINED),
-            Kind::Discover { issuer } => parse_metadata(&issuer, body).map(|m| {
-                let o = ObjBuilder::new();
-                o.str("issuer", &m.issuer)
-                    .str("authorizationEndpoint", &m.authorization_endpoint)
-                    .str("tokenEndpoint", &m.token_endpoint)
-                    .opt_str("revocationEndpoint", m.revocation_endpoint.as_deref())
-                    .set(
-                        "authorizationResponseIssParameterSupported",
-                        &JsValue::from_bool(m.iss_parameter_supported),
-                    );
-                o.build()
-            }),
-            Kind::Popup { config, state } => (|| {
-                check_popup_response(body, &state)?;
-                let p = begin_callback(&config, body, now_ms(), &mut SessionStorage)?;
-                Ok(send_token_request(
-                    &p.request,
-                    TokenExchange {
-                        config,
-                        requested_scope: p.requested_scope,
-                        app_state: p.app_state,
-                    },
-                    &JsValue::UNDEFINED,
-                )
-                .into())
-            })(),
-            Kind::Session { .. } => Ok(JsValue::UNDEFINED),
-        }
-        .map_err(to_js)
-    }
-
     // ---- the session object's calls (Kind::Session only) ----
 
     /// 0: use the access token; 1: refresh first; 2: sign in again (`core::session::next_step`).
@@ -206,34 +109,8 @@ impl Op {
 }
 
 /// A rejected promise of the OAuthError for `e`.
-fn rejected(e: Error) -> JsValue {
+pub(super) fn rejected(e: Error) -> JsValue {
     super::js::reject(&to_js(e)).into()
-}
-
-/// Sends a token request: `send` in js/glue.js, whose promise resolves to what
-/// [`TokenExchange::finish`] makes of the answer.
-pub(super) fn send_code(
-    request: &TokenRequest,
-    exchange: TokenExchange,
-    signal: &JsValue,
-) -> JsValue {
-    let ms = exchange.config.timeout_ms;
-    send(request, ms, signal, Kind::Code(exchange))
-}
-
-fn send(request: &TokenRequest, ms: u32, signal: &JsValue, kind: Kind) -> JsValue {
-    let headers = ObjBuilder::new();
-    for (name, value) in &request.headers {
-        headers.str(name, value);
-    }
-    send_op(
-        &request.url,
-        &headers.build(),
-        request.body.expose(),
-        ms,
-        signal,
-        Op(kind),
-    )
 }
 
 /// Reads a TokenSet object back (from the app or from storage). `None` unless it has a

@@ -1,0 +1,161 @@
+//! The one exported class: an [`Op`] is what to do with an answer once it arrives. js/glue.js
+//! `send` (and, with the `session` feature, js/session.js) calls `finish` with the answer, or
+//! `free` when there is none. Nothing here is Rust `async`.
+
+use super::js::{to_js, ObjBuilder};
+use super::TokenExchange;
+use crate::core::token::TokenRequest;
+use wasm_bindgen::prelude::*;
+#[cfg(feature = "session")]
+use {
+    super::js::{now_ms, SessionStorage},
+    super::{send_token_request, token_set_to_js},
+    crate::core::callback::begin_callback,
+    crate::core::config::ClientConfig,
+    crate::core::discovery::parse_metadata,
+    crate::core::encoding::cat,
+    crate::core::popup::check_popup_response,
+    crate::core::revocation::parse_revocation_response,
+    crate::core::session::merge_refreshed,
+    crate::core::token::{parse_token_response, TokenSet},
+    crate::core::transaction::Storage,
+    alloc::boxed::Box,
+    alloc::string::String,
+};
+
+#[wasm_bindgen(module = "/js/glue.js")]
+extern "C" {
+    /// js/glue.js `send`: POSTs, then calls `op.finish(status, body)`.
+    #[wasm_bindgen(js_name = send)]
+    fn send_op(
+        url: &str,
+        headers: &JsValue,
+        body: &str,
+        timeout_ms: u32,
+        signal: &JsValue,
+        op: Op,
+    ) -> JsValue;
+}
+
+/// What to do with an answer once it arrives. Internal: js/glue.js `send` and js/session.js
+/// call `finish` (or `free` when there is no answer).
+#[wasm_bindgen(skip_typescript)]
+pub struct Op(pub(super) Kind);
+
+pub(super) enum Kind {
+    /// A code exchange (`handleCallback`, `exchangeCode`, the popup's).
+    Code(TokenExchange),
+    /// A refresh: merge the answer into `old` (rotation rules of `merge_refreshed`).
+    #[cfg(feature = "session")]
+    Refresh {
+        config: Box<ClientConfig>,
+        old: TokenSet,
+    },
+    /// A revocation: any 2xx is success.
+    #[cfg(feature = "session")]
+    Revoke,
+    /// A metadata document fetched for `issuer`.
+    #[cfg(feature = "session")]
+    Discover { issuer: String },
+    /// A popup's callback URL (passed as `body`) for the login whose state is `state`.
+    #[cfg(feature = "session")]
+    Popup {
+        config: Box<ClientConfig>,
+        state: String,
+    },
+    /// The protocol half of a session object: js/session.js calls `step`, `refresh`, `revoke`
+    /// and `ends` on it (one class for all of this layer's callbacks: fewer bytes).
+    #[cfg(feature = "session")]
+    Session {
+        config: Box<ClientConfig>,
+        skew_seconds: u32,
+    },
+}
+
+/// A popup that closed or timed out leaves no pending transaction behind.
+#[cfg(feature = "session")]
+impl Drop for Op {
+    fn drop(&mut self) {
+        if let Kind::Popup { config, state } = &self.0 {
+            let _ = SessionStorage.remove(&cat(&[&config.storage_key_prefix, state]));
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Op {
+    /// Reads the answer: a TokenSet, `undefined`, a metadata object or the promise of the
+    /// popup's token exchange; throws an `OAuthError`.
+    #[cfg(feature = "session")]
+    pub fn finish(mut self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+        match core::mem::replace(&mut self.0, Kind::Revoke) {
+            Kind::Code(exchange) => exchange.finish(status, body),
+            Kind::Refresh { config, old } => {
+                parse_token_response(&config, status, body, now_ms(), old.scope.as_deref())
+                    .map(|new| token_set_to_js(&merge_refreshed(&old, new), None))
+            }
+            Kind::Revoke => parse_revocation_response(status, body).map(|()| JsValue::UNDEFINED),
+            Kind::Discover { issuer } => parse_metadata(&issuer, body).map(|m| {
+                let o = ObjBuilder::new();
+                o.str("issuer", &m.issuer)
+                    .str("authorizationEndpoint", &m.authorization_endpoint)
+                    .str("tokenEndpoint", &m.token_endpoint)
+                    .opt_str("revocationEndpoint", m.revocation_endpoint.as_deref())
+                    .set(
+                        "authorizationResponseIssParameterSupported",
+                        &JsValue::from_bool(m.iss_parameter_supported),
+                    );
+                o.build()
+            }),
+            Kind::Popup { config, state } => (|| {
+                check_popup_response(body, &state)?;
+                let p = begin_callback(&config, body, now_ms(), &mut SessionStorage)?;
+                Ok(send_token_request(
+                    &p.request,
+                    TokenExchange {
+                        config,
+                        requested_scope: p.requested_scope,
+                        app_state: p.app_state,
+                    },
+                    &JsValue::UNDEFINED,
+                )
+                .into())
+            })(),
+            Kind::Session { .. } => Ok(JsValue::UNDEFINED),
+        }
+        .map_err(to_js)
+    }
+
+    /// Reads the token endpoint's answer: a TokenSet; throws an `OAuthError`.
+    #[cfg(not(feature = "session"))]
+    pub fn finish(self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+        let Kind::Code(exchange) = self.0;
+        exchange.finish(status, body).map_err(to_js)
+    }
+}
+
+/// Sends a token request: `send` in js/glue.js, whose promise resolves to what
+/// [`TokenExchange::finish`] makes of the answer.
+pub(super) fn send_code(
+    request: &TokenRequest,
+    exchange: TokenExchange,
+    signal: &JsValue,
+) -> JsValue {
+    let ms = exchange.config.timeout_ms;
+    send(request, ms, signal, Kind::Code(exchange))
+}
+
+pub(super) fn send(request: &TokenRequest, ms: u32, signal: &JsValue, kind: Kind) -> JsValue {
+    let headers = ObjBuilder::new();
+    for (name, value) in &request.headers {
+        headers.str(name, value);
+    }
+    send_op(
+        &request.url,
+        &headers.build(),
+        request.body.expose(),
+        ms,
+        signal,
+        Op(kind),
+    )
+}
