@@ -17,7 +17,18 @@ import { renderSvg } from './lib/svg.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
-const PKG = path.resolve(process.env.OAUTH_SPA_PKG || path.join(ROOT, 'pkg'));
+const PKG_SOURCE = path.resolve(process.env.OAUTH_SPA_PKG || path.join(ROOT, 'pkg'));
+const DIST_PKG = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dist', 'pkg');
+// The run measures and serves a snapshot of the package (taken at start), so a rebuild of pkg/
+// by someone else during the run cannot mix two builds.
+const PKG = DIST_PKG;
+
+// The package's entries: everything, and (if built) the code-flow-only entry 'oauth-spa/core'.
+const SPA_ENTRIES = [
+  { name: 'oauth-spa', js: 'oauth_spa.js', wasm: 'oauth_spa_bg.wasm', what: 'import "oauth-spa": everything (code flow + sessions)', required: true },
+  { name: 'oauth-spa/core', js: 'oauth_spa_core.js', wasm: 'oauth_spa_core_bg.wasm', what: 'import "oauth-spa/core": the code flow only', required: false },
+];
+let spaEntries = []; // those present in the snapshot
 const DIST = path.join(BENCH, 'dist');
 const SMOKE = process.argv.includes('--smoke');
 
@@ -84,19 +95,21 @@ const SIZE_ENTRIES = [
 
 async function measureSizes() {
   const rows = [];
-  // Every file the browser loads from the package: the wasm, the JS glue, and any JS snippets
-  // the glue imports (pkg/snippets/**, e.g. a hand-written glue.js), each gzipped on its own.
-  const shipped = ['oauth_spa_bg.wasm', 'oauth_spa.js', ...jsUnder(PKG, 'snippets')];
-  const gzipFiles = Object.fromEntries(shipped.map((f) => [f, gzipBytes(path.join(PKG, f))]));
+  // Every file the browser loads for an entry: its wasm, its JS glue, and any JS snippets the
+  // glue imports (pkg/snippets/**), each gzipped on its own.
+  const snippets = jsUnder(PKG, 'snippets');
   const sum = (list) => list.reduce((a, b) => a + b, 0);
-  rows.push({
-    name: 'oauth-spa',
-    what: `release pkg/: ${shipped.join(' + ')} (whole library)`,
-    rawBytes: sum(shipped.map((f) => fs.statSync(path.join(PKG, f)).size)),
-    gzipBytes: sum(Object.values(gzipFiles)),
-    gzipFiles,
-    gzipBytesWasmAndGlueOnly: gzipFiles['oauth_spa_bg.wasm'] + gzipFiles['oauth_spa.js'],
-  });
+  for (const e of spaEntries) {
+    const shipped = [e.wasm, e.js, ...snippets];
+    const gzipFiles = Object.fromEntries(shipped.map((f) => [f, gzipBytes(path.join(PKG, f))]));
+    rows.push({
+      name: e.name,
+      what: `${e.what}; release pkg/: ${shipped.join(' + ')}`,
+      rawBytes: sum(shipped.map((f) => fs.statSync(path.join(PKG, f)).size)),
+      gzipBytes: sum(Object.values(gzipFiles)),
+      gzipFiles,
+    });
+  }
   fs.mkdirSync(path.join(DIST, 'size'), { recursive: true });
   for (const e of SIZE_ENTRIES) {
     const outfile = path.join(DIST, 'size', e.entry);
@@ -189,44 +202,62 @@ async function benchExchange(page, servers) {
 }
 
 async function benchColdStart(browser, servers) {
-  const samples = [];
+  const samples = Object.fromEntries(spaEntries.map((e) => [e.name, []]));
   for (let i = 0; i < PLAN.coldStarts; i++) {
+    for (const e of spaEntries) { // alternated: A B A B ...
+      samples[e.name].push(await coldStartOnce(browser, servers, `/pkg/${e.js}`));
+    }
+  }
+  const out = {};
+  for (const e of spaEntries) {
+    const s = samples[e.name];
+    out[e.name] = {
+      samples: s.length,
+      initMs: summary(s.map((x) => x.initMs)),
+      importAndInitMs: summary(s.map((x) => x.importAndInitMs)),
+      raw: s,
+    };
+  }
+  return out;
+}
+
+async function coldStartOnce(browser, servers, glueUrl) {
+  {
     const context = await browser.newContext(); // a fresh profile: empty HTTP and code caches
     try {
       const page = await context.newPage();
       await page.goto(`${servers.pageOrigin}/pages/blank.html`);
-      const s = await page.evaluate(async () => {
+      return await page.evaluate(async (glue) => {
         const t0 = performance.now();
-        const mod = await import('/pkg/oauth_spa.js');
+        const mod = await import(glue);
         const t1 = performance.now();
         await mod.default(); // init(): fetch + compile + instantiate oauth_spa_bg.wasm
         const t2 = performance.now();
         const pair = mod.createPkcePair(); // it works right after init
         if (pair.challenge.length !== 43) throw new Error('createPkcePair after init');
         return { importMs: t1 - t0, initMs: t2 - t1, importAndInitMs: t2 - t0 };
-      });
-      samples.push(s);
+      }, glueUrl);
     } finally {
       await context.close();
     }
   }
-  return {
-    samples: samples.length,
-    initMs: summary(samples.map((s) => s.initMs)),
-    importAndInitMs: summary(samples.map((s) => s.importAndInitMs)),
-    raw: samples,
-  };
 }
 
 // ---------------------------------------------------------------- report
 function targets(r) {
-  const spaSize = r.size.rows.find((x) => x.name === 'oauth-spa').gzipBytes;
   const ratio = r.pkce.ratioVsOauth4webapi['oauth-spa'].median;
   const overhead = r.exchange.overheadVsBareFetch['oauth-spa handleCallback'];
   return [
     { id: 'pkce', what: 'PKCE pairs/s vs oauth4webapi (median per-round ratio)', target: `>= ${TARGETS.pkceRatio}x`, measured: `${ratio.toFixed(1)}x`, value: ratio, met: ratio >= TARGETS.pkceRatio },
     { id: 'exchange', what: 'handleCallback over a bare fetch (ratio of medians - 1)', target: `<= ${TARGETS.exchangeOverhead * 100} %`, measured: `${(overhead * 100).toFixed(1)} %`, value: overhead, met: overhead <= TARGETS.exchangeOverhead },
-    { id: 'size', what: 'oauth-spa gzip -9 total (every pkg/ file loaded)', target: `<= ${TARGETS.sizeBytes / KB} KB`, measured: `${(spaSize / KB).toFixed(2)} KB (${fmtInt(spaSize)} B)`, value: spaSize, met: spaSize <= TARGETS.sizeBytes },
+    ...r.size.rows.filter((x) => x.name.startsWith('oauth-spa')).map((x) => ({
+      id: x.name === 'oauth-spa' ? 'size' : 'size-core',
+      what: `${x.name} gzip -9 total (every file it loads)`,
+      target: `<= ${TARGETS.sizeBytes / KB} KB`,
+      measured: `${(x.gzipBytes / KB).toFixed(2)} KB (${fmtInt(x.gzipBytes)} B)`,
+      value: x.gzipBytes,
+      met: x.gzipBytes <= TARGETS.sizeBytes,
+    })),
   ];
 }
 
@@ -247,8 +278,9 @@ function printReport(r) {
   out.push('others: bench/entries/<lib>.js bundled with esbuild --bundle --minify --format=esm');
   out.push(table(['library', 'version', 'min bytes', 'gzip bytes', 'gzip KB'],
     r.size.rows.map((x) => [x.name, r.versions[x.name], fmtInt(x.rawBytes), fmtInt(x.gzipBytes), (x.gzipBytes / KB).toFixed(1)])));
-  const spa = r.size.rows.find((x) => x.name === 'oauth-spa');
-  out.push(`oauth-spa by file (gzip bytes): ${Object.entries(spa.gzipFiles).map(([f, b]) => `${f} ${fmtInt(b)}`).join(', ')}`);
+  for (const spa of r.size.rows.filter((x) => x.gzipFiles)) {
+    out.push(`${spa.name} by file (gzip bytes): ${Object.entries(spa.gzipFiles).map(([f, b]) => `${f} ${fmtInt(b)}`).join(', ')}`);
+  }
   out.push('');
   out.push(`PKCE pairs per second: ${r.pkce.rounds} rounds x ${r.pkce.roundMs} ms per candidate, alternated`);
   out.push(table(['candidate', 'median /s', 'min /s', 'max /s', 'x oauth4webapi (median, min-max)'],
@@ -269,11 +301,12 @@ function printReport(r) {
       return [n, m.median.toFixed(3), m.p25.toFixed(3), m.p75.toFixed(3), o === undefined ? '-' : `${signed(o * 100, 1)} %`, d ? `${signed(d.median, 3)} (${signed(po * 100, 1)} %)` : '-'];
     })));
   out.push('');
-  out.push(`Cold start in fresh browser contexts: ${r.coldStart.samples} samples (ms)`);
-  out.push(table(['step', 'median ms', 'min ms', 'max ms'], [
-    ['init() (fetch + compile + instantiate)', r.coldStart.initMs.median.toFixed(2), r.coldStart.initMs.min.toFixed(2), r.coldStart.initMs.max.toFixed(2)],
-    ['import glue + init()', r.coldStart.importAndInitMs.median.toFixed(2), r.coldStart.importAndInitMs.min.toFixed(2), r.coldStart.importAndInitMs.max.toFixed(2)],
-  ]));
+  const cs = Object.entries(r.coldStart);
+  out.push(`Cold start in fresh browser contexts, entries alternated: ${cs[0][1].samples} samples each (ms)`);
+  out.push(table(['entry: step', 'median ms', 'min ms', 'max ms'], cs.flatMap(([name, c]) => [
+    [`${name}: init() (fetch + compile + instantiate)`, c.initMs.median.toFixed(2), c.initMs.min.toFixed(2), c.initMs.max.toFixed(2)],
+    [`${name}: import glue + init()`, c.importAndInitMs.median.toFixed(2), c.importAndInitMs.min.toFixed(2), c.importAndInitMs.max.toFixed(2)],
+  ])));
   out.push('');
   out.push('Targets (issue 5)');
   out.push(table(['target', 'wanted', 'measured', 'result'], r.targets.map((t) => [t.what, t.target, t.measured, t.met ? 'MET' : 'MISSED'])));
@@ -289,17 +322,24 @@ function checkFigures(r) {
   for (const n of r.exchange.order) want(`exchange ${n} ms`, r.exchange.ms[n].median);
   for (const [n, o] of Object.entries(r.exchange.overheadVsBareFetch)) if (!Number.isFinite(o)) bad.push(`exchange ${n} overhead = ${o}`);
   for (const [n, d] of Object.entries(r.exchange.pairedDiffMs)) if (!Number.isFinite(d.median)) bad.push(`exchange ${n} paired diff = ${d.median}`);
-  want('cold start init ms', r.coldStart.initMs.median);
-  want('cold start import+init ms', r.coldStart.importAndInitMs.median);
-  if (r.coldStart.samples !== PLAN.coldStarts) bad.push(`cold start samples = ${r.coldStart.samples}`);
+  for (const [name, c] of Object.entries(r.coldStart)) {
+    want(`cold start ${name} init ms`, c.initMs.median);
+    want(`cold start ${name} import+init ms`, c.importAndInitMs.median);
+    if (c.samples !== PLAN.coldStarts) bad.push(`cold start ${name} samples = ${c.samples}`);
+  }
   if (bad.length) fail(`figures that are not real positive numbers: ${bad.join('; ')}`);
 }
 
 // ---------------------------------------------------------------- main
 async function main() {
-  for (const f of ['oauth_spa.js', 'oauth_spa_bg.wasm']) {
-    if (!fs.existsSync(path.join(PKG, f))) fail(`pkg/${f} is missing: build the release package first (bash scripts/build.sh web)`);
+  for (const e of SPA_ENTRIES.filter((x) => x.required)) {
+    for (const f of [e.js, e.wasm]) {
+      if (!fs.existsSync(path.join(PKG_SOURCE, f))) fail(`${path.join(PKG_SOURCE, f)} is missing: build the release package first (bash scripts/build.sh web)`);
+    }
   }
+  fs.rmSync(DIST_PKG, { recursive: true, force: true });
+  fs.cpSync(PKG_SOURCE, DIST_PKG, { recursive: true });
+  spaEntries = SPA_ENTRIES.filter((e) => fs.existsSync(path.join(PKG, e.js)) && fs.existsSync(path.join(PKG, e.wasm)));
   if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found (npm run setup installs it)`);
   const started = Date.now();
   const loadStart = loadavg();
@@ -344,6 +384,7 @@ async function main() {
     git: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock') !== '' },
     versions: {
       'oauth-spa': pkgVersion(PKG),
+      ...(spaEntries.some((e) => e.name === 'oauth-spa/core') ? { 'oauth-spa/core': pkgVersion(PKG) } : {}),
       oauth4webapi: depVersion('oauth4webapi'),
       'oidc-client-ts': depVersion('oidc-client-ts'),
       '@auth0/auth0-spa-js': depVersion('@auth0/auth0-spa-js'),
@@ -355,7 +396,8 @@ async function main() {
       size: 'oauth-spa: sum of gzip -9 -c of each file the browser loads from pkg/ (oauth_spa_bg.wasm, oauth_spa.js, snippets/**/*.js) from wasm-pack build --release --target web + scripts/postbuild.mjs. Others: esbuild --bundle --minify --format=esm of bench/entries/<lib>.js, then gzip -9 -c. KB = 1024 bytes (as scripts/size.sh); the 12 KB target = 12288 bytes.',
       pkce: 'Headless Chromium, one page (cross-origin isolated). Each round runs every candidate for roundMs in a fixed order (A B C D, repeated); sequential calls, async ones awaited one at a time. One warm-up round discarded. Ratio = candidate pairs/s / oauth4webapi pairs/s in the same round.',
       exchange: 'Page on 127.0.0.1, token endpoint on another 127.0.0.1 port with CORS, answering a fixed RFC 6749 §5.1 JSON body. oauth-spa: startLogin (untimed) then handleCallback(config, callbackUrl) timed; oauth-spa exchangeCode (context): the same request without transaction or callback URL; bare fetch: the same form POST + response.json(); oauth4webapi (context): validateAuthResponse + authorizationCodeGrantRequest + processAuthorizationCodeResponse. Alternated with the order rotated each time (A B C D, B C D A, ...); overhead = median / median(bare fetch) - 1.',
-      coldStart: 'Each sample in a new browser context (fresh profile, empty caches): import pkg/oauth_spa.js, then init() = fetch + compile + instantiate oauth_spa_bg.wasm, timed with performance.now().',
+      coldStart: 'Each sample in a new browser context (fresh profile, empty caches): import the entry glue (pkg/oauth_spa.js, or pkg/oauth_spa_core.js), then init() = fetch + compile + instantiate its wasm, timed with performance.now(). Entries alternated.',
+      package: `a snapshot of ${path.relative(ROOT, PKG_SOURCE) || PKG_SOURCE} taken at the start of the run; PKCE and exchange use the main entry oauth_spa.js`,
       plan: PLAN,
       chromiumArgs: CHROMIUM_ARGS,
     },
