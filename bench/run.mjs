@@ -381,7 +381,7 @@ async function main() {
       loadavgEnd: loadavg(),
       note: '2 shared cores; loadavg = os.loadavg() 1/5/15 min at start and end',
     },
-    git: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock') !== '' },
+    git: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock', 'scripts/build.sh', 'scripts/postbuild.mjs') !== '', dirtyMeans: 'uncommitted changes in src/, Cargo.*, scripts/build.sh or scripts/postbuild.mjs when the package was built' },
     versions: {
       'oauth-spa': pkgVersion(PKG),
       ...(spaEntries.some((e) => e.name === 'oauth-spa/core') ? { 'oauth-spa/core': pkgVersion(PKG) } : {}),

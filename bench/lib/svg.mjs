@@ -123,7 +123,7 @@ export function renderSvg(r) {
   }
   const m = r.machine;
   const foot = [
-    `${r.mode === 'smoke' ? 'SMOKE RUN, not representative · ' : ''}oauth-spa ${r.versions['oauth-spa']} @ ${r.git.commit.slice(0, 7)} · measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by npm run bench`,
+    `${r.mode === 'smoke' ? 'SMOKE RUN, not representative · ' : ''}oauth-spa ${r.versions['oauth-spa']} @ ${r.git.commit.slice(0, 7)}${r.git.dirty ? ' + uncommitted changes' : ''} · measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by npm run bench`,
     `${m.cpu}, ${m.cores} cores · ${m.chromium} headless · load average ${m.loadavgStart.join(' / ')} (1/5/15 min)`,
   ];
   foot.forEach((line, i) => body.push(`<text x="${LABEL_X}" y="${y + 4 + i * 15}" font-size="11" fill="#64748b">${esc(line)}</text>`));
