@@ -337,8 +337,18 @@ async function main() {
       if (!fs.existsSync(path.join(PKG_SOURCE, f))) fail(`${path.join(PKG_SOURCE, f)} is missing: build the release package first (bash scripts/build.sh web)`);
     }
   }
-  fs.rmSync(DIST_PKG, { recursive: true, force: true });
-  fs.cpSync(PKG_SOURCE, DIST_PKG, { recursive: true });
+  for (let attempt = 1; ; attempt++) { // a rebuild of pkg/ may be removing files under us: retry
+    try {
+      fs.rmSync(DIST_PKG, { recursive: true, force: true });
+      fs.cpSync(PKG_SOURCE, DIST_PKG, { recursive: true });
+      if (SPA_ENTRIES.filter((x) => x.required).every((e) => fs.existsSync(path.join(DIST_PKG, e.js)) && fs.existsSync(path.join(DIST_PKG, e.wasm)))) break;
+      throw new Error('the package changed while it was copied');
+    } catch (e) {
+      if (attempt >= 5) fail(`could not snapshot ${PKG_SOURCE}: ${e.message}`);
+      log(`snapshot of the package failed (${e.message}); retrying`);
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  }
   spaEntries = SPA_ENTRIES.filter((e) => fs.existsSync(path.join(PKG, e.js)) && fs.existsSync(path.join(PKG, e.wasm)));
   if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found (npm run setup installs it)`);
   const started = Date.now();

@@ -28,11 +28,18 @@ fi
 
 # 2. The release package of oauth-spa.
 # OAUTH_SPA_PKG=<dir> measures an already built package instead (no build).
-if [ -n "${OAUTH_SPA_PKG:-}" ]; then
-  :
-elif [ "$mode" = full ] || [ ! -f pkg/oauth_spa_bg.wasm ] || [ ! -f pkg/oauth_spa.js ]; then
-  echo "[bench] bash scripts/build.sh web" >&2
-  bash scripts/build.sh web
+have_pkg() { [ -f pkg/oauth_spa_bg.wasm ] && [ -f pkg/oauth_spa.js ]; }
+if [ -z "${OAUTH_SPA_PKG:-}" ]; then
+  if [ "$mode" = smoke ] && ! have_pkg && { [ -d pkg ] || [ -d pkg.core ]; }; then
+    # A build by someone else is under way in this shared tree (build.sh empties pkg/ first):
+    # wait for it (up to 120 s) rather than start a second build that clashes with it.
+    echo "[bench] pkg/ is being rebuilt; waiting for it" >&2
+    for _ in $(seq 120); do have_pkg && [ ! -d pkg.core ] && break; sleep 1; done
+  fi
+  if [ "$mode" = full ] || ! have_pkg; then
+    echo "[bench] bash scripts/build.sh web" >&2
+    bash scripts/build.sh web
+  fi
 fi
 
 # 3. Measure.
