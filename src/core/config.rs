@@ -53,6 +53,7 @@ pub struct ClientConfig {
     /// The token endpoint (RFC 6749 §3.2), or your own backend that forwards to it.
     pub token_endpoint: String,
     /// The revocation endpoint (RFC 7009 §2), used by sign-out when set.
+    #[cfg(feature = "session")]
     pub revocation_endpoint: Option<String>,
     /// The redirect URI (RFC 6749 §3.1.2). When set it is sent to both endpoints.
     pub redirect_uri: Option<String>,
@@ -102,6 +103,7 @@ impl ClientConfig {
             client_id: client_id.into(),
             authorization_endpoint: authorization_endpoint.into(),
             token_endpoint: token_endpoint.into(),
+            #[cfg(feature = "session")]
             revocation_endpoint: None,
             redirect_uri: None,
             scope: Vec::new(),
@@ -151,6 +153,7 @@ impl ClientConfig {
         }
         url::check_endpoint("authorizationEndpoint", &self.authorization_endpoint)?;
         url::check_endpoint("tokenEndpoint", &self.token_endpoint)?;
+        #[cfg(feature = "session")]
         if let Some(r) = &self.revocation_endpoint {
             url::check_endpoint("revocationEndpoint", r)?;
         }

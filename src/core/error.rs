@@ -56,15 +56,20 @@ pub enum ErrorCode {
     /// A `token_type` other than `Bearer` (RFC 6749 §7.1).
     UnsupportedTokenType,
     /// The session holds no usable token and cannot refresh: sign in again.
+    #[cfg(feature = "session")]
     NotSignedIn,
     /// The revocation endpoint answered an RFC 7009 §2.2.1 error.
+    #[cfg(feature = "session")]
     RevocationError,
     /// An authorization server metadata document (RFC 8414 §3.2) is invalid, or its server
     /// lacks what this library needs (PKCE S256, the code flow).
+    #[cfg(feature = "session")]
     InvalidMetadata,
     /// `window.open` returned no window: a popup blocker, or not called in a click handler.
+    #[cfg(feature = "session")]
     PopupBlocked,
     /// The sign-in popup was closed before it delivered a response.
+    #[cfg(feature = "session")]
     PopupClosed,
 }
 
@@ -93,10 +98,15 @@ impl ErrorCode {
             ErrorCode::HttpError => "http_error",
             ErrorCode::InvalidTokenResponse => "invalid_token_response",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            #[cfg(feature = "session")]
             ErrorCode::NotSignedIn => "not_signed_in",
+            #[cfg(feature = "session")]
             ErrorCode::RevocationError => "revocation_error",
+            #[cfg(feature = "session")]
             ErrorCode::InvalidMetadata => "invalid_metadata",
+            #[cfg(feature = "session")]
             ErrorCode::PopupBlocked => "popup_blocked",
+            #[cfg(feature = "session")]
             ErrorCode::PopupClosed => "popup_closed",
         }
     }
@@ -234,10 +244,15 @@ mod tests {
             ErrorCode::HttpError,
             ErrorCode::InvalidTokenResponse,
             ErrorCode::UnsupportedTokenType,
+            #[cfg(feature = "session")]
             ErrorCode::NotSignedIn,
+            #[cfg(feature = "session")]
             ErrorCode::RevocationError,
+            #[cfg(feature = "session")]
             ErrorCode::InvalidMetadata,
+            #[cfg(feature = "session")]
             ErrorCode::PopupBlocked,
+            #[cfg(feature = "session")]
             ErrorCode::PopupClosed,
         ];
         let mut names: Vec<&str> = all.iter().map(|c| c.as_str()).collect();

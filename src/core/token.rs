@@ -43,6 +43,7 @@ pub enum Grant<'a> {
         redirect_uri: Option<&'a str>,
     },
     /// A refresh token (RFC 6749 §6).
+    #[cfg(feature = "session")]
     RefreshToken {
         /// The refresh token.
         refresh_token: &'a str,
@@ -87,6 +88,7 @@ pub fn token_request(config: &ClientConfig, grant: &Grant<'_>) -> Result<TokenRe
                 params.push(("code_verifier", v));
             }
         }
+        #[cfg(feature = "session")]
         Grant::RefreshToken {
             refresh_token,
             scope,
@@ -402,6 +404,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "session")]
     fn refresh_request() {
         let r = token_request(
             &rfc(),

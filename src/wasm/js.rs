@@ -91,10 +91,6 @@ pub(crate) fn to_js(e: Error) -> JsValue {
     )
 }
 
-pub(crate) fn err(code: ErrorCode, msg: &'static str) -> JsValue {
-    to_js(Error::new(code, msg))
-}
-
 /// `window.sessionStorage`, each failure reported as `storage_unavailable`.
 pub(crate) struct SessionStorage;
 
@@ -117,11 +113,14 @@ impl Storage for SessionStorage {
     }
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
         let keys = skeys(prefix).map_err(storage_failed)?;
-        Ok(items(&keys)
-            .into_iter()
-            .flatten()
-            .filter_map(|k| k.as_string())
-            .collect())
+        // A plain loop: iterator adapters cost more code here.
+        let mut out = Vec::new();
+        for i in 0..u32::try_from(len(&keys)).unwrap_or(0) {
+            if let Some(k) = at(&keys, i).as_string() {
+                out.push(k);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -284,7 +283,11 @@ pub(crate) fn read_config(value: &JsValue) -> Result<Box<ClientConfig>, Error> {
         a.required_string("authorizationEndpoint")?,
         a.required_string("tokenEndpoint")?,
     ));
-    c.revocation_endpoint = a.string("revocationEndpoint")?;
+    // Only the session API uses it (sign-out): the code-flow entry neither reads nor checks it.
+    #[cfg(feature = "session")]
+    {
+        c.revocation_endpoint = a.string("revocationEndpoint")?;
+    }
     c.redirect_uri = a.string("redirectUri")?;
     c.scope = a.string_list("scope")?;
     c.issuer = a.string("issuer")?;

@@ -28,7 +28,7 @@ use crate::core::transaction::Storage;
 use alloc::boxed::Box;
 use alloc::string::String;
 pub use js::Promise;
-use js::{err, now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
+use js::{now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -47,14 +47,47 @@ pub fn create_pkce_pair() -> Result<JsValue, JsValue> {
 }
 
 /// The S256 challenge of `verifier`; throws `invalid_verifier` outside RFC 7636 §4.1.
-#[wasm_bindgen(js_name = computeCodeChallenge)]
-pub fn compute_code_challenge(
-    #[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue,
-) -> Result<String, JsValue> {
+pub fn compute_code_challenge(verifier: JsValue) -> Result<String, JsValue> {
+    challenge_of(&verifier).map_err(to_js)
+}
+
+fn challenge_of(verifier: &JsValue) -> Result<String, Error> {
     let Some(v) = verifier.as_string() else {
-        return Err(err(ErrorCode::InvalidVerifier, "verifier must be a string"));
+        return Err(Error::new(
+            ErrorCode::InvalidVerifier,
+            "verifier must be a string",
+        ));
     };
-    code_challenge_s256(&v).map_err(to_js)
+    code_challenge_s256(&v)
+}
+
+// The JS exports of the two functions that return a string: they return it as a JsValue, as a
+// `String` return costs a shrinking copy in wasm and a copy-and-free in the JS glue.
+/// The S256 challenge of `verifier`; throws `invalid_verifier` outside RFC 7636 §4.1.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = computeCodeChallenge, unchecked_return_type = "string")]
+pub fn compute_code_challenge_js(
+    #[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue,
+) -> Result<JsValue, JsValue> {
+    string_result(challenge_of(&verifier))
+}
+
+/// Starts a login: stores the pending transaction in `sessionStorage` and returns the
+/// authorization URL. Synchronous, so `window.open(url)` can run in the click handler.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = startLogin, unchecked_return_type = "string")]
+pub fn start_login_js(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "StartLoginOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    string_result(start_login_url(&config, &options))
+}
+
+fn string_result(r: Result<String, Error>) -> Result<JsValue, JsValue> {
+    match r {
+        Ok(s) => Ok(JsValue::from_str(&s)),
+        Err(e) => Err(to_js(e)),
+    }
 }
 
 /// A `ClientConfig` for Ellipsis Drive API v3 (`baseUrl` defaults to
@@ -92,14 +125,15 @@ pub fn ellipsis(
 
 /// Starts a login: stores the pending transaction in `sessionStorage` and returns the
 /// authorization URL. Synchronous, so `window.open(url)` can run in the click handler.
-#[wasm_bindgen(js_name = startLogin)]
-pub fn start_login(
-    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "StartLoginOptions | undefined")] options: JsValue,
-) -> Result<String, JsValue> {
-    (|| {
-        let config = read_config(&config)?;
-        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+pub fn start_login(config: JsValue, options: JsValue) -> Result<String, JsValue> {
+    start_login_url(&config, &options).map_err(to_js)
+}
+
+/// `startLogin`: the authorization URL.
+pub(crate) fn start_login_url(config: &JsValue, options: &JsValue) -> Result<String, Error> {
+    {
+        let config = read_config(config)?;
+        let a = Arg::new(options, "options", ErrorCode::InvalidArgument, true)?;
         let opts = LoginOptions {
             extra_params: a.string_record("extraParams")?,
             app_state: a.string("appState")?,
@@ -110,8 +144,7 @@ pub fn start_login(
         };
         let r = core_start_login(&config, &opts, &random, now_ms(), &mut SessionStorage)?;
         Ok(r.url)
-    })()
-    .map_err(to_js)
+    }
 }
 
 /// Finishes a login on the redirect page: validates the response in `url` (default

@@ -1,3 +1,9 @@
+/** `ClientConfig` members the session API reads. */
+export interface ClientConfig {
+  /** RFC 7009 revocation endpoint: `Session.signOut()` revokes the tokens there. */
+  revocationEndpoint?: string;
+}
+
 /** Options of `refresh()`. */
 export interface RefreshOptions extends RequestOptions {
   /** A narrower scope (RFC 6749 §6); default: the granted one. */

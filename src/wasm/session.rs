@@ -334,9 +334,9 @@ pub fn login_with_popup(
         Err(e) => return rejected(e),
     };
     // `startLogin` itself: it checks the options, stores the transaction, builds the URL.
-    let url = match super::start_login(config_js, options) {
+    let url = match super::start_login_url(&config_js, &options) {
         Ok(u) => u,
-        Err(e) => return super::js::reject(&e).into(),
+        Err(e) => return rejected(e),
     };
     // The state the popup's response must carry: the one in the authorization URL.
     let state = parse_authorization_response(&url)

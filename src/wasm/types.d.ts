@@ -21,8 +21,6 @@ export interface ClientConfig {
   clientId: string;
   authorizationEndpoint: string;
   tokenEndpoint: string;
-  /** RFC 7009 revocation endpoint: `Session.signOut()` revokes the tokens there. */
-  revocationEndpoint?: string;
   redirectUri?: string;
   scope?: string | string[];
   /** Expected issuer: a response's `iss` must equal it (RFC 9207). */
