@@ -49,8 +49,18 @@ export function replaceUrl(u) {
   if (u !== location.href) history.replaceState(history.state, '', u);
 }
 
-// Fills `b` with random octets; throws when `crypto.getRandomValues` is missing.
-export function rand(b) { crypto.getRandomValues(b); }
+// Fills `b` with random octets; throws when `crypto.getRandomValues` is missing. Octets come
+// from a module-private pool refilled 4 KB at a time: the getRandomValues call, not SHA-256, was
+// most of a PKCE pair's cost. Each octet is handed out once and zeroed in the pool.
+let pool = new Uint8Array(0), used = 0;
+export function rand(b) {
+  if (used + b.length > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(Math.max(4096, b.length)));
+    used = 0;
+  }
+  b.set(pool.subarray(used, used + b.length));
+  pool.fill(0, used, used += b.length);
+}
 
 // POSTs to the token endpoint and resolves to `ex.finish(status, bodyText)` (Rust reads the
 // answer). Rejects with an OAuthError: `timeout` after `ms`, `aborted` when `signal` fires,
