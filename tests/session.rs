@@ -7,7 +7,7 @@
 //! Run: OAUTH_SPA_TEST_SERVER=http://127.0.0.1:PORT wasm-pack test --headless --chrome . -- --test session
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Function, Object, Reflect, JSON};
+use js_sys::{Array, Function, Object, Reflect};
 use oauth_spa::wasm::{create_session, popup_callback, refresh, revoke_token};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -15,28 +15,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn server() -> &'static str {
-    match option_env!("OAUTH_SPA_TEST_SERVER") {
-        Some(url) => url,
-        None => {
-            panic!("OAUTH_SPA_TEST_SERVER must be set at compile time (scripts/test.sh does it)")
-        }
-    }
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |acc, k| {
-        Reflect::get(&acc, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-    })
-}
-
-fn s(v: &JsValue, path: &str) -> Option<String> {
-    get(v, path).as_string()
-}
-
-fn obj(json: &str) -> JsValue {
-    JSON::parse(json).expect("test JSON")
-}
+mod common;
+use common::{get, obj, s, server};
 
 /// Runs a JS function body with `args` bound to `a`, `b`, `c` (test plumbing only).
 fn js(body: &str, args: &[&JsValue]) -> JsValue {
