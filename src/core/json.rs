@@ -364,14 +364,11 @@ impl ObjectWriter {
 
 /// Appends the decimal form of `n` (no `core::fmt`).
 pub fn push_u64(out: &mut String, n: u64) {
-    let mut d = 1;
-    while n / d >= 10 {
-        d *= 10;
+    // Divisions by the constant 10 only: no divide-by-zero panic path in the wasm.
+    if n >= 10 {
+        push_u64(out, n / 10);
     }
-    while d > 0 {
-        out.push(char::from(b'0' + (n / d % 10) as u8));
-        d /= 10;
-    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Reads a JSON number or numeric string as a non-negative whole number of seconds or
