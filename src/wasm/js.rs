@@ -51,6 +51,12 @@ extern "C" {
     pub(crate) fn obj() -> JsValue;
     /// `o[k] = v`
     pub(crate) fn set(o: &JsValue, k: &str, v: &JsValue);
+    /// `o[k] = v` for a string `v` (no temporary JsValue to make and drop).
+    #[wasm_bindgen(js_name = set)]
+    fn set_str(o: &JsValue, k: &str, v: &str);
+    /// `o[k] = v` for a number `v`.
+    #[wasm_bindgen(js_name = set)]
+    fn set_num(o: &JsValue, k: &str, v: f64);
     /// `JSON.parse(text)` of a text that parsed in Rust (`null` if it does not parse).
     pub(crate) fn parse(text: &str) -> JsValue;
     /// `Date.now()`
@@ -354,7 +360,8 @@ impl ObjBuilder {
         self
     }
     pub(crate) fn str(&self, name: &str, value: &str) -> &Self {
-        self.set(name, &JsValue::from_str(value))
+        set_str(&self.0, name, value);
+        self
     }
     pub(crate) fn opt_str(&self, name: &str, value: Option<&str>) -> &Self {
         if let Some(v) = value {
@@ -364,7 +371,7 @@ impl ObjBuilder {
     }
     pub(crate) fn opt_num(&self, name: &str, value: Option<u64>) -> &Self {
         if let Some(v) = value {
-            self.set(name, &JsValue::from_f64(v as f64));
+            set_num(&self.0, name, v as f64);
         }
         self
     }
