@@ -67,9 +67,14 @@ pub fn parse_authorization_response(callback_url: &str) -> Result<AuthorizationR
     };
     let mut found: [Option<String>; 7] = Default::default();
     for (slot, name) in found.iter_mut().zip(RESPONSE_PARAMS) {
-        let mut values = pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v);
-        *slot = values.next().cloned();
-        if values.next().is_some() {
+        for (n, v) in &pairs {
+            if n != name {
+                continue;
+            }
+            if slot.is_none() {
+                *slot = Some(v.clone());
+                continue;
+            }
             return Err(Error::concat(
                 ErrorCode::DuplicateParameter,
                 &[

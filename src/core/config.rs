@@ -215,10 +215,14 @@ impl ClientConfig {
 
 /// Splits a space-separated scope string into entries (RFC 6749 §3.3).
 pub fn split_scope(scope: &str) -> Vec<String> {
-    pieces(scope, b' ')
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
+    // A loop, not filter/map/collect: the collect specialization is larger in wasm.
+    let mut out = Vec::new();
+    for s in pieces(scope, b' ') {
+        if !s.is_empty() {
+            out.push(String::from(s));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -102,13 +102,16 @@ fn hex(b: u8) -> Option<u8> {
 /// Splits a query or fragment (without its leading `?`/`#`) into decoded name/value pairs,
 /// in order, keeping repeats (the caller decides whether a repeat is an error).
 pub fn parse_form(input: &str) -> Vec<(String, String)> {
-    pieces(input, b'&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| match split_once_at(pair, b'=') {
-            Some((n, v)) => (form_decode(n), form_decode(v)),
-            None => (form_decode(pair), String::new()),
-        })
-        .collect()
+    // A loop, not filter/map/collect: the collect specialization is larger in wasm.
+    let mut out = Vec::new();
+    for pair in pieces(input, b'&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (n, v) = split_once_at(pair, b'=').unwrap_or((pair, ""));
+        out.push((form_decode(n), form_decode(v)));
+    }
+    out
 }
 
 /// `s` split around the first `sep` (an ASCII byte): `str::split_once` without the generic
@@ -170,13 +173,18 @@ pub(crate) fn append_pairs<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) {
     for (name, value) in pairs {
-        if !out.is_empty() && !out.ends_with('?') && !out.ends_with('&') {
-            out.push('&');
-        }
-        form_encode_into(out, name);
-        out.push('=');
-        form_encode_into(out, value);
+        append_pair(out, name, value);
     }
+}
+
+/// One `name=value` of [`append_pairs`]: not generic, so each caller's loop stays small.
+fn append_pair(out: &mut String, name: &str, value: &str) {
+    if !out.is_empty() && !out.ends_with('?') && !out.ends_with('&') {
+        out.push('&');
+    }
+    form_encode_into(out, name);
+    out.push('=');
+    form_encode_into(out, value);
 }
 
 #[cfg(test)]
