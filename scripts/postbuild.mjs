@@ -45,6 +45,10 @@ if (!js.includes(line)) js += line;
 const file = join(dir, 'package.json');
 const pkg = JSON.parse(readFileSync(file, 'utf8'));
 pkg.name = 'oauth-spa';
+// wasm-pack lists the license files only when they were in the folder before it ran.
+for (const f of readdirSync(dir)) {
+  if (/^LICENSE/.test(f) && !pkg.files.includes(f)) pkg.files.push(f);
+}
 pkg.sideEffects = ['./snippets/*'];
 
 if (target === 'web' && !js.includes('/* postbuild: minified */')) {
