@@ -101,3 +101,6 @@ async function post(url, headers, body, ms, signal) {
     if (signal) signal.removeEventListener('abort', onAbort);
   }
 }
+
+// A PKCE pair object from the 43-character verifier and the 43-character challenge, joined.
+export function pkcePair(s) { return { verifier: s.slice(0, 43), challenge: s.slice(43), method: 'S256' }; }

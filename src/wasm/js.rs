@@ -61,6 +61,9 @@ extern "C" {
     pub(crate) fn parse(text: &str) -> JsValue;
     /// `Date.now()`
     fn now() -> f64;
+    /// `{ verifier, challenge, method: "S256" }` from the verifier and challenge written back to back.
+    #[wasm_bindgen(js_name = pkcePair)]
+    pub(crate) fn pkce_pair(both: &str) -> JsValue;
     #[wasm_bindgen(catch)]
     fn rand(buf: &mut [u8]) -> Result<(), JsValue>;
     /// A JS `Promise` (exports set its TypeScript type with `unchecked_return_type`). With

@@ -22,7 +22,7 @@ use crate::core::callback::{begin_callback, parse_authorization_response, strip_
 use crate::core::config::ClientConfig;
 use crate::core::encoding::cat;
 use crate::core::error::{Error, ErrorCode};
-use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier, CODE_CHALLENGE_METHOD};
+use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier};
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
 use crate::core::transaction::Storage;
 use alloc::boxed::Box;
@@ -39,11 +39,10 @@ const TS_TYPES: &'static str = include_str!("types.d.ts");
 #[wasm_bindgen(js_name = createPkcePair, unchecked_return_type = "PkcePair")]
 pub fn create_pkce_pair() -> Result<JsValue, JsValue> {
     let v = PkceVerifier::from_random(&random32().map_err(to_js)?);
-    let o = ObjBuilder::new();
-    o.str("verifier", v.secret())
-        .str("challenge", &v.challenge())
-        .str("method", CODE_CHALLENGE_METHOD);
-    Ok(o.build())
+    let mut both = String::with_capacity(86);
+    both.push_str(v.secret());
+    both.push_str(&v.challenge());
+    Ok(js::pkce_pair(&both))
 }
 
 /// The S256 challenge of `verifier`; throws `invalid_verifier` outside RFC 7636 §4.1.
