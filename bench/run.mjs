@@ -352,6 +352,12 @@ async function main() {
   spaEntries = SPA_ENTRIES.filter((e) => fs.existsSync(path.join(PKG, e.js)) && fs.existsSync(path.join(PKG, e.wasm)));
   if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found (npm run setup installs it)`);
   const started = Date.now();
+  // Taken right after scripts/bench.sh built the package, before anything else.
+  const gitAtStart = {
+    commit: git('rev-parse', 'HEAD'),
+    dirty: git('status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock', 'scripts/build.sh', 'scripts/postbuild.mjs') !== '',
+    dirtyMeans: 'uncommitted changes in src/, Cargo.*, scripts/build.sh or scripts/postbuild.mjs at the start of the run',
+  };
   const loadStart = loadavg();
   fs.mkdirSync(DIST, { recursive: true });
 
@@ -391,7 +397,7 @@ async function main() {
       loadavgEnd: loadavg(),
       note: '2 shared cores; loadavg = os.loadavg() 1/5/15 min at start and end',
     },
-    git: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock', 'scripts/build.sh', 'scripts/postbuild.mjs') !== '', dirtyMeans: 'uncommitted changes in src/, Cargo.*, scripts/build.sh or scripts/postbuild.mjs when the package was built' },
+    git: gitAtStart,
     versions: {
       'oauth-spa': pkgVersion(PKG),
       ...(spaEntries.some((e) => e.name === 'oauth-spa/core') ? { 'oauth-spa/core': pkgVersion(PKG) } : {}),
