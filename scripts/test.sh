@@ -35,7 +35,8 @@ trap cleanup EXIT
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
-step "clippy (wasm32, shipped no_std build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --lib --locked -- -D warnings
+step "clippy (wasm32, shipped no_std code-flow build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --lib --locked -- -D warnings
+step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session --lib --locked -- -D warnings
 step "native tests (cargo test)" cargo test --workspace --locked
 
 # Browser tests: real fetch against a real HTTP endpoint on loopback.
@@ -51,6 +52,7 @@ for f in tests/*.rs; do
 done
 step "browser tests (headless Chrome)" wasm-pack test --headless --chrome . "${browser_tests[@]}"
 step "browser tests (headless Firefox)" wasm-pack test --headless --firefox . "${browser_tests[@]}"
+step "browser tests, code-flow build (headless Chrome)" wasm-pack test --headless --chrome . --test browser --no-default-features --features std
 kill "$server_pid" 2>/dev/null; server_pid=
 
 # The release package as users get it (wasm-opt included): types, size, end to end.
