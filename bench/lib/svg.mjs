@@ -124,7 +124,7 @@ export function renderSvg(r) {
   const m = r.machine;
   const foot = [
     `${r.mode === 'smoke' ? 'SMOKE RUN, not representative · ' : ''}oauth-spa ${r.versions['oauth-spa']} @ ${r.git.commit.slice(0, 7)}${r.git.dirty ? ' + uncommitted changes' : ''} · measured ${r.date.slice(0, 16).replace('T', ' ')} UTC by npm run bench`,
-    `${m.cpu}, ${m.cores} cores · ${m.chromium} headless · load average ${m.loadavgStart.join(' / ')} (1/5/15 min)`,
+    `${m.cpu}, ${m.cores} cores · ${m.chromium} headless · load average (1/5/15 min) ${m.loadavgStart.join(' / ')} at start, ${m.loadavgEnd.join(' / ')} at end`,
   ];
   foot.forEach((line, i) => body.push(`<text x="${LABEL_X}" y="${y + 4 + i * 15}" font-size="11" fill="#64748b">${esc(line)}</text>`));
   const height = y + 18 + 15;
