@@ -64,11 +64,12 @@ export async function startOidcProvider({ port, spaOrigin, redirectUri, scopes =
   };
 }
 
-// Logs the test user in, then grants everything the client asked for, one prompt per visit.
-async function autoInteraction(provider, req, res) {
+// Logs `accountId` in, then grants everything the client asked for, one prompt per visit.
+// Also used by tests/support/session-op.mjs.
+export async function autoInteraction(provider, req, res, accountId = TEST_USER) {
   const { prompt, params, session, grantId } = await provider.interactionDetails(req, res);
   if (prompt.name === 'login') {
-    return provider.interactionFinished(req, res, { login: { accountId: TEST_USER } });
+    return provider.interactionFinished(req, res, { login: { accountId } });
   }
   if (prompt.name === 'consent') {
     const grant = grantId

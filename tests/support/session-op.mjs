@@ -5,6 +5,7 @@
 // Loopback only. Counts every token-endpoint grant by grant type.
 import http from 'node:http';
 import Provider from 'oidc-provider';
+import { autoInteraction } from '../e2e/oidc-provider.mjs';
 
 export const CLIENT_ID = 'session-spa';
 
@@ -37,17 +38,7 @@ export async function startSessionProvider({ port, spaOrigin, redirectUri }) {
   const server = http.createServer(async (req, res) => {
     if (!req.url.startsWith('/interaction/')) return callback(req, res);
     try {
-      const { prompt, params, session, grantId } = await provider.interactionDetails(req, res);
-      if (prompt.name === 'login') {
-        return await provider.interactionFinished(req, res, { login: { accountId: 'session-user' } });
-      }
-      const grant = grantId
-        ? await provider.Grant.find(grantId)
-        : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
-      const { missingOIDCScope, missingOIDCClaims } = prompt.details;
-      if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
-      if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
-      return await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } });
+      await autoInteraction(provider, req, res, 'session-user');
     } catch (err) {
       res.statusCode = 500;
       res.end(String(err));
