@@ -1,12 +1,12 @@
 //! Token revocation (RFC 7009): the request to the revocation endpoint and the reading of its
 //! answer, as pure data like the token request.
 
-use crate::core::config::{ClientAuth, ClientConfig};
+use crate::core::config::ClientConfig;
 use crate::core::encoding::append_pairs;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
 use crate::core::secret::Secret;
-use crate::core::token::{basic_auth_header, TokenRequest};
+use crate::core::token::{add_client_auth, TokenRequest};
 use alloc::{string::String, vec, vec::Vec};
 
 /// Which kind of token is revoked: the `token_type_hint` of RFC 7009 §2.1.
@@ -55,17 +55,7 @@ pub fn revocation_request(
         params.push(("token_type_hint", h.as_str()));
     }
     let mut headers = Vec::with_capacity(3);
-    let secret = config.client_secret.as_ref().map(Secret::expose);
-    match (config.client_auth, secret) {
-        (ClientAuth::ClientSecretBasic, Some(s)) => {
-            headers.push(("Authorization", basic_auth_header(&config.client_id, s)));
-        }
-        (ClientAuth::ClientSecretPost, Some(s)) => {
-            params.push(("client_id", &config.client_id));
-            params.push(("client_secret", s));
-        }
-        _ => params.push(("client_id", &config.client_id)),
-    }
+    add_client_auth(config, &mut params, &mut headers);
     let mut body = String::new();
     append_pairs(&mut body, params);
     headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
@@ -109,6 +99,7 @@ pub fn parse_revocation_response(status: u16, body: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::config::ClientAuth;
 
     fn config() -> ClientConfig {
         let mut c = ClientConfig::new(

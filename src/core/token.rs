@@ -59,6 +59,29 @@ pub fn basic_auth_header(client_id: &str, client_secret: &str) -> String {
     cat(&["Basic ", &base64_std(pair.as_bytes())])
 }
 
+/// Adds the client's authentication (RFC 6749 §2.3.1) to a request to the token endpoint or
+/// an endpoint that authenticates the same way (RFC 7009 §2.1): HTTP Basic, `client_id` and
+/// `client_secret` in the body, or for a public client `client_id` alone (§4.1.3, §3.2.1).
+pub(crate) fn add_client_auth<'a>(
+    config: &'a ClientConfig,
+    params: &mut Vec<(&'a str, &'a str)>,
+    headers: &mut Vec<(&'static str, String)>,
+) {
+    match (config.client_auth, config.client_secret.as_ref()) {
+        (ClientAuth::ClientSecretBasic, Some(s)) => {
+            headers.push((
+                "Authorization",
+                basic_auth_header(&config.client_id, s.expose()),
+            ));
+        }
+        (ClientAuth::ClientSecretPost, Some(s)) => {
+            params.push(("client_id", &config.client_id));
+            params.push(("client_secret", s.expose()));
+        }
+        _ => params.push(("client_id", &config.client_id)),
+    }
+}
+
 /// Builds the token request for `grant` under `config` (which is validated first).
 pub fn token_request(config: &ClientConfig, grant: &Grant<'_>) -> Result<TokenRequest, Error> {
     config.validate()?;
@@ -106,19 +129,8 @@ pub fn token_request(config: &ClientConfig, grant: &Grant<'_>) -> Result<TokenRe
             }
         }
     }
-    let secret = config.client_secret.as_ref().map(Secret::expose);
     let mut headers = Vec::with_capacity(3);
-    match (config.client_auth, secret) {
-        (ClientAuth::ClientSecretBasic, Some(s)) => {
-            headers.push(("Authorization", basic_auth_header(&config.client_id, s)));
-        }
-        (ClientAuth::ClientSecretPost, Some(s)) => {
-            params.push(("client_id", &config.client_id));
-            params.push(("client_secret", s));
-        }
-        // RFC 6749 §4.1.3 / §3.2.1: a public client identifies itself with client_id.
-        _ => params.push(("client_id", &config.client_id)),
-    }
+    add_client_auth(config, &mut params, &mut headers);
     let (content_type, body) = match config.encoding {
         BodyEncoding::Form => {
             let mut b = String::new();
