@@ -43,11 +43,23 @@ export async function startOidcProvider({ port, spaOrigin, redirectUri, scopes =
   provider.on('grant.success', () => { requests.token += 1; });
   provider.on('grant.error', () => { requests.token += 1; });
 
+  const stop = await serveProvider(provider, port);
+  return {
+    issuer,
+    requests,
+    stop,
+  };
+}
+
+// Serves `provider` on 127.0.0.1:`port`, answering its interactions with `autoInteraction`
+// as `accountId`. Resolves a function that stops the server. Also used by
+// tests/support/session-op.mjs.
+export async function serveProvider(provider, port, accountId = TEST_USER) {
   const callback = provider.callback();
   const server = http.createServer(async (req, res) => {
     if (!req.url.startsWith('/interaction/')) return callback(req, res);
     try {
-      await autoInteraction(provider, req, res);
+      await autoInteraction(provider, req, res, accountId);
     } catch (err) {
       res.statusCode = 500;
       res.end(String(err));
@@ -57,15 +69,10 @@ export async function startOidcProvider({ port, spaOrigin, redirectUri, scopes =
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
-  return {
-    issuer,
-    requests,
-    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
 }
 
 // Logs `accountId` in, then grants everything the client asked for, one prompt per visit.
-// Also used by tests/support/session-op.mjs.
 export async function autoInteraction(provider, req, res, accountId = TEST_USER) {
   const { prompt, params, session, grantId } = await provider.interactionDetails(req, res);
   if (prompt.name === 'login') {

@@ -3,9 +3,8 @@
 // RFC 7009 revocation, userinfo (to see whether an access token still works), CORS for the
 // SPA's origin only, and an interaction that signs the test user in and consents without clicks.
 // Loopback only. Counts every token-endpoint grant by grant type.
-import http from 'node:http';
 import Provider from 'oidc-provider';
-import { autoInteraction } from '../e2e/oidc-provider.mjs';
+import { serveProvider } from '../e2e/oidc-provider.mjs';
 
 export const CLIENT_ID = 'session-spa';
 
@@ -34,20 +33,7 @@ export async function startSessionProvider({ port, spaOrigin, redirectUri }) {
   provider.on('grant.success', (ctx) => { grants[ctx.oidc.params.grant_type] += 1; });
   provider.on('grant.error', () => { grants.errors += 1; });
 
-  const callback = provider.callback();
-  const server = http.createServer(async (req, res) => {
-    if (!req.url.startsWith('/interaction/')) return callback(req, res);
-    try {
-      await autoInteraction(provider, req, res, 'session-user');
-    } catch (err) {
-      res.statusCode = 500;
-      res.end(String(err));
-    }
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
+  const stop = await serveProvider(provider, port, 'session-user');
   return {
     issuer,
     grants,
@@ -63,6 +49,6 @@ export async function startSessionProvider({ port, spaOrigin, redirectUri }) {
       });
       return { status: res.status, body: await res.json() };
     },
-    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop,
   };
 }
