@@ -23,23 +23,33 @@ export function oauthError(code, message, error, errorDescription, errorUri, sta
 export function sget(k) { return sessionStorage.getItem(k); }
 export function sset(k, v) { sessionStorage.setItem(k, v); }
 export function sremove(k) { sessionStorage.removeItem(k); }
+// The keys that start with `prefix`, joined by "\n" (keys with a newline are not this
+// library's: the prefix has no control characters and the rest is base64url).
 export function skeys(prefix) {
   const s = sessionStorage, out = [];
   for (let i = 0; i < s.length; i++) {
     const k = s.key(i);
-    if (k !== null && k.startsWith(prefix)) out.push(k);
+    if (k !== null && k.startsWith(prefix) && !k.includes('\n')) out.push(k);
   }
-  return out;
+  return out.join('\n');
 }
 
 // Plain JS operations for Rust (instead of js-sys, whose bindings cost bytes).
-export function get(o, k) { try { return o[k]; } catch { return undefined; } }
-export function at(a, i) { return a[i]; }
-export function len(a) { return Array.isArray(a) ? a.length : -1; }
-export const entries = Object.entries;
-export function obj() { return {}; }
-export function set(o, k, v) { o[k] = v; }
+export function get(o, k) { try { return o?.[k]; } catch { return undefined; } }
 export function parse(t) { try { return JSON.parse(t); } catch { return null; } }
+// An argument object as JSON text for Rust, which type-checks every member (core::args).
+// `undefined` is "null". A value JSON has no form for (NaN, Infinity, a function, a symbol, a
+// bigint) becomes {"\u0000":0}, which no member accepts, instead of vanishing or turning into
+// null; a value that cannot be serialized at all (a cycle) is "false", which is no object.
+const odd = { '\0': 0 };
+export function json(v) {
+  try {
+    return JSON.stringify(v, (k, x) => {
+      const t = typeof x;
+      return t == 'number' ? (isFinite(x) ? x : odd) : t == 'function' || t == 'symbol' || t == 'bigint' ? odd : x;
+    }) ?? 'null';
+  } catch { return 'false'; }
+}
 export const now = Date.now;
 export function reject(e) { return Promise.reject(e); }
 export function resolve(v) { return Promise.resolve(v); }
@@ -62,13 +72,13 @@ export function rand(b) {
   pool.fill(0, used, used += b.length);
 }
 
-// POSTs to the token endpoint and resolves to `ex.finish(status, bodyText)` (Rust reads the
+// POSTs to the token endpoint (`headers`: a JSON object of strings) and resolves to `ex.finish(status, bodyText)` (Rust reads the
 // answer). Rejects with an OAuthError: `timeout` after `ms`, `aborted` when `signal` fires,
 // `network_error` when fetch fails, or what `finish` throws.
 export async function send(url, headers, body, ms, signal, ex) {
   let res, text;
   try {
-    [res, text] = await post(url, headers, body, ms, signal);
+    [res, text] = await post(url, JSON.parse(headers), body, ms, signal);
   } catch (e) {
     ex.free();
     throw e;

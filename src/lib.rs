@@ -88,7 +88,7 @@ pub use crate::core::secret::Secret;
 #[cfg(feature = "session")]
 pub use crate::core::session::{
     ends_session, is_fresh, merge_refreshed, next_step, refresh_at, refresh_request,
-    refusal_ends_session, NextStep, DEFAULT_SKEW_SECONDS,
+    refusal_ends_session, token_set_from_json, NextStep, DEFAULT_SKEW_SECONDS,
 };
 pub use crate::core::token::{
     basic_auth_header, parse_token_response, token_request, Grant, TokenRequest, TokenSet,

@@ -284,6 +284,47 @@ fn start_login_refuses_bad_input_and_stores_nothing() {
         let msg = s(&e, "message").unwrap();
         assert!(msg.contains(field), "message {msg:?} names {field}");
     }
+    // Values JSON has no form for are refused, not dropped or read as null (the default).
+    let good = || {
+        obj(
+            r#"{"clientId":"c","authorizationEndpoint":"https://as.example/a","tokenEndpoint":"https://as.example/t"}"#,
+        )
+    };
+    let odd: [(&str, JsValue); 5] = [
+        ("timeoutMs", JsValue::from_f64(f64::NAN)),
+        ("transactionTtlSeconds", JsValue::from_f64(f64::INFINITY)),
+        (
+            "clientId",
+            js_sys::Function::new_no_args("return 'c'").into(),
+        ),
+        ("scope", js_sys::Symbol::for_("openid").into()),
+        ("cleanUrl", JsValue::bigint_from_str("1")),
+    ];
+    for (field, value) in odd {
+        let config = good();
+        Reflect::set(&config, &field.into(), &value).unwrap();
+        let e = start_login(config, JsValue::UNDEFINED).unwrap_err();
+        assert_eq!(code_of(&e), "invalid_config", "{field}");
+        let msg = s(&e, "message").unwrap();
+        assert!(
+            msg.contains(&format!("config.{field}")),
+            "message {msg:?} names {field}"
+        );
+    }
+    let cyclic = good();
+    Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    let e = start_login(cyclic, JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(code_of(&e), "invalid_config");
+    let opts = obj(r#"{"extraParams":{}}"#);
+    Reflect::set(
+        &get(&opts, "extraParams"),
+        &"prompt".into(),
+        &JsValue::from_f64(f64::NAN),
+    )
+    .unwrap();
+    let e = start_login(good(), opts).unwrap_err();
+    assert_eq!(code_of(&e), "invalid_argument");
+    assert!(s(&e, "message").unwrap().contains("extraParams.prompt"));
     assert_eq!(storage().keys().len(), before);
 }
 

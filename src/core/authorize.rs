@@ -1,8 +1,10 @@
 //! Starting a login: the authorization request (RFC 6749 §4.1.1 with RFC 7636 §4.3).
 
+use crate::core::args::Fields;
 use crate::core::config::ClientConfig;
 use crate::core::encoding::{append_pairs, base64url, cat, parse_form};
 use crate::core::error::{Error, ErrorCode};
+use crate::core::json::Json;
 use crate::core::pkce::{PkceVerifier, CODE_CHALLENGE_METHOD};
 use crate::core::transaction::{sweep, Storage, Transaction};
 use crate::core::url;
@@ -27,6 +29,19 @@ pub struct LoginOptions {
     /// The application's own value (e.g. the path to return to). It is stored with the
     /// transaction and returned with the tokens; it never goes into `state`.
     pub app_state: Option<String>,
+}
+
+impl LoginOptions {
+    /// Reads `startLogin`'s options in the JavaScript API's shape (`extraParams`: an object of
+    /// strings, `appState`: a string); absent or `null` means none. Errors are
+    /// `invalid_argument` and name the member.
+    pub fn from_json(options: &Json) -> Result<LoginOptions, Error> {
+        let a = Fields::new(options, "options", ErrorCode::InvalidArgument, true)?;
+        Ok(LoginOptions {
+            extra_params: a.string_record("extraParams")?,
+            app_state: a.string("appState")?,
+        })
+    }
 }
 
 /// Randomness for one login: 32 octets for the PKCE verifier and 32 for `state`.
@@ -192,6 +207,40 @@ mod tests {
                 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
             ],
             state: [7; 32],
+        }
+    }
+
+    #[test]
+    fn options_from_the_javascript_shape() {
+        let j =
+            Json::parse(r#"{"extraParams":{"prompt":"login","ui_locales":"nl"},"appState":"/x"}"#)
+                .unwrap();
+        let o = LoginOptions::from_json(&j).unwrap();
+        assert_eq!(
+            o.extra_params,
+            [
+                ("prompt".into(), "login".into()),
+                ("ui_locales".into(), "nl".into())
+            ]
+        );
+        assert_eq!(o.app_state.as_deref(), Some("/x"));
+        let o = LoginOptions::from_json(&Json::Null).unwrap();
+        assert!(o.extra_params.is_empty() && o.app_state.is_none());
+        for (text, msg) in [
+            (
+                r#"{"extraParams":{"prompt":1}}"#,
+                "options.extraParams.prompt must be a string",
+            ),
+            (
+                r#"{"extraParams":"prompt=login"}"#,
+                "options.extraParams must be an object of string values",
+            ),
+            (r#"{"appState":{}}"#, "options.appState must be a string"),
+            ("7", "options must be an object"),
+        ] {
+            let e = LoginOptions::from_json(&Json::parse(text).unwrap()).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidArgument, "{text}");
+            assert_eq!(e.message(), msg);
         }
     }
 

@@ -1,7 +1,9 @@
 //! The client's settings: which server, which dialect, how the client authenticates.
 
+use crate::core::args::Fields;
 use crate::core::encoding::{cat, pieces, trim_slashes};
 use crate::core::error::{Error, ErrorCode};
+use crate::core::json::Json;
 use crate::core::secret::Secret;
 use crate::core::url;
 use alloc::{string::String, vec::Vec};
@@ -148,7 +150,7 @@ impl ClientConfig {
         if self.client_id.is_empty() {
             return bad("clientId must be a non-empty string");
         }
-        if self.client_id.bytes().any(|b| b < b' ' || b == 0x7f) {
+        if has_control(&self.client_id) {
             return bad("clientId must not contain control characters");
         }
         url::check_endpoint("authorizationEndpoint", &self.authorization_endpoint)?;
@@ -189,8 +191,8 @@ impl ClientConfig {
             }
             _ => {}
         }
-        if self.storage_key_prefix.is_empty() {
-            return bad("storageKeyPrefix must be a non-empty string");
+        if self.storage_key_prefix.is_empty() || has_control(&self.storage_key_prefix) {
+            return bad("storageKeyPrefix must be a non-empty string without control characters");
         }
         if self.transaction_ttl_seconds == 0 {
             return bad("transactionTtlSeconds must be a positive number");
@@ -199,6 +201,87 @@ impl ClientConfig {
             return bad("timeoutMs must be a positive number");
         }
         Ok(())
+    }
+
+    /// Reads a config in the JavaScript API's shape (`clientId`, `authorizationEndpoint`,
+    /// `tokenEndpoint`, `redirectUri`, `scope`, ...: see the README), every member
+    /// type-checked, then [`validate`](Self::validate)s it. Errors name the member.
+    pub fn from_json(value: &Json) -> Result<ClientConfig, Error> {
+        let a = Fields::new(value, "config", ErrorCode::InvalidConfig, false)?;
+        let mut c = ClientConfig::new(
+            a.required_string("clientId")?,
+            a.required_string("authorizationEndpoint")?,
+            a.required_string("tokenEndpoint")?,
+        );
+        #[cfg(feature = "session")]
+        {
+            c.revocation_endpoint = a.string("revocationEndpoint")?;
+        }
+        c.redirect_uri = a.string("redirectUri")?;
+        c.scope = a.string_list("scope")?;
+        c.issuer = a.string("issuer")?;
+        c.require_issuer = a.bool("authorizationResponseIssParameterSupported", false)?;
+        c.dialect = a
+            .one_of(
+                "dialect",
+                &[
+                    ("rfc6749", Dialect::Rfc6749),
+                    ("ellipsis", Dialect::Ellipsis),
+                ],
+                "\"rfc6749\" or \"ellipsis\"",
+            )?
+            .unwrap_or_default();
+        c.encoding = a
+            .one_of(
+                "tokenRequestEncoding",
+                &[("form", BodyEncoding::Form), ("json", BodyEncoding::Json)],
+                "\"form\" or \"json\"",
+            )?
+            .unwrap_or(match c.dialect {
+                Dialect::Rfc6749 => BodyEncoding::Form,
+                Dialect::Ellipsis => BodyEncoding::Json,
+            });
+        c.client_secret = a.string("clientSecret")?.map(Secret::new);
+        c.client_auth = a
+            .one_of(
+                "clientAuth",
+                &[
+                    ("none", ClientAuth::None),
+                    ("client_secret_post", ClientAuth::ClientSecretPost),
+                    ("client_secret_basic", ClientAuth::ClientSecretBasic),
+                ],
+                "\"none\", \"client_secret_post\" or \"client_secret_basic\"",
+            )?
+            .unwrap_or(if c.client_secret.is_some() {
+                ClientAuth::ClientSecretBasic
+            } else {
+                ClientAuth::None
+            });
+        if let Some(p) = a.string("storageKeyPrefix")? {
+            c.storage_key_prefix = p;
+        }
+        c.transaction_ttl_seconds =
+            a.positive("transactionTtlSeconds", c.transaction_ttl_seconds)?;
+        c.timeout_ms = a.positive("timeoutMs", c.timeout_ms)?;
+        c.require_token_type = a.bool("requireTokenType", true)?;
+        c.clean_url = a.bool("cleanUrl", true)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The config for the options of the JavaScript `ellipsis()` helper (`clientId`,
+    /// `baseUrl`, `redirectUri`, `scope`, `clientSecret`), validated.
+    pub fn ellipsis_from_json(options: &Json) -> Result<ClientConfig, Error> {
+        let a = Fields::new(options, "options", ErrorCode::InvalidConfig, false)?;
+        let base = a.string("baseUrl")?;
+        let mut c = ClientConfig::ellipsis(a.required_string("clientId")?, base.as_deref());
+        c.redirect_uri = a.string("redirectUri")?;
+        c.scope = a.string_list("scope")?;
+        if let Some(s) = a.string("clientSecret")? {
+            c = c.with_client_secret(s);
+        }
+        c.validate()?;
+        Ok(c)
     }
 
     /// The requested scope as sent on the wire: entries joined by one space, or `None`.
@@ -211,6 +294,10 @@ impl ClientConfig {
         }
         Some(out)
     }
+}
+
+fn has_control(s: &str) -> bool {
+    s.bytes().any(|b| b < b' ' || b == 0x7f)
 }
 
 /// Splits a space-separated scope string into entries (RFC 6749 §3.3).
@@ -320,6 +407,119 @@ mod tests {
             assert_eq!(e.code(), code, "{field}");
             assert!(e.message().contains(field), "{field}: {}", e.message());
         }
+    }
+
+    #[test]
+    fn read_from_the_javascript_shape() {
+        let j = Json::parse(
+            r#"{"clientId":"c","authorizationEndpoint":"https://as.example/a",
+                "tokenEndpoint":"https://as.example/t","redirectUri":"https://app.example/cb",
+                "scope":["openid","email"],"issuer":"https://as.example",
+                "authorizationResponseIssParameterSupported":true,"dialect":"ellipsis",
+                "clientSecret":"s","clientAuth":"client_secret_post","storageKeyPrefix":"p:",
+                "transactionTtlSeconds":60,"timeoutMs":5000,"requireTokenType":false,
+                "cleanUrl":false,"unknown":{"ignored":[1]}}"#,
+        )
+        .unwrap();
+        let c = ClientConfig::from_json(&j).unwrap();
+        assert_eq!(c.client_id, "c");
+        assert_eq!(c.redirect_uri.as_deref(), Some("https://app.example/cb"));
+        assert_eq!(c.scope, ["openid", "email"]);
+        assert_eq!(c.issuer.as_deref(), Some("https://as.example"));
+        assert!(c.require_issuer);
+        assert_eq!(c.dialect, Dialect::Ellipsis);
+        assert_eq!(c.encoding, BodyEncoding::Json, "the dialect's default");
+        assert_eq!(c.client_auth, ClientAuth::ClientSecretPost);
+        assert_eq!(c.client_secret.as_ref().map(|s| s.expose()), Some("s"));
+        assert_eq!(c.storage_key_prefix, "p:");
+        assert_eq!((c.transaction_ttl_seconds, c.timeout_ms), (60, 5000));
+        assert!(!c.require_token_type && !c.clean_url);
+
+        // Defaults: a public RFC 6749 client with form bodies; a secret means Basic.
+        let min = r#"{"clientId":"c","authorizationEndpoint":"https://as.example/a","tokenEndpoint":"https://as.example/t""#;
+        let c = ClientConfig::from_json(&Json::parse(&cat(&[min, "}"])).unwrap()).unwrap();
+        assert_eq!(
+            (c.dialect, c.encoding, c.client_auth),
+            (Dialect::Rfc6749, BodyEncoding::Form, ClientAuth::None)
+        );
+        assert_eq!(c.timeout_ms, DEFAULT_TIMEOUT_MS);
+        assert!(c.require_token_type && c.clean_url && c.scope.is_empty());
+        let c = ClientConfig::from_json(
+            &Json::parse(&cat(&[min, r#","clientSecret":"s","scope":" a  b "}"#])).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(c.client_auth, ClientAuth::ClientSecretBasic);
+        assert_eq!(c.scope, ["a", "b"]);
+
+        for (extra, code, field) in [
+            (
+                r#","timeoutMs":0"#,
+                ErrorCode::InvalidConfig,
+                "config.timeoutMs",
+            ),
+            (
+                r#","timeoutMs":"5""#,
+                ErrorCode::InvalidConfig,
+                "config.timeoutMs",
+            ),
+            (
+                r#","dialect":"oauth3""#,
+                ErrorCode::InvalidConfig,
+                "config.dialect",
+            ),
+            (
+                r#","cleanUrl":"no""#,
+                ErrorCode::InvalidConfig,
+                "config.cleanUrl",
+            ),
+            (r#","scope":[1]"#, ErrorCode::InvalidConfig, "config.scope"),
+            (
+                r#","clientAuth":"basic""#,
+                ErrorCode::InvalidConfig,
+                "config.clientAuth",
+            ),
+            (
+                r#","storageKeyPrefix":"a\nb""#,
+                ErrorCode::InvalidConfig,
+                "storageKeyPrefix",
+            ),
+            (
+                r#","redirectUri":"https://app.example/#x""#,
+                ErrorCode::InvalidConfig,
+                "redirectUri",
+            ),
+        ] {
+            let e = ClientConfig::from_json(&Json::parse(&cat(&[min, extra, "}"])).unwrap())
+                .unwrap_err();
+            assert_eq!(e.code(), code, "{extra}");
+            assert!(e.message().contains(field), "{extra}: {}", e.message());
+        }
+        let e = ClientConfig::from_json(&Json::parse(r#"{"clientId":"c"}"#).unwrap()).unwrap_err();
+        assert!(e.message().contains("config.authorizationEndpoint"));
+        let e = ClientConfig::from_json(&Json::Null).unwrap_err();
+        assert_eq!(e.message(), "config must be an object");
+    }
+
+    #[test]
+    fn ellipsis_from_the_javascript_shape() {
+        let j = Json::parse(
+            r#"{"clientId":"abc","baseUrl":"http://127.0.0.1:9/v3/","scope":"read",
+                "clientSecret":"s"}"#,
+        )
+        .unwrap();
+        let c = ClientConfig::ellipsis_from_json(&j).unwrap();
+        assert_eq!(c.token_endpoint, "http://127.0.0.1:9/v3/oauth/token");
+        assert_eq!(c.dialect, Dialect::Ellipsis);
+        assert_eq!(c.client_auth, ClientAuth::ClientSecretBasic);
+        assert_eq!(c.scope, ["read"]);
+        let e = ClientConfig::ellipsis_from_json(&Json::parse("{}").unwrap()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(e.message().contains("options.clientId"));
+        let e = ClientConfig::ellipsis_from_json(
+            &Json::parse(r#"{"clientId":"a","baseUrl":"http://ellipsis.example/v3"}"#).unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InsecureEndpoint);
     }
 
     #[test]

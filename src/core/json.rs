@@ -348,6 +348,12 @@ impl ObjectWriter {
         }
         self
     }
+    /// Adds a member whose value is `json`, already valid JSON text (written as it is).
+    pub fn raw(&mut self, name: &str, json: &str) -> &mut Self {
+        self.key(name);
+        self.out.push_str(json);
+        self
+    }
     /// Adds an unsigned integer member.
     pub fn uint(&mut self, name: &str, value: u64) -> &mut Self {
         self.key(name);
@@ -469,10 +475,11 @@ mod tests {
             .string("k", "quote\" back\\ nl\n ctl\u{1} é")
             .opt_string("none", None)
             .uint("n", 1_700_000_000_123)
+            .raw("r", r#"{"x":[true]}"#)
             .finish();
         assert_eq!(
             text,
-            r#"{"k":"quote\" back\\ nl\n ctl\u0001 é","n":1700000000123}"#
+            r#"{"k":"quote\" back\\ nl\n ctl\u0001 é","n":1700000000123,"r":{"x":[true]}}"#
         );
         let v = Json::parse(&text).unwrap();
         assert_eq!(v.get("k"), Some(&s("quote\" back\\ nl\n ctl\u{1} é")));

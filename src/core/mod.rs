@@ -1,6 +1,7 @@
 //! The protocol core: pure Rust, no `wasm_bindgen`, no `web_sys`. Randomness, the clock,
 //! storage and HTTP come in from the caller, so all of it is tested natively.
 
+pub mod args;
 pub mod authorize;
 pub mod callback;
 pub mod config;

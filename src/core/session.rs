@@ -5,8 +5,10 @@
 
 use crate::core::config::ClientConfig;
 use crate::core::error::{Error, ErrorCode};
+use crate::core::json::{as_non_negative_integer, Json};
 use crate::core::secret::Secret;
 use crate::core::token::{token_request, Grant, TokenRequest, TokenSet};
+use alloc::string::String;
 
 /// Default clock skew: a token that expires within 60 seconds is refreshed first.
 pub const DEFAULT_SKEW_SECONDS: u32 = 60;
@@ -69,6 +71,33 @@ pub fn refresh_request(config: &ClientConfig, tokens: &TokenSet) -> Result<Token
     )
 }
 
+/// Reads a TokenSet in the JavaScript API's shape back (from the app or from storage):
+/// `None` unless `accessToken` is a non-empty string. `refreshToken`, `scope`, `idToken` are
+/// read when they are non-empty strings, `expiresAt` when it is a non-negative number (epoch
+/// ms, floored); anything else is left out.
+pub fn token_set_from_json(v: &Json) -> Option<TokenSet> {
+    let s = |f: &str| {
+        v.get(f)?
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    Some(TokenSet {
+        access_token: Secret::new(s("accessToken")?),
+        token_type: String::from("Bearer"),
+        expires_in: None,
+        expires_at: v
+            .get("expiresAt")
+            .filter(|n| matches!(n, Json::Number(_)))
+            .and_then(as_non_negative_integer),
+        refresh_token: s("refreshToken").map(Secret::new),
+        scope: s("scope"),
+        id_token: s("idToken").map(Secret::new),
+        raw: Json::Null,
+        raw_text: Secret::default(),
+    })
+}
+
 /// The token set after a refresh: the new response, where
 /// - a new `refresh_token` replaces the old one, always (rotation, RFC 9700 §4.14.2); the old
 ///   one is dropped, since a rotating server refuses it from now on;
@@ -114,7 +143,6 @@ pub fn refusal_ends_session(code: &str, error: Option<&str>, status: Option<u16>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::Json;
     use crate::core::token::parse_token_response;
 
     const T0: u64 = 1_700_000_000_000;
@@ -139,6 +167,40 @@ mod tests {
             T0,
             None,
         )
+    }
+
+    #[test]
+    fn token_sets_are_read_back() {
+        let j = Json::parse(
+            r#"{"accessToken":"at","tokenType":"Bearer","expiresAt":1700000000000.7,
+                "refreshToken":"rt","scope":"a b","idToken":"","raw":{"x":1}}"#,
+        )
+        .unwrap();
+        let t = token_set_from_json(&j).unwrap();
+        assert_eq!(t.access_token.expose(), "at");
+        assert_eq!(t.expires_at, Some(1_700_000_000_000));
+        assert_eq!(t.refresh_token.as_ref().map(|s| s.expose()), Some("rt"));
+        assert_eq!(t.scope.as_deref(), Some("a b"));
+        assert!(t.id_token.is_none(), "an empty idToken is none");
+        for bad in [
+            r#"{"accessToken":""}"#,
+            r#"{"accessToken":1}"#,
+            r#"{}"#,
+            r#""at""#,
+        ] {
+            assert!(
+                token_set_from_json(&Json::parse(bad).unwrap()).is_none(),
+                "{bad}"
+            );
+        }
+        for (text, at) in [
+            (r#"{"accessToken":"a","expiresAt":-5}"#, None),
+            (r#"{"accessToken":"a","expiresAt":"5"}"#, None),
+            (r#"{"accessToken":"a","expiresAt":5}"#, Some(5)),
+        ] {
+            let t = token_set_from_json(&Json::parse(text).unwrap()).unwrap();
+            assert_eq!(t.expires_at, at, "{text}");
+        }
     }
 
     #[test]

@@ -192,6 +192,41 @@ impl core::fmt::Debug for TokenSet {
     }
 }
 
+impl TokenSet {
+    /// The TokenSet in the JavaScript API's shape, as JSON text: `accessToken`, `tokenType`,
+    /// `expiresIn`, `expiresAt`, `refreshToken`, `scope`, `idToken` (each when known),
+    /// `appState` (when given) and `raw`, the response object as received.
+    pub fn to_json(&self, app_state: Option<&str>) -> Secret {
+        let mut o = ObjectWriter::new();
+        o.string("accessToken", self.access_token.expose())
+            .string("tokenType", &self.token_type);
+        if let Some(n) = self.expires_in {
+            o.uint("expiresIn", n);
+        }
+        if let Some(n) = self.expires_at {
+            o.uint("expiresAt", n);
+        }
+        o.opt_string(
+            "refreshToken",
+            self.refresh_token.as_ref().map(|s| s.expose()),
+        )
+        .opt_string("scope", self.scope.as_deref())
+        .opt_string("idToken", self.id_token.as_ref().map(|s| s.expose()))
+        .opt_string("appState", app_state)
+        // A body that parsed as a JSON object is valid JSON text as it is; a TokenSet not
+        // read from a response has none.
+        .raw(
+            "raw",
+            if self.raw_text.expose().is_empty() {
+                "{}"
+            } else {
+                self.raw_text.expose()
+            },
+        );
+        Secret::new(o.finish())
+    }
+}
+
 /// Reads the token endpoint's answer.
 ///
 /// - 2xx with an RFC 6749 §5.1 JSON object → [`TokenSet`];
@@ -333,6 +368,39 @@ mod tests {
             code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             redirect_uri: Some("https://client.example.com/cb"),
         }
+    }
+
+    #[test]
+    fn token_set_in_the_javascript_shape() {
+        let body = r#" {"access_token":"at","token_type":"bearer","expires_in":"60","refresh_token":"rt","x":[1,{"y":null}]} "#;
+        let t = parse_token_response(&rfc(), 200, body, 1_000, Some("a b")).unwrap();
+        let text = t.to_json(Some("/back"));
+        let j = Json::parse(text.expose()).unwrap();
+        let s = |k: &str| j.get(k).and_then(Json::as_str);
+        assert_eq!(s("accessToken"), Some("at"));
+        assert_eq!(s("tokenType"), Some("Bearer"));
+        assert_eq!(j.get("expiresIn"), Some(&Json::Number("60".into())));
+        assert_eq!(j.get("expiresAt"), Some(&Json::Number("61000".into())));
+        assert_eq!(s("refreshToken"), Some("rt"));
+        assert_eq!(
+            s("scope"),
+            Some("a b"),
+            "omitted scope is the requested one"
+        );
+        assert_eq!(s("appState"), Some("/back"));
+        assert_eq!(j.get("idToken"), None);
+        assert_eq!(j.get("raw"), Json::parse(body).as_ref());
+        assert!(
+            !format!("{text:?}").contains("at\""),
+            "Debug hides the tokens"
+        );
+        let t = TokenSet {
+            raw_text: Secret::default(),
+            ..t
+        };
+        let j = Json::parse(t.to_json(None).expose()).unwrap();
+        assert_eq!(j.get("raw"), Some(&Json::Object(Vec::new())));
+        assert_eq!(j.get("appState"), None);
     }
 
     fn header<'a>(r: &'a TokenRequest, name: &str) -> Option<&'a str> {

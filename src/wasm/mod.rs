@@ -17,18 +17,20 @@ pub use session::{
     create_session, discover, login_with_popup, popup_callback, refresh, revoke_token,
 };
 
+use crate::core::args::Fields;
 use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
 use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};
 use crate::core::config::ClientConfig;
 use crate::core::encoding::cat;
 use crate::core::error::{Error, ErrorCode};
+use crate::core::json::ObjectWriter;
 use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier};
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
 use crate::core::transaction::Storage;
 use alloc::boxed::Box;
 use alloc::string::String;
 pub use js::Promise;
-use js::{now_ms, random32, read_config, to_js, Arg, ObjBuilder, SessionStorage};
+use js::{arg, from_json, now_ms, random32, read_config, to_js, SessionStorage};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -95,31 +97,17 @@ fn string_result(r: Result<String, Error>) -> Result<JsValue, JsValue> {
 pub fn ellipsis(
     #[wasm_bindgen(unchecked_param_type = "EllipsisOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    (|| {
-        let a = Arg::new(&options, "options", ErrorCode::InvalidConfig, false)?;
-        let base = a.string("baseUrl")?;
-        let mut c = ClientConfig::ellipsis(a.required_string("clientId")?, base.as_deref());
-        c.redirect_uri = a.string("redirectUri")?;
-        c.scope = a.string_list("scope")?;
-        let secret = a.string("clientSecret")?;
-        if let Some(s) = &secret {
-            c = c.with_client_secret(s.as_str());
-        }
-        c.validate()?;
-        let o = ObjBuilder::new();
-        o.str("clientId", &c.client_id)
-            .str("authorizationEndpoint", &c.authorization_endpoint)
-            .str("tokenEndpoint", &c.token_endpoint)
-            .opt_str("redirectUri", c.redirect_uri.as_deref())
-            .str("dialect", "ellipsis")
-            .str("tokenRequestEncoding", "json")
-            .opt_str("clientSecret", secret.as_deref());
-        if !c.scope.is_empty() {
-            o.set("scope", &a.raw("scope"));
-        }
-        Ok(o.build())
-    })()
-    .map_err(to_js)
+    let c = ClientConfig::ellipsis_from_json(&arg(&options)).map_err(to_js)?;
+    let mut o = ObjectWriter::new();
+    o.string("clientId", &c.client_id)
+        .string("authorizationEndpoint", &c.authorization_endpoint)
+        .string("tokenEndpoint", &c.token_endpoint)
+        .opt_string("redirectUri", c.redirect_uri.as_deref())
+        .opt_string("scope", c.scope_string().as_deref())
+        .string("dialect", "ellipsis")
+        .string("tokenRequestEncoding", "json")
+        .opt_string("clientSecret", c.client_secret.as_ref().map(|s| s.expose()));
+    Ok(from_json(&o.finish()))
 }
 
 /// Starts a login: stores the pending transaction in `sessionStorage` and returns the
@@ -132,11 +120,7 @@ pub fn start_login(config: JsValue, options: JsValue) -> Result<String, JsValue>
 pub(crate) fn start_login_url(config: &JsValue, options: &JsValue) -> Result<String, Error> {
     {
         let config = read_config(config)?;
-        let a = Arg::new(options, "options", ErrorCode::InvalidArgument, true)?;
-        let opts = LoginOptions {
-            extra_params: a.string_record("extraParams")?,
-            app_state: a.string("appState")?,
-        };
+        let opts = LoginOptions::from_json(&arg(options))?;
         let random = LoginRandom {
             verifier: random32()?,
             state: random32()?,
@@ -238,7 +222,8 @@ pub fn exchange_code(
 ) -> Promise {
     let prepared = (|| {
         let config = read_config(&config)?;
-        let p = Arg::new(&params, "params", ErrorCode::InvalidArgument, false)?;
+        let params = arg(&params);
+        let p = Fields::new(&params, "params", ErrorCode::InvalidArgument, false)?;
         let code = p.required_string("code").map_err(|_| {
             Error::new(
                 ErrorCode::MissingCode,
@@ -276,9 +261,10 @@ pub fn exchange_code(
     }
 }
 
+/// `options.signal` (js/glue.js checks that it is an AbortSignal), once `options` is an object.
 fn signal_of(options: &JsValue) -> Result<JsValue, Error> {
-    let a = Arg::new(options, "options", ErrorCode::InvalidArgument, true)?;
-    Ok(a.raw("signal"))
+    Fields::new(&arg(options), "options", ErrorCode::InvalidArgument, true)?;
+    Ok(js::get(options, "signal"))
 }
 
 /// Sends a token request with `fetch` (timeout and `signal` abort it); the promise resolves
@@ -313,17 +299,5 @@ impl TokenExchange {
 }
 
 pub(crate) fn token_set_to_js(t: &TokenSet, app_state: Option<&str>) -> JsValue {
-    let o = ObjBuilder::new();
-    o.str("accessToken", t.access_token.expose())
-        .str("tokenType", &t.token_type)
-        .opt_num("expiresIn", t.expires_in)
-        .opt_num("expiresAt", t.expires_at)
-        .opt_str("refreshToken", t.refresh_token.as_ref().map(|s| s.expose()))
-        .opt_str("scope", t.scope.as_deref())
-        .opt_str("idToken", t.id_token.as_ref().map(|s| s.expose()))
-        .opt_str("appState", app_state);
-    // The body parsed as a valid JSON object in Rust, so JSON.parse cannot fail here.
-    let raw = js::parse(t.raw_text.expose());
-    o.set("raw", &raw);
-    o.build()
+    from_json(t.to_json(app_state).expose())
 }

@@ -2,8 +2,9 @@
 //! `send` (and, with the `session` feature, js/session.js) calls `finish` with the answer, or
 //! `free` when there is none. Nothing here is Rust `async`.
 
-use super::js::{to_js, ObjBuilder};
+use super::js::to_js;
 use super::TokenExchange;
+use crate::core::json::ObjectWriter;
 use crate::core::token::TokenRequest;
 use wasm_bindgen::prelude::*;
 #[cfg(feature = "session")]
@@ -29,7 +30,7 @@ extern "C" {
     #[wasm_bindgen(js_name = send)]
     fn send_op(
         url: &str,
-        headers: &JsValue,
+        headers: &str,
         body: &str,
         timeout_ms: u32,
         signal: &JsValue,
@@ -96,16 +97,20 @@ impl Op {
             }
             Kind::Revoke => parse_revocation_response(status, body).map(|()| JsValue::UNDEFINED),
             Kind::Discover { issuer } => parse_metadata(&issuer, body).map(|m| {
-                let o = ObjBuilder::new();
-                o.str("issuer", &m.issuer)
-                    .str("authorizationEndpoint", &m.authorization_endpoint)
-                    .str("tokenEndpoint", &m.token_endpoint)
-                    .opt_str("revocationEndpoint", m.revocation_endpoint.as_deref())
-                    .set(
+                let mut o = ObjectWriter::new();
+                o.string("issuer", &m.issuer)
+                    .string("authorizationEndpoint", &m.authorization_endpoint)
+                    .string("tokenEndpoint", &m.token_endpoint)
+                    .opt_string("revocationEndpoint", m.revocation_endpoint.as_deref())
+                    .raw(
                         "authorizationResponseIssParameterSupported",
-                        &JsValue::from_bool(m.iss_parameter_supported),
+                        if m.iss_parameter_supported {
+                            "true"
+                        } else {
+                            "false"
+                        },
                     );
-                o.build()
+                super::js::from_json(&o.finish())
             }),
             Kind::Popup { config, state } => (|| {
                 check_popup_response(body, &state)?;
@@ -146,13 +151,13 @@ pub(super) fn send_code(
 }
 
 pub(super) fn send(request: &TokenRequest, ms: u32, signal: &JsValue, kind: Kind) -> JsValue {
-    let headers = ObjBuilder::new();
+    let mut headers = ObjectWriter::new();
     for (name, value) in &request.headers {
-        headers.str(name, value);
+        headers.string(name, value);
     }
     send_op(
         &request.url,
-        &headers.build(),
+        &headers.finish(),
         request.body.expose(),
         ms,
         signal,

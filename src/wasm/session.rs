@@ -6,8 +6,9 @@
 //! Like `handleCallback`, nothing here is Rust `async`: the JS side calls back into an [`Op`]
 //! (`finish`) once the network or the popup has answered.
 
-use super::js::{now_ms, read_config, to_js, Arg};
+use super::js::{arg, get, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
+use crate::core::args::Fields;
 use crate::core::callback::parse_authorization_response;
 use crate::core::discovery::metadata_urls;
 use crate::core::error::{Error, ErrorCode};
@@ -15,7 +16,8 @@ use crate::core::json::Json;
 use crate::core::revocation::{revocation_request, TokenTypeHint};
 use crate::core::secret::Secret;
 use crate::core::session::{
-    next_step, refresh_request, refusal_ends_session, NextStep, DEFAULT_SKEW_SECONDS,
+    next_step, refresh_request, refusal_ends_session, token_set_from_json, NextStep,
+    DEFAULT_SKEW_SECONDS,
 };
 use crate::core::token::{token_request, Grant, TokenSet};
 use alloc::string::String;
@@ -113,27 +115,9 @@ pub(super) fn rejected(e: Error) -> JsValue {
     super::js::reject(&to_js(e)).into()
 }
 
-/// Reads a TokenSet object back (from the app or from storage). `None` unless it has a
-/// non-empty `accessToken` string; other members are read when they have the right type.
+/// Reads a TokenSet object back (from the app or from storage): `core::session::token_set_from_json`.
 fn tokens_from_js(v: &JsValue) -> Option<TokenSet> {
-    let a = Arg::new(v, "tokens", ErrorCode::InvalidArgument, false).ok()?;
-    let s = |f: &str| a.string(f).ok().flatten().filter(|s| !s.is_empty());
-    let expires_at = a
-        .raw("expiresAt")
-        .as_f64()
-        .filter(|n| *n >= 0.0)
-        .map(|n| n as u64);
-    Some(TokenSet {
-        access_token: Secret::new(s("accessToken")?),
-        token_type: String::from("Bearer"),
-        expires_in: None,
-        expires_at,
-        refresh_token: s("refreshToken").map(Secret::new),
-        scope: s("scope"),
-        id_token: s("idToken").map(Secret::new),
-        raw: Json::Null,
-        raw_text: Secret::default(),
-    })
+    token_set_from_json(&arg(v))
 }
 
 /// Refreshes an access token (RFC 6749 §6) in the configuration's dialect, encoding and client
@@ -157,7 +141,8 @@ pub fn refresh(
                     "refreshToken must be a non-empty string",
                 )
             })?;
-        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+        let o = arg(&options);
+        let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
         let scope = a.string("scope")?;
         let request = token_request(
             &config,
@@ -177,7 +162,7 @@ pub fn refresh(
             raw: Json::Null,
             raw_text: Secret::default(),
         };
-        Ok::<_, Error>((request, config, old, a.raw("signal")))
+        Ok::<_, Error>((request, config, old, get(&options, "signal")))
     })();
     match prepared {
         Ok((request, config, old, signal)) => send(
@@ -200,21 +185,19 @@ pub fn revoke_token(
 ) -> JsValue {
     let prepared = (|| {
         let config = read_config(&config)?;
-        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
-        let hint = match a.string("tokenTypeHint")?.as_deref() {
-            None => None,
-            Some("refresh_token") => Some(TokenTypeHint::RefreshToken),
-            Some("access_token") => Some(TokenTypeHint::AccessToken),
-            Some(_) => {
-                return Err(Error::new(
-                    ErrorCode::InvalidArgument,
-                    "options.tokenTypeHint must be \"refresh_token\" or \"access_token\"",
-                ))
-            }
-        };
+        let o = arg(&options);
+        let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
+        let hint = a.one_of(
+            "tokenTypeHint",
+            &[
+                ("refresh_token", TokenTypeHint::RefreshToken),
+                ("access_token", TokenTypeHint::AccessToken),
+            ],
+            "\"refresh_token\" or \"access_token\"",
+        )?;
         let token = token.as_string().unwrap_or_default();
         let request = revocation_request(&config, &token, hint)?;
-        Ok((request, config.timeout_ms, a.raw("signal")))
+        Ok((request, config.timeout_ms, get(&options, "signal")))
     })();
     match prepared {
         Ok((request, ms, signal)) => send(&request, ms, &signal, Kind::Revoke),
@@ -235,15 +218,16 @@ pub fn discover(
             .as_string()
             .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "issuer must be a string"))?;
         let urls = metadata_urls(&issuer)?;
-        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
-        let ms = a.positive_u32("timeoutMs", crate::core::config::DEFAULT_TIMEOUT_MS)?;
+        let o = arg(&options);
+        let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
+        let ms = a.positive("timeoutMs", crate::core::config::DEFAULT_TIMEOUT_MS)?;
         // URLs have no spaces: one string is cheaper to pass than an array.
         let mut joined = String::new();
         for u in &urls {
             joined.push_str(u);
             joined.push(' ');
         }
-        Ok::<_, Error>((issuer, joined, ms, a.raw("signal")))
+        Ok::<_, Error>((issuer, joined, ms, get(&options, "signal")))
     })();
     match prepared {
         Ok((issuer, urls, ms, signal)) => {
@@ -263,41 +247,30 @@ pub fn create_session(
 ) -> Result<JsValue, JsValue> {
     let (core, storage, key, initial, ms) = (|| {
         let config = read_config(&config)?;
-        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
-        let storage =
-            match a.string("storage")?.as_deref() {
-                None | Some("memory") => 0,
-                Some("sessionStorage") => 1,
-                Some("localStorage") => 2,
-                Some(_) => return Err(Error::new(
-                    ErrorCode::InvalidArgument,
-                    "options.storage must be \"memory\", \"sessionStorage\" or \"localStorage\"",
-                )),
-            };
+        let o = arg(&options);
+        let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
+        let storage = a
+            .one_of(
+                "storage",
+                &[("memory", 0), ("sessionStorage", 1), ("localStorage", 2)],
+                "\"memory\", \"sessionStorage\" or \"localStorage\"",
+            )?
+            .unwrap_or(0);
         let key = a
             .string("storageKey")?
             .unwrap_or_else(|| String::from("oauth-spa:session"));
-        let skew = a.raw("skewSeconds");
-        let skew_seconds = if skew.is_undefined() {
-            DEFAULT_SKEW_SECONDS
-        } else {
-            match skew.as_f64() {
-                Some(n) if n >= 0.0 && f64::from(n as u32) == n => n as u32,
-                _ => {
-                    return Err(Error::new(
-                        ErrorCode::InvalidArgument,
-                        "options.skewSeconds must be a whole number of seconds, 0 or more",
-                    ))
-                }
-            }
-        };
-        let initial = a.raw("tokens");
-        if !initial.is_undefined() && !initial.is_null() && tokens_from_js(&initial).is_none() {
-            return Err(Error::new(
-                ErrorCode::InvalidArgument,
-                "options.tokens must be a TokenSet with a non-empty accessToken",
-            ));
+        let skew_seconds = a.whole(
+            "skewSeconds",
+            DEFAULT_SKEW_SECONDS,
+            0,
+            "a whole number of seconds, 0 or more",
+        )?;
+        if a.get("tokens")
+            .is_some_and(|t| token_set_from_json(t).is_none())
+        {
+            return Err(a.wrong("tokens", "a TokenSet with a non-empty accessToken"));
         }
+        let initial = get(&options, "tokens");
         let ms = config.timeout_ms;
         Ok((
             Op(Kind::Session {
@@ -324,9 +297,10 @@ pub fn login_with_popup(
     #[wasm_bindgen(unchecked_param_type = "PopupLoginOptions | undefined")] options: JsValue,
 ) -> JsValue {
     let prepared = (|| {
-        let a = Arg::new(&options, "options", ErrorCode::InvalidArgument, true)?;
+        let o = arg(&options);
+        let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
         let features = a.string("popupFeatures")?;
-        let ms = a.positive_u32("popupTimeoutMs", 300_000)?;
+        let ms = a.positive("popupTimeoutMs", 300_000)?;
         Ok::<_, Error>((read_config(&config_js)?, features, ms))
     })();
     let (config, features, ms) = match prepared {
