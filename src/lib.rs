@@ -66,8 +66,8 @@ pub use crate::core::authorize::{
     start_login, AuthorizationRequest, LoginOptions, LoginRandom, RESERVED_PARAMS,
 };
 pub use crate::core::callback::{
-    begin_callback, parse_authorization_response, strip_response_params, AuthorizationResponse,
-    PendingExchange,
+    begin_callback, is_other_clients_login, parse_authorization_response, strip_response_params,
+    AuthorizationResponse, PendingExchange,
 };
 pub use crate::core::config::{
     split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect, ELLIPSIS_BASE_URL,

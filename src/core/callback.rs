@@ -110,6 +110,17 @@ pub struct PendingExchange {
     pub app_state: Option<String>,
 }
 
+const OTHER_CLIENTS_LOGIN: &str =
+    "the pending login for this state has another clientId or tokenEndpoint";
+
+/// `true` for the `unknown_state` error [`begin_callback`] gives when the response's pending
+/// login belongs to another client configuration (another `clientId` or `tokenEndpoint`). Its
+/// transaction is left in storage, and the response in the address bar, for that
+/// configuration's callback.
+pub fn is_other_clients_login(error: &Error) -> bool {
+    error.code() == ErrorCode::UnknownState && error.message() == OTHER_CLIENTS_LOGIN
+}
+
 /// Validates an authorization response and consumes its transaction.
 ///
 /// In order: duplicate parameters, `state` present, a matching transaction for this client
@@ -146,10 +157,7 @@ pub fn begin_callback(
     };
     if tx.client_id != config.client_id || tx.token_endpoint != config.token_endpoint {
         // Another configuration's login: leave it for that configuration.
-        return Err(Error::new(
-            ErrorCode::UnknownState,
-            "the pending login for this state has another clientId or tokenEndpoint",
-        ));
+        return Err(Error::new(ErrorCode::UnknownState, OTHER_CLIENTS_LOGIN));
     }
     // Single use: the transaction is gone before anything else can fail or be sent.
     storage.remove(&key)?;
@@ -251,6 +259,178 @@ pub fn strip_response_params(callback_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::authorize::{start_login, LoginOptions, LoginRandom};
+    use crate::core::transaction::MemoryStorage;
+    use alloc::vec::Vec;
+
+    const T0: u64 = 1_700_000_000_000;
+    const CB: &str = "https://client.example.com/cb";
+
+    fn config() -> ClientConfig {
+        let mut c = ClientConfig::new(
+            "s6BhdRkqt3",
+            "https://server.example.com/authorize",
+            "https://server.example.com/token",
+        );
+        c.redirect_uri = Some(CB.into());
+        c.issuer = Some("https://server.example.com".into());
+        c
+    }
+
+    /// A stored login of `config` (state from octets `seed`), and its state.
+    fn login(config: &ClientConfig, storage: &mut MemoryStorage, seed: u8) -> String {
+        let random = LoginRandom {
+            verifier: [seed.wrapping_add(1); 32],
+            state: [seed; 32],
+        };
+        let options = LoginOptions {
+            app_state: Some("/back".into()),
+            ..LoginOptions::default()
+        };
+        start_login(config, &options, &random, T0, storage)
+            .unwrap()
+            .state
+    }
+
+    fn body(p: &PendingExchange) -> Vec<(String, String)> {
+        crate::core::encoding::parse_form(p.request.body.expose())
+    }
+
+    #[test]
+    fn a_good_response_consumes_its_transaction_and_builds_the_request() {
+        let (c, mut s) = (config(), MemoryStorage::new());
+        let state = login(&c, &mut s, 7);
+        let url = cat(&[
+            CB,
+            "?code=SplxlOBeZQQYbYS6WxSbIA&state=",
+            &state,
+            "&iss=https%3A%2F%2Fserver.example.com",
+        ]);
+        let p = begin_callback(&c, &url, T0 + 1_000, &mut s).unwrap();
+        assert!(s.is_empty(), "the transaction is removed");
+        assert_eq!(p.app_state.as_deref(), Some("/back"));
+        let b = body(&p);
+        let get = |n: &str| b.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        assert_eq!(get("code"), Some("SplxlOBeZQQYbYS6WxSbIA"));
+        assert_eq!(get("redirect_uri"), Some(CB));
+        assert_eq!(get("code_verifier").map(str::len), Some(43));
+        // Single use: the same response again is unknown.
+        let e = begin_callback(&c, &url, T0 + 2_000, &mut s).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownState);
+        assert!(!is_other_clients_login(&e));
+    }
+
+    #[test]
+    fn every_refusal_sends_nothing_and_names_the_reason() {
+        let c = config();
+        let mut require = config();
+        require.require_issuer = true;
+        // (callback query after "?", config, now, expected code, transaction kept)
+        let cases: [(&str, &ClientConfig, u64, ErrorCode, bool); 8] = [
+            ("code=c", &c, T0, ErrorCode::MissingState, true),
+            ("code=c&state=", &c, T0, ErrorCode::MissingState, true),
+            ("code=c&state=forged", &c, T0, ErrorCode::UnknownState, true),
+            (
+                "code=c&code=d&state=S",
+                &c,
+                T0,
+                ErrorCode::DuplicateParameter,
+                true,
+            ),
+            (
+                "code=c&state=S",
+                &c,
+                T0 + 600_000,
+                ErrorCode::TransactionExpired,
+                false,
+            ),
+            (
+                "code=c&state=S&iss=https%3A%2F%2Fevil.example",
+                &c,
+                T0,
+                ErrorCode::IssuerMismatch,
+                false,
+            ),
+            (
+                "code=c&state=S",
+                &require,
+                T0,
+                ErrorCode::MissingIssuer,
+                false,
+            ),
+            ("state=S", &c, T0, ErrorCode::MissingCode, false),
+        ];
+        for (query, config, now, code, kept) in cases {
+            let mut s = MemoryStorage::new();
+            let state = login(&c, &mut s, 9);
+            let url = cat(&[CB, "?", &query.replace('S', &state)]);
+            let e = begin_callback(config, &url, now, &mut s).unwrap_err();
+            assert_eq!(e.code(), code, "{query}");
+            assert_eq!(s.len() == 1, kept, "{query}: transaction kept");
+            assert!(!e.message().contains(&state), "{query}");
+        }
+    }
+
+    #[test]
+    fn an_error_response_is_reported_after_state_and_iss() {
+        let (c, mut s) = (config(), MemoryStorage::new());
+        let state = login(&c, &mut s, 3);
+        let url = cat(&[
+            CB,
+            "?error=access_denied&error_description=No+thanks&state=",
+            &state,
+        ]);
+        let e = begin_callback(&c, &url, T0, &mut s).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AuthorizationError);
+        assert_eq!(e.error(), Some("access_denied"));
+        assert_eq!(e.error_description(), Some("No thanks"));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn another_clients_login_is_left_alone() {
+        let (c, mut s) = (config(), MemoryStorage::new());
+        let state = login(&c, &mut s, 5);
+        let mut other = config();
+        other.client_id = "another".into();
+        let url = cat(&[CB, "?code=c&state=", &state]);
+        let e = begin_callback(&other, &url, T0, &mut s).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownState);
+        assert!(is_other_clients_login(&e));
+        assert_eq!(s.len(), 1, "kept for its own configuration");
+        assert!(begin_callback(&c, &url, T0, &mut s).is_ok());
+    }
+
+    #[test]
+    fn a_corrupt_transaction_is_removed() {
+        let (c, mut s) = (config(), MemoryStorage::new());
+        s.set("oauth-spa:tx:st", "{not json").unwrap();
+        let e = begin_callback(&c, &cat(&[CB, "?code=c&state=st"]), T0, &mut s).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownState);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn storage_failures_are_storage_unavailable() {
+        struct Broken;
+        impl Storage for Broken {
+            fn get(&self, _: &str) -> Result<Option<String>, Error> {
+                Err(Error::new(ErrorCode::StorageUnavailable, "disabled"))
+            }
+            fn set(&mut self, _: &str, _: &str) -> Result<(), Error> {
+                Err(Error::new(ErrorCode::StorageUnavailable, "disabled"))
+            }
+            fn remove(&mut self, _: &str) -> Result<(), Error> {
+                Err(Error::new(ErrorCode::StorageUnavailable, "disabled"))
+            }
+            fn keys_with_prefix(&self, _: &str) -> Result<Vec<String>, Error> {
+                Err(Error::new(ErrorCode::StorageUnavailable, "disabled"))
+            }
+        }
+        let e =
+            begin_callback(&config(), &cat(&[CB, "?code=c&state=s"]), T0, &mut Broken).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::StorageUnavailable);
+    }
 
     #[test]
     fn reads_query_then_fragment() {

@@ -19,14 +19,12 @@ pub use session::{
 
 use crate::core::args::Fields;
 use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
-use crate::core::callback::{begin_callback, parse_authorization_response, strip_response_params};
+use crate::core::callback::{begin_callback, is_other_clients_login, strip_response_params};
 use crate::core::config::ClientConfig;
-use crate::core::encoding::cat;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::ObjectWriter;
 use crate::core::pkce::{check_verifier, code_challenge_s256, PkceVerifier};
 use crate::core::token::{parse_token_response, token_request, Grant, TokenRequest, TokenSet};
-use crate::core::transaction::Storage;
 use alloc::boxed::Box;
 use alloc::string::String;
 pub use js::Promise;
@@ -171,7 +169,9 @@ pub fn handle_callback(
     };
     let mut storage = SessionStorage;
     let pending = begin_callback(&config, &url, now_ms(), &mut storage);
-    if from_location && config.clean_url && !belongs_elsewhere(&config, &url, &pending, &storage) {
+    // A response of another client configuration's login stays for that configuration.
+    let other = matches!(&pending, Err(e) if is_other_clients_login(e));
+    if from_location && config.clean_url && !other {
         // Best effort: a sandboxed document may refuse replaceState.
         let _ = js::replace_url(&strip_response_params(&url));
     }
@@ -191,25 +191,6 @@ pub fn handle_callback(
 
 fn rejected(e: Error) -> Promise {
     js::reject(&to_js(e))
-}
-
-/// `true` when the response's transaction is still stored: it belongs to another client
-/// configuration, so the address bar is left for that configuration's `handleCallback`.
-fn belongs_elsewhere<T>(
-    config: &ClientConfig,
-    url: &str,
-    result: &Result<T, Error>,
-    storage: &SessionStorage,
-) -> bool {
-    match result {
-        Err(e) if e.code() == ErrorCode::UnknownState => parse_authorization_response(url)
-            .ok()
-            .and_then(|r| r.state)
-            .and_then(|s| storage.get(&cat(&[&config.storage_key_prefix, &s])).ok())
-            .flatten()
-            .is_some(),
-        _ => false,
-    }
 }
 
 /// Exchanges a code the app obtained itself (RFC 6749 §4.1.3), without a stored transaction.
