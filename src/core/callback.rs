@@ -2,7 +2,7 @@
 //! turning it into a token request, after the pending transaction has been consumed.
 
 use crate::core::config::ClientConfig;
-use crate::core::encoding::{append_pairs, cat, parse_form};
+use crate::core::encoding::{cat, form_decode, parse_form, pieces, split_once_at};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
 use crate::core::token::{token_request, Grant, TokenRequest};
@@ -217,40 +217,23 @@ pub fn begin_callback(
 
 /// The callback URL without the authorization response's parameters, for
 /// `history.replaceState` (OAuth for Browser-Based Apps: clean the code out of the address
-/// bar and history). Other parameters of the app are kept.
+/// bar and history). The app's own parameters are kept as they were written; a response
+/// parameter is recognised by its decoded name, as [`parse_authorization_response`] reads it.
 pub fn strip_response_params(callback_url: &str) -> String {
     let Ok(parts) = url::parse("callback URL", callback_url) else {
         return callback_url.to_owned();
     };
-    let keep = |input: &str| -> String {
-        let pairs = parse_form(input);
-        let ours = |n: &String| RESPONSE_PARAMS.contains(&n.as_str());
-        if !pairs.iter().any(|(n, _)| ours(n)) {
-            return input.to_owned();
-        }
-        let mut out = String::new();
-        append_pairs(
-            &mut out,
-            pairs
-                .iter()
-                .filter(|(n, _)| !ours(n))
-                .map(|(n, v)| (n.as_str(), v.as_str())),
-        );
-        out
-    };
     let mut out = parts.base.to_owned();
-    if let Some(q) = parts.query {
-        let q = keep(q);
-        if !q.is_empty() {
-            out.push('?');
-            out.push_str(&q);
-        }
-    }
-    if let Some(f) = parts.fragment {
-        let f = keep(f);
-        if !f.is_empty() {
-            out.push('#');
-            out.push_str(&f);
+    for (mark, part) in [('?', parts.query), ('#', parts.fragment)] {
+        let mut sep = mark;
+        for pair in pieces(part.unwrap_or(""), b'&') {
+            let name = split_once_at(pair, b'=').map_or(pair, |(n, _)| n);
+            if pair.is_empty() || RESPONSE_PARAMS.contains(&form_decode(name).as_str()) {
+                continue;
+            }
+            out.push(sep);
+            out.push_str(pair);
+            sep = '&';
         }
     }
     out
@@ -487,5 +470,17 @@ mod tests {
             strip_response_params("https://c.example/cb?x=%20y"),
             "https://c.example/cb?x=%20y"
         );
+        // The app's parameters stay as written; response names are matched decoded.
+        assert_eq!(
+            strip_response_params("https://c.example/cb?x=%20y+z&c%6Fde=a&st%61te=s&&q#f=1&iss=i"),
+            "https://c.example/cb?x=%20y+z&q#f=1"
+        );
+        assert_eq!(
+            strip_response_params(
+                "https://c.example/cb?error=access_denied&error_description=x&error_uri=y"
+            ),
+            "https://c.example/cb"
+        );
+        assert_eq!(strip_response_params("not a url"), "not a url");
     }
 }
