@@ -378,12 +378,12 @@ pub fn push_u64(out: &mut String, n: u64) {
 }
 
 /// Reads a JSON number or numeric string as a non-negative whole number of seconds or
-/// milliseconds: `3600`, `"3600"`, `3600.0` and `3599.9` (floored) are accepted; negative
-/// numbers, exponents and non-numeric strings are not.
+/// milliseconds: `3600`, `"3600"`, `" 3600 "` (ASCII whitespace), `3600.0` and `3599.9`
+/// (floored) are accepted; negative numbers, exponents and non-numeric strings are not.
 pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
     let text = match v {
         Json::Number(t) => t.as_str(),
-        Json::String(s) => s.trim(),
+        Json::String(s) => s.trim_ascii(),
         _ => return None,
     };
     let (int, frac) = split_once_at(text, b'.').unwrap_or((text, ""));
@@ -494,6 +494,7 @@ mod tests {
         );
         assert_eq!(as_non_negative_integer(&s("3600")), Some(3600));
         assert_eq!(as_non_negative_integer(&s(" 60 ")), Some(60));
+        assert_eq!(as_non_negative_integer(&s("\t60\r\n")), Some(60));
         assert_eq!(
             as_non_negative_integer(&Json::Number("3599.9".into())),
             Some(3599)
