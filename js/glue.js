@@ -112,5 +112,10 @@ async function post(url, headers, body, ms, signal) {
   }
 }
 
-// A PKCE pair object from the 43-character verifier and the 43-character challenge, joined.
-export function pkcePair(s) { return { verifier: s.slice(0, 43), challenge: s.slice(43), method: 'S256' }; }
+// A PKCE pair object from the 43-character verifier and the 43-character challenge, joined, as
+// base64url (ASCII) octets in wasm memory: String.fromCharCode reads 86 octets several times
+// faster than a TextDecoder.
+export function pkcePair(b) {
+  const s = String.fromCharCode.apply(null, b);
+  return { verifier: s.slice(0, 43), challenge: s.slice(43), method: 'S256' };
+}

@@ -42,7 +42,7 @@ pub fn create_pkce_pair() -> Result<JsValue, JsValue> {
     let mut both = String::with_capacity(86);
     both.push_str(v.secret());
     both.push_str(&v.challenge());
-    Ok(js::pkce_pair(&both))
+    Ok(js::pkce_pair(both.as_bytes()))
 }
 
 /// The S256 challenge of `verifier`; throws `invalid_verifier` outside RFC 7636 §4.1.
