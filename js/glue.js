@@ -68,8 +68,11 @@ export function rand(b) {
     pool = crypto.getRandomValues(new Uint8Array(Math.max(4096, b.length)));
     used = 0;
   }
-  b.set(pool.subarray(used, used + b.length));
-  pool.fill(0, used, used += b.length);
+  // A plain loop: no subarray views to allocate (and collect) on every call.
+  for (let i = 0; i < b.length; i++, used++) {
+    b[i] = pool[used];
+    pool[used] = 0;
+  }
 }
 
 // POSTs to the token endpoint (`headers`: a JSON object of strings) and resolves to `ex.finish(status, bodyText)` (Rust reads the
