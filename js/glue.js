@@ -59,21 +59,9 @@ export function replaceUrl(u) {
   if (u !== location.href) history.replaceState(history.state, '', u);
 }
 
-// Fills `b` with random octets; throws when `crypto.getRandomValues` is missing. Octets come
-// from a module-private pool refilled 4 KB at a time: the getRandomValues call, not SHA-256, was
-// most of a PKCE pair's cost. Each octet is handed out once and zeroed in the pool.
-let pool = new Uint8Array(0), used = 0;
-export function rand(b) {
-  if (used + b.length > pool.length) {
-    pool = crypto.getRandomValues(new Uint8Array(Math.max(4096, b.length)));
-    used = 0;
-  }
-  // A plain loop: no subarray views to allocate (and collect) on every call.
-  for (let i = 0; i < b.length; i++, used++) {
-    b[i] = pool[used];
-    pool[used] = 0;
-  }
-}
+// Fills `b` (a view of wasm memory: Rust's 4 KB random pool, src/wasm/js.rs) with random
+// octets; throws when `crypto.getRandomValues` is missing.
+export function rand(b) { crypto.getRandomValues(b); }
 
 // POSTs to the token endpoint (`headers`: a JSON object of strings) and resolves to `ex.finish(status, bodyText)` (Rust reads the
 // answer). Rejects with an OAuthError: `timeout` after `ms`, `aborted` when `signal` fires,

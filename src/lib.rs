@@ -50,7 +50,8 @@
 //!   endpoint at your own backend that adds the secret.
 
 #![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
-// The only unsafe code is the allocator of the `no_std` wasm build (src/wasm/rt.rs).
+// The only unsafe code is in the runtime of the `no_std` wasm build (src/wasm/rt.rs): the
+// allocator and the random pool.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -155,6 +155,15 @@ fn pkce_pair_is_random_and_consistent() {
         s(&a, "challenge").unwrap(),
         compute_code_challenge(va.into()).unwrap()
     );
+    // Across refills of the 4 KB random pool (128 verifiers each): all distinct.
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..300 {
+        let p = create_pkce_pair().unwrap();
+        assert!(
+            seen.insert(s(&p, "verifier").unwrap()),
+            "a verifier repeated"
+        );
+    }
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,8 @@
 //! The runtime of the `no_std` wasm build (feature `std` off, what scripts/build.sh ships): a
-//! panic handler that traps, and a small allocator. Both exist for size: std's panic machinery
-//! formats messages (all of `core::fmt`), and dlmalloc is several KB.
+//! panic handler that traps, a small allocator, and the one random-octet pool. The first two
+//! exist for size: std's panic machinery formats messages (all of `core::fmt`), and dlmalloc is
+//! several KB. The pool is here because, like the heap, it is a mutable static: with `std`,
+//! src/wasm/js.rs keeps it in a `thread_local!` instead.
 //!
 //! The allocator keeps one free list per power-of-two size class (16 B to 2 GiB). A block of
 //! class `c` is `2^c` bytes, aligned to `min(2^c, 64 KiB)`, and is only ever reused for class
@@ -13,6 +15,9 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::arch::wasm32;
 use core::cell::UnsafeCell;
 use core::ptr;
+
+use super::js::RandomPool;
+use crate::core::error::Error;
 
 #[cfg(target_feature = "atomics")]
 compile_error!("the no_std runtime is single-threaded: build with the `std` feature for atomics");
@@ -118,4 +123,20 @@ unsafe impl GlobalAlloc for Allocator {
             new
         }
     }
+}
+
+/// The instance's random-octet pool (see [`RandomPool`]).
+struct PoolCell(UnsafeCell<RandomPool>);
+
+// SAFETY: wasm32 without the atomics feature (checked above) has a single thread.
+unsafe impl Sync for PoolCell {}
+
+static RANDOM_POOL: PoolCell = PoolCell(UnsafeCell::new(RandomPool::EMPTY));
+
+/// 32 random octets from the instance's pool.
+pub(crate) fn random32() -> Result<[u8; 32], Error> {
+    // SAFETY: one thread, and no reentrancy: `take32`'s only call out is
+    // `crypto.getRandomValues`, which cannot call back into this module, so no other reference
+    // to the pool exists while this one lives.
+    unsafe { &mut *RANDOM_POOL.0.get() }.take32()
 }

@@ -45,6 +45,31 @@ describe('not a secure context', () => {
     assert.equal(tokenRequests(await fx.server.stats()), 1);
   });
 
+  test('release builds: 1,000 PKCE pairs (8 refills of the random pool) are distinct and S256', async () => {
+    const { page } = fx.browser;
+    await openDemo(page, origin());
+    for (const entry of ['oauth_spa.js', 'oauth_spa_core.js']) {
+      const pairs = await page.evaluate(async (file) => {
+        const m = await import(`/pkg/${file}`);
+        await m.default();
+        return Array.from({ length: 1000 }, () => m.createPkcePair());
+      }, entry);
+      const verifiers = new Set(pairs.map((p) => p.verifier));
+      assert.equal(verifiers.size, 1000, `${entry}: verifiers are distinct`);
+      for (const { verifier, challenge, method } of pairs) {
+        assert.match(verifier, /^[A-Za-z0-9_-]{43}$/);
+        assert.equal(method, 'S256');
+        assert.equal(challenge, createHash('sha256').update(verifier).digest('base64url'));
+        // 32 octets, not a zeroed stretch of the pool.
+        assert.notDeepEqual([...Buffer.from(verifier, 'base64url')], new Array(32).fill(0));
+      }
+      // All 32,000 octets together look uniform: each value 125 times on average.
+      const counts = new Array(256).fill(0);
+      for (const v of verifiers) for (const b of Buffer.from(v, 'base64url')) counts[b]++;
+      assert.ok(Math.min(...counts) > 60 && Math.max(...counts) < 200, `${entry}: octet counts ${Math.min(...counts)}-${Math.max(...counts)}`);
+    }
+  });
+
   test('same-origin endpoints on a plain-http non-loopback host are refused: insecure_endpoint', async () => {
     const { page } = fx.browser;
     await openDemo(page, origin());
