@@ -39,16 +39,17 @@ export function get(o, k) { try { return o?.[k]; } catch { return undefined; } }
 export function parse(t) { try { return JSON.parse(t); } catch { return null; } }
 // An argument object as JSON text for Rust, which type-checks every member (core::args).
 // `undefined` is "null". A value JSON has no form for (NaN, Infinity, a function, a symbol, a
-// bigint) becomes {"\u0000":0}, which no member accepts, instead of vanishing or turning into
-// null; a value that cannot be serialized at all (a cycle) is "false", which is no object.
-const odd = { '\0': 0 };
+// bigint) becomes [0], which no member accepts (no member takes an array of numbers), instead of
+// vanishing or turning into null. A value that cannot be serialized at all (a cycle, a throwing
+// getter or toJSON) gives "" (no JSON), which Rust reports as unreadable.
+const odd = [0];
 export function json(v) {
   try {
     return JSON.stringify(v, (k, x) => {
       const t = typeof x;
       return t == 'number' ? (isFinite(x) ? x : odd) : t == 'function' || t == 'symbol' || t == 'bigint' ? odd : x;
     }) ?? 'null';
-  } catch { return 'false'; }
+  } catch { return ''; }
 }
 export const now = Date.now;
 export function reject(e) { return Promise.reject(e); }
@@ -60,8 +61,12 @@ export function replaceUrl(u) {
 }
 
 // Fills `b` (a view of wasm memory: Rust's 4 KB random pool, src/wasm/js.rs) with random
-// octets; throws when `crypto.getRandomValues` is missing.
-export function rand(b) { crypto.getRandomValues(b); }
+// octets; throws when `crypto.getRandomValues` is missing. Shared memory (a threaded build) is
+// filled through a copy: getRandomValues refuses views of a SharedArrayBuffer.
+export function rand(b) {
+  if (b.buffer instanceof ArrayBuffer) crypto.getRandomValues(b);
+  else b.set(crypto.getRandomValues(new Uint8Array(b.length)));
+}
 
 // POSTs to the token endpoint (`headers`: a JSON object of strings) and resolves to `ex.finish(status, bodyText)` (Rust reads the
 // answer). Rejects with an OAuthError: `timeout` after `ms`, `aborted` when `signal` fires,

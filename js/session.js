@@ -7,6 +7,12 @@ const TYPE = 'oauth-spa:callback';
 const err = (code, message) => new OAuthError(code, message);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// What Rust reads of a TokenSet (core::session::token_set_from_json): the members it uses, not
+// `raw`, whose content (the server's, or the app's through setTokens) is none of its business.
+const held = (t) => t && {
+  accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: t.expiresAt,
+  scope: t.scope, idToken: t.idToken,
+};
 
 // storage: 0 memory, 1 sessionStorage, 2 localStorage (shared by tabs: locked and adopted).
 export function makeSession(core, storage, key, initial, ms) {
@@ -96,13 +102,13 @@ export function makeSession(core, storage, key, initial, ms) {
       }
       if (latest.accessToken !== before?.accessToken) {
         if (!same(latest, tokens)) set(latest, undefined, false);
-        if (core.step(latest, false) === 0) return latest;
+        if (core.step(held(latest), false) === 0) return latest;
       }
     }
     const old = tokens, e0 = epoch;
     let t;
     try {
-      t = await core.refresh(old);
+      t = await core.refresh(held(old));
     } catch (e) {
       if (e0 === epoch) {
         if (core.ends(e.code, e.error, e.status)) set(null, e); else emit(errors, e);
@@ -124,7 +130,7 @@ export function makeSession(core, storage, key, initial, ms) {
   };
   return {
     async getAccessToken(options) {
-      const step = core.step(tokens, !!options?.forceRefresh);
+      const step = core.step(held(tokens), !!options?.forceRefresh);
       if (step === 0) return tokens.accessToken;
       if (step === 2) {
         const e = notSignedIn();

@@ -324,6 +324,15 @@ fn start_login_refuses_bad_input_and_stores_nothing() {
     Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
     let e = start_login(cyclic, JsValue::UNDEFINED).unwrap_err();
     assert_eq!(code_of(&e), "invalid_config");
+    assert!(s(&e, "message")
+        .unwrap()
+        .starts_with("config cannot be read as JSON"));
+    let e = start_login(good(), JsValue::from_f64(f64::NAN)).unwrap_err();
+    assert_eq!(code_of(&e), "invalid_argument");
+    assert_eq!(
+        s(&e, "message").as_deref(),
+        Some("options must be an object")
+    );
     let opts = obj(r#"{"extraParams":{}}"#);
     Reflect::set(
         &get(&opts, "extraParams"),

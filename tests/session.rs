@@ -207,6 +207,37 @@ async fn memory_session_refreshes_within_the_skew_once_for_concurrent_callers() 
 }
 
 #[wasm_bindgen_test]
+async fn tokens_with_an_unserializable_raw_still_work() {
+    // The session hands Rust only the members it reads: a `raw` with a cycle, a bigint or a
+    // lone surrogate (set by the app) neither signs the session out nor breaks a refresh.
+    let run = run_id();
+    let session = create_session(config(&run, "ok", None), JsValue::UNDEFINED).expect("session");
+    let events = record(&session);
+    let t = tokens("at-raw", "rt-raw", 3_600_000.0);
+    js(
+        "a.raw = { n: 1n, s: '\\ud800' }; a.raw.self = a.raw; a.appState = '\\ud800x';",
+        &[&t],
+    );
+    call(&session, "setTokens", &[&t]);
+    let at = settle(call(&session, "getAccessToken", &[])).await.unwrap();
+    assert_eq!(at.as_string().as_deref(), Some("at-raw"));
+    let forced = settle(call(
+        &session,
+        "getAccessToken",
+        &[&obj(r#"{"forceRefresh":true}"#)],
+    ))
+    .await
+    .expect("refreshed");
+    assert_ne!(forced.as_string().as_deref(), Some("at-raw"));
+    assert_eq!(log(&run).await.length(), 1);
+    assert!(
+        !strings(&events).iter().any(|e| e.starts_with("signedOut")),
+        "{:?}",
+        strings(&events)
+    );
+}
+
+#[wasm_bindgen_test]
 async fn skew_option_moves_the_refresh_point() {
     let run = run_id();
     let o = options("memory", "k", Some(&tokens("at-0", "rt-0", 30_000.0)));

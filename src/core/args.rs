@@ -2,13 +2,24 @@
 //! and params objects arrive this way), with errors that name the field: `config.timeoutMs
 //! must be a positive whole number`.
 //!
-//! `null` and an absent member mean the same: the default. The browser layer serializes JS
-//! values JSON cannot carry (`NaN`, `Infinity`, functions, symbols, bigints) as an object, which
-//! no scalar field accepts.
+//! `null` and an absent member mean the same: the default. An argument the browser layer could
+//! not serialize at all is [`unreadable`], which [`Fields::new`] reports as such. The browser layer serializes JS
+//! values JSON cannot carry (`NaN`, `Infinity`, functions, symbols, bigints) as `[0]`, which no
+//! field accepts (none takes an array of numbers), so they are refused with the field's name.
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
 use alloc::{string::String, vec::Vec};
+
+/// The stand-in for an argument that cannot be read as JSON (a cycle, a getter or `toJSON` that
+/// throws, nesting deeper than the parser allows): a string no caller means as an argument.
+/// (Only the browser layer makes it.)
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn unreadable() -> Json {
+    Json::String(String::from(UNREADABLE))
+}
+
+const UNREADABLE: &str = "\u{0}";
 
 /// The members of one argument object, with the argument's name for error messages.
 pub struct Fields<'a> {
@@ -29,6 +40,15 @@ impl<'a> Fields<'a> {
         let members: &[(String, Json)] = match value {
             Json::Object(m) => m,
             Json::Null if optional => &[],
+            Json::String(s) if s == UNREADABLE => {
+                return Err(Error::concat(
+                    code,
+                    &[
+                        name,
+                        " cannot be read as JSON (a cycle, a getter or toJSON that throws, or nesting deeper than 64)",
+                    ],
+                ))
+            }
             _ => return Err(Error::concat(code, &[name, " must be an object"])),
         };
         Ok(Fields {
@@ -195,6 +215,11 @@ mod tests {
             assert_eq!(e.code(), ErrorCode::InvalidConfig);
             assert_eq!(e.message(), "config must be an object");
         }
+        let e = Fields::new(&unreadable(), "config", ErrorCode::InvalidConfig, true)
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(e.message().starts_with("config cannot be read as JSON"));
         let e = Fields::new(&Json::Null, "params", ErrorCode::InvalidArgument, false)
             .err()
             .unwrap();
@@ -205,7 +230,7 @@ mod tests {
     fn wrong_types_name_the_field() {
         let j = parse(
             r#"{"s":1,"b":"yes","n":"5","f":1.5,"neg":-1,"big":4294967296,"exp":1e+21,
-                "l":[1],"r":{"x":1},"r2":[],"c":"maybe","nan":{"\u0000":0}}"#,
+                "l":[1],"r":{"x":1},"r2":[],"c":"maybe","nan":[0],"rn":{"x":[0]}}"#,
         );
         let f = Fields::new(&j, "config", ErrorCode::InvalidConfig, false).unwrap();
         let msg = |e: Error| {
@@ -227,7 +252,21 @@ mod tests {
                 cat(&["config.", n, " must be a positive whole number"])
             );
         }
-        assert!(f.string("nan").is_err(), "a NaN marker is no string");
+        // The browser layer's marker for NaN, Infinity, functions, symbols and bigints.
+        assert!(f.string("nan").is_err(), "the marker is no string");
+        assert!(f.bool("nan", true).is_err(), "the marker is no boolean");
+        assert!(f.string_list("nan").is_err(), "the marker is no scope");
+        assert!(f.one_of("nan", &[("x", 1)], "x").is_err());
+        assert_eq!(
+            msg(f.string_record("nan").unwrap_err()),
+            "config.nan must be an object of string values"
+        );
+        assert_eq!(
+            msg(f.string_record("rn").unwrap_err()),
+            "config.rn.x must be a string"
+        );
+        let marker = Json::parse("[0]").unwrap();
+        assert!(Fields::new(&marker, "options", ErrorCode::InvalidArgument, true).is_err());
         assert_eq!(
             msg(f.string_list("l").unwrap_err()),
             "config.l must be a string or an array of strings"

@@ -217,18 +217,28 @@ pub fn begin_callback(
 
 /// The callback URL without the authorization response's parameters, for
 /// `history.replaceState` (OAuth for Browser-Based Apps: clean the code out of the address
-/// bar and history). The app's own parameters are kept as they were written; a response
+/// bar and history). A query or fragment without response parameters is kept as it is; in one
+/// with them, the app's own parameters are kept as written (empty pairs go). A response
 /// parameter is recognised by its decoded name, as [`parse_authorization_response`] reads it.
 pub fn strip_response_params(callback_url: &str) -> String {
     let Ok(parts) = url::parse("callback URL", callback_url) else {
         return callback_url.to_owned();
     };
+    let ours = |pair: &str| {
+        let name = split_once_at(pair, b'=').map_or(pair, |(n, _)| n);
+        RESPONSE_PARAMS.contains(&form_decode(name).as_str())
+    };
     let mut out = parts.base.to_owned();
     for (mark, part) in [('?', parts.query), ('#', parts.fragment)] {
+        let Some(part) = part else { continue };
+        if !pieces(part, b'&').any(ours) {
+            out.push(mark);
+            out.push_str(part);
+            continue;
+        }
         let mut sep = mark;
-        for pair in pieces(part.unwrap_or(""), b'&') {
-            let name = split_once_at(pair, b'=').map_or(pair, |(n, _)| n);
-            if pair.is_empty() || RESPONSE_PARAMS.contains(&form_decode(name).as_str()) {
+        for pair in pieces(part, b'&') {
+            if pair.is_empty() || ours(pair) {
                 continue;
             }
             out.push(sep);
@@ -482,5 +492,13 @@ mod tests {
             "https://c.example/cb"
         );
         assert_eq!(strip_response_params("not a url"), "not a url");
+        // Nothing to strip: kept exactly, empty pairs and bare marks included.
+        for url in [
+            "https://c.example/cb?a&&b",
+            "https://c.example/cb?",
+            "https://c.example/cb?x=1#",
+        ] {
+            assert_eq!(strip_response_params(url), url);
+        }
     }
 }

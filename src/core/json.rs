@@ -260,18 +260,22 @@ impl Parser<'_> {
                         b'r' => '\r',
                         b't' => '\t',
                         b'u' => {
+                            // A high surrogate pairs with a following low one; a surrogate
+                            // alone is U+FFFD, as a JS TextEncoder makes it (RFC 8259 §8.2
+                            // leaves it to the reader).
                             let hi = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&hi) {
-                                self.eat(b"\\u")?;
-                                let lo = self.hex4()?;
-                                if !(0xDC00..0xE000).contains(&lo) {
-                                    return None;
+                            let mut code = hi;
+                            if (0xD800..0xDC00).contains(&hi) {
+                                code = 0xFFFD;
+                                let back = self.i;
+                                match self.eat(b"\\u").and_then(|()| self.hex4()) {
+                                    Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                                        code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                    }
+                                    _ => self.i = back,
                                 }
-                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                            } else {
-                                hi
-                            };
-                            char::from_u32(code)?
+                            }
+                            char::from_u32(code).unwrap_or('\u{FFFD}')
                         }
                         _ => return None,
                     };
@@ -432,8 +436,28 @@ mod tests {
     fn escapes_and_unicode() {
         let v = Json::parse(r#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#).unwrap();
         assert_eq!(v, s("a\"b\\c/d\né😀"));
-        assert_eq!(Json::parse(r#""\ud83d""#), None, "lone high surrogate");
-        assert_eq!(Json::parse(r#""\udc00""#), None, "lone low surrogate");
+        // Lone surrogates (JSON.stringify writes them escaped) read as U+FFFD.
+        assert_eq!(
+            Json::parse(r#""\ud83d""#),
+            Some(s("\u{FFFD}")),
+            "lone high surrogate"
+        );
+        assert_eq!(
+            Json::parse(r#""\udc00""#),
+            Some(s("\u{FFFD}")),
+            "lone low surrogate"
+        );
+        assert_eq!(Json::parse(r#""a\ud83dz""#), Some(s("a\u{FFFD}z")));
+        assert_eq!(
+            Json::parse(r#""\ud83d\u0041""#),
+            Some(s("\u{FFFD}A")),
+            "not a low one"
+        );
+        assert_eq!(
+            Json::parse(r#""\ud83d\ud83d\ude00""#),
+            Some(s("\u{FFFD}😀"))
+        );
+        assert_eq!(Json::parse(r#""\ud83d\ude00""#), Some(s("😀")));
         assert_eq!(Json::parse("\"tab\there\""), None, "raw control char");
     }
 

@@ -144,7 +144,9 @@ fn expiry_of(text: &str) -> Option<u64> {
 }
 
 /// Removes every transaction under `prefix` that has expired at `now_ms`, and every value
-/// under `prefix` that is not a transaction. Returns how many were removed.
+/// under `prefix` that is not a transaction, among the keys `storage` lists for `prefix` (the
+/// browser's skips keys with a newline, which this library never writes). Returns how many
+/// were removed.
 pub fn sweep(storage: &mut dyn Storage, prefix: &str, now_ms: u64) -> Result<usize, Error> {
     let mut removed = 0;
     for key in storage.keys_with_prefix(prefix)? {

@@ -1,8 +1,10 @@
 //! Imports from `js/glue.js` and the conversions between JS values and the core's types.
 //!
 //! The release build (feature `std` off) has no `js-sys`: its bindings cost kilobytes. Use the
-//! plain operations here (`get`, `set`, `obj`, `parse`, `reject`, `resolve`, [`Promise`]).
+//! plain operations here (`get`, `reject`, `resolve`, [`Promise`]); arguments come in as JSON
+//! ([`arg`]) and results go out as JSON ([`from_json`]).
 
+use crate::core::args;
 use crate::core::config::ClientConfig;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
@@ -139,7 +141,8 @@ impl RandomPool {
     };
 
     /// 32 fresh octets; refills the whole pool first when fewer are left. Its only call out is
-    /// `crypto.getRandomValues` (js/glue.js `rand`), which cannot call back into this module.
+    /// `crypto.getRandomValues` (js/glue.js `rand`); the callers refuse a nested call, should a
+    /// replaced one call back into this module.
     pub(crate) fn take32(&mut self) -> Result<[u8; 32], Error> {
         if self.left < 32 && rand(&mut self.buf).is_ok() {
             self.left = POOL_SIZE;
@@ -154,11 +157,16 @@ impl RandomPool {
                 self.left -= 32;
                 Ok(out)
             }
-            _ => Err(Error::new(
-                ErrorCode::CryptoUnavailable,
-                "crypto.getRandomValues is unavailable",
-            )),
+            _ => Err(Self::unavailable()),
         }
+    }
+
+    /// The error when no random octets can be had.
+    pub(crate) fn unavailable() -> Error {
+        Error::new(
+            ErrorCode::CryptoUnavailable,
+            "crypto.getRandomValues is unavailable",
+        )
     }
 }
 
@@ -170,7 +178,12 @@ pub(crate) fn random32() -> Result<[u8; 32], Error> {
             core::cell::RefCell::new(RandomPool::EMPTY)
         };
     }
-    POOL.with_borrow_mut(RandomPool::take32)
+    // A nested call (a replaced crypto.getRandomValues calling back in) fails, not panics.
+    POOL.with(|p| {
+        p.try_borrow_mut()
+            .map_err(|_| RandomPool::unavailable())?
+            .take32()
+    })
 }
 
 /// 32 random octets (RFC 7636 §4.1 verifier, `state`) from the instance's [`RandomPool`].
@@ -180,10 +193,11 @@ pub(crate) use super::rt::random32;
 // ---- arguments in, results out -------------------------------------------------------------
 
 /// A JS argument as JSON (`JSON.stringify` in js/glue.js `json`, then the core's parser), for
-/// `core::args`. `undefined` is `null`; a value that cannot be serialized (a cycle) is `false`,
-/// which no argument accepts.
+/// `core::args`. `undefined` is `null`. An argument that cannot be serialized (a cycle, a getter
+/// or `toJSON` that throws) or nests deeper than the parser's 64 levels is
+/// [`args::unreadable`], which `Fields::new` reports as such.
 pub(crate) fn arg(v: &JsValue) -> Json {
-    Json::parse(&json(v)).unwrap_or(Json::Bool(false))
+    Json::parse(&json(v)).unwrap_or_else(args::unreadable)
 }
 
 /// Reads a JS `ClientConfig` (`ClientConfig::from_json`: every member type-checked, then

@@ -125,18 +125,34 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
-/// The instance's random-octet pool (see [`RandomPool`]).
-struct PoolCell(UnsafeCell<RandomPool>);
+/// The instance's random-octet pool (see [`RandomPool`]), and whether a call is using it.
+struct PoolCell {
+    busy: UnsafeCell<bool>,
+    pool: UnsafeCell<RandomPool>,
+}
 
 // SAFETY: wasm32 without the atomics feature (checked above) has a single thread.
 unsafe impl Sync for PoolCell {}
 
-static RANDOM_POOL: PoolCell = PoolCell(UnsafeCell::new(RandomPool::EMPTY));
+static RANDOM_POOL: PoolCell = PoolCell {
+    busy: UnsafeCell::new(false),
+    pool: UnsafeCell::new(RandomPool::EMPTY),
+};
 
 /// 32 random octets from the instance's pool.
 pub(crate) fn random32() -> Result<[u8; 32], Error> {
-    // SAFETY: one thread, and no reentrancy: `take32`'s only call out is
-    // `crypto.getRandomValues`, which cannot call back into this module, so no other reference
-    // to the pool exists while this one lives.
-    unsafe { &mut *RANDOM_POOL.0.get() }.take32()
+    // `take32` calls out to `crypto.getRandomValues`; a replaced one could call back into this
+    // module. The flag makes such a nested call fail instead of reaching the pool twice.
+    let busy = RANDOM_POOL.busy.get();
+    // SAFETY: one thread; `busy` is only read and written through this raw pointer, and the
+    // pool is borrowed only while `busy` is set, so there is never a second reference to it.
+    unsafe {
+        if *busy {
+            return Err(RandomPool::unavailable());
+        }
+        *busy = true;
+        let r = (*RANDOM_POOL.pool.get()).take32();
+        *busy = false;
+        r
+    }
 }
