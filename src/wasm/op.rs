@@ -112,20 +112,29 @@ impl Op {
                     );
                 super::js::from_json(&o.finish())
             }),
-            Kind::Popup { config, state } => (|| {
-                check_popup_response(body, &state)?;
-                let p = begin_callback(&config, body, now_ms(), &mut SessionStorage)?;
-                Ok(send_token_request(
-                    &p.request,
-                    TokenExchange {
-                        config,
-                        requested_scope: p.requested_scope,
-                        app_state: p.app_state,
-                    },
-                    &JsValue::UNDEFINED,
-                )
-                .into())
-            })(),
+            Kind::Popup { config, state } => {
+                // Once the popup has answered, its pending login is over either way: a refused
+                // answer (wrong state, say) must not leave it behind until it expires.
+                let key = cat(&[&config.storage_key_prefix, &state]);
+                let r = (|| {
+                    check_popup_response(body, &state)?;
+                    let p = begin_callback(&config, body, now_ms(), &mut SessionStorage)?;
+                    Ok(send_token_request(
+                        &p.request,
+                        TokenExchange {
+                            config,
+                            requested_scope: p.requested_scope,
+                            app_state: p.app_state,
+                        },
+                        &JsValue::UNDEFINED,
+                    )
+                    .into())
+                })();
+                if r.is_err() {
+                    let _ = SessionStorage.remove(&key);
+                }
+                r
+            }
             Kind::Session { .. } => Ok(JsValue::UNDEFINED),
         }
         .map_err(to_js)

@@ -199,6 +199,17 @@ describe('sessions, refresh, revocation, discovery and popup against oidc-provid
     assert.deepEqual(pending, [], 'a closed or timed-out popup leaves no pending transaction');
   });
 
+  test('popup: an answer with another state is refused and leaves no pending transaction', async () => {
+    const page = await openApp();
+    const stall = { ...config, authorizationEndpoint: `${spa.origin}/stall.html` };
+    const { popup, result } = await popupLogin(page, stall);
+    await popup.goto(`${spa.origin}/callback.html?code=c0de&state=not-the-one`);
+    const { err } = await result();
+    assert.equal(err?.code, 'unknown_state', JSON.stringify(err));
+    const pending = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('oauth-spa:tx:')));
+    assert.deepEqual(pending, [], 'the pending login went with the refused answer');
+  });
+
   test('popup: a response posted from another origin (with the real state) is ignored', async () => {
     const evil = await startEvilOrigin(spa.origin);
     try {
