@@ -68,7 +68,9 @@ pub fn parse_authorization_response(callback_url: &str) -> Result<AuthorizationR
     let mut found: [Option<String>; 7] = Default::default();
     for (slot, name) in found.iter_mut().zip(RESPONSE_PARAMS) {
         for (n, v) in &pairs {
-            if n != name {
+            // RFC 6749 §3.1: a parameter without a value is treated as omitted (an `error=` or
+            // `iss=` with nothing in it neither fails the login nor counts as a repeat).
+            if n != name || v.is_empty() {
                 continue;
             }
             if slot.is_none() {
@@ -362,6 +364,21 @@ mod tests {
             assert_eq!(s.len() == 1, kept, "{query}: transaction kept");
             assert!(!e.message().contains(&state), "{query}");
         }
+    }
+
+    #[test]
+    fn empty_parameters_count_as_omitted() {
+        // RFC 6749 §3.1: `error=` and `iss=` without a value neither fail nor repeat.
+        let (c, mut s) = (config(), MemoryStorage::new());
+        let state = login(&c, &mut s, 11);
+        let url = cat(&[CB, "?code=c&state=", &state, "&error=&iss=&state="]);
+        assert!(begin_callback(&c, &url, T0, &mut s).is_ok());
+        let mut require = config();
+        require.require_issuer = true;
+        let state = login(&require, &mut s, 12);
+        let url = cat(&[CB, "?code=c&state=", &state, "&iss="]);
+        let e = begin_callback(&require, &url, T0, &mut s).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MissingIssuer);
     }
 
     #[test]

@@ -245,7 +245,13 @@ pub fn parse_token_response(
     let ok = (200..300).contains(&status);
     let json = Json::parse(body).filter(|j| matches!(j, Json::Object(_)));
     if let Some(j) = &json {
-        let s = |n: &str| j.get(n).and_then(Json::as_str).map(String::from);
+        // An empty `error` (or `message`) is no error: as if omitted (RFC 6749 §3.1 spirit).
+        let s = |n: &str| {
+            j.get(n)
+                .and_then(Json::as_str)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
         if let Some(error) = s("error") {
             return Err(Error::new(
                 ErrorCode::TokenError,
@@ -577,6 +583,10 @@ mod tests {
         assert_eq!((e.code(), e.status()), (ErrorCode::TokenError, Some(401)));
         let e = err(200, r#"{"error":"bad_verification_code"}"#);
         assert_eq!(e.code(), ErrorCode::TokenError);
+        // An empty `error` is no error; an empty Ellipsis `message` is no OAuth error body.
+        let ok = r#"{"access_token":"a","token_type":"Bearer","error":""}"#;
+        assert!(parse_token_response(&rfc(), 200, ok, 0, None).is_ok());
+        assert_eq!(err(400, r#"{"message":""}"#).code(), ErrorCode::HttpError);
         let e = err(400, r#"{"message":"Invalid authorization code."}"#);
         assert_eq!(e.code(), ErrorCode::TokenError);
         assert_eq!(e.error(), None);
