@@ -382,23 +382,50 @@ pub fn push_u64(out: &mut String, n: u64) {
 }
 
 /// Reads a JSON number or numeric string as a non-negative whole number of seconds or
-/// milliseconds: `3600`, `"3600"`, `" 3600 "` (ASCII whitespace), `3600.0` and `3599.9`
-/// (floored) are accepted; negative numbers, exponents and non-numeric strings are not.
+/// milliseconds, floored: `3600`, `"3600"`, `" 3600 "` (ASCII whitespace), `3600.0`, `3599.9`,
+/// and exponent forms such as `3.6e3` or `1.0E7` (RFC 8259 §6) are accepted; negative numbers,
+/// values of 10^15 or more and non-numeric strings are not.
 pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
+    let is_digit = |b: u8| b.is_ascii_digit();
     let text = match v {
         Json::Number(t) => t.as_str(),
         Json::String(s) => s.trim_ascii(),
         _ => return None,
     };
-    let (int, frac) = split_once_at(text, b'.').unwrap_or((text, ""));
-    if int.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || int.len() > 15
-    {
+    let (mantissa, exp) = match split_once_at(text, b'e').or_else(|| split_once_at(text, b'E')) {
+        Some((m, e)) => {
+            let (negative, digits) = match e.strip_prefix('-') {
+                Some(d) => (true, d),
+                None => (false, e.strip_prefix('+').unwrap_or(e)),
+            };
+            if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(is_digit) {
+                return None;
+            }
+            let n = digits.bytes().fold(0, |n, b| n * 10 + i32::from(b - b'0'));
+            (m, if negative { -n } else { n })
+        }
+        None => (text, 0),
+    };
+    let (int, frac) = split_once_at(mantissa, b'.').unwrap_or((mantissa, ""));
+    if int.is_empty() || !int.bytes().all(is_digit) || !frac.bytes().all(is_digit) {
         return None;
     }
-    Some(int.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0')))
+    // The whole part of `int.frac` × 10^exp: the first `int.len() + exp` digits of `int frac`,
+    // with zeros after the last.
+    let whole = usize::try_from(int.len() as i32 + exp).unwrap_or(0);
+    let mut n = 0u64;
+    for b in int
+        .bytes()
+        .chain(frac.bytes())
+        .chain(core::iter::repeat(b'0'))
+        .take(whole)
+    {
+        n = n * 10 + u64::from(b - b'0');
+        if n >= 1_000_000_000_000_000 {
+            return None;
+        }
+    }
+    Some(n)
 }
 
 #[cfg(test)]
@@ -524,9 +551,35 @@ mod tests {
             Some(3599)
         );
         assert_eq!(as_non_negative_integer(&Json::Number("0".into())), Some(0));
+        // Exponent forms (RFC 8259 §6), e.g. a Java double written as 1.0E7.
+        for (text, n) in [
+            ("1e3", 1000),
+            ("3.6e3", 3600),
+            ("1.0E7", 10_000_000),
+            ("36E+2", 3600),
+            ("360000e-2", 3600),
+            ("3599.9e0", 3599),
+            ("5e-1", 0),
+            ("0e99", 0),
+            ("999999999999999", 999_999_999_999_999),
+            ("000000000000000003600", 3600),
+        ] {
+            assert_eq!(
+                as_non_negative_integer(&Json::Number(text.into())),
+                Some(n),
+                "{text}"
+            );
+        }
         for bad in [
             Json::Number("-1".into()),
-            Json::Number("1e3".into()),
+            Json::Number("-1e3".into()),
+            Json::Number("1e".into()),
+            Json::Number("1e+".into()),
+            Json::Number("1e100".into()),
+            Json::Number("1e15".into()),
+            Json::Number("1000000000000000".into()),
+            s("e3"),
+            s(".5"),
             s("soon"),
             s(""),
             s("1.2.3"),
