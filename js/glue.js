@@ -53,7 +53,6 @@ export function json(v) {
 }
 export const now = Date.now;
 export function reject(e) { return Promise.reject(e); }
-export function resolve(v) { return Promise.resolve(v); }
 
 export function currentUrl() { return location.href; }
 export function replaceUrl(u) {

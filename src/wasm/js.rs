@@ -1,8 +1,8 @@
 //! Imports from `js/glue.js` and the conversions between JS values and the core's types.
 //!
 //! The release build (feature `std` off) has no `js-sys`: its bindings cost kilobytes. Use the
-//! plain operations here (`get`, `reject`, `resolve`, [`Promise`]); arguments come in as JSON
-//! ([`arg`]) and results go out as JSON ([`from_json`]).
+//! plain operations here (`get`, `reject`, [`Promise`]); arguments come in as JSON ([`arg`]) and
+//! results go out as JSON ([`from_json`]).
 
 use crate::core::args;
 use crate::core::config::ClientConfig;
@@ -39,14 +39,14 @@ extern "C" {
     pub(crate) fn replace_url(url: &str) -> Result<(), JsValue>;
     /// `Promise.reject(e)`.
     pub(crate) fn reject(e: &JsValue) -> Promise;
-    /// `Promise.resolve(v)`.
-    pub(crate) fn resolve(v: &JsValue) -> Promise;
     /// `o?.[k]`, or undefined when reading it throws.
     pub(crate) fn get(o: &JsValue, k: &str) -> JsValue;
     /// `JSON.stringify(v)` for [`arg`].
     fn json(v: &JsValue) -> String;
-    /// `JSON.parse(text)` of a text that parsed in Rust (`null` if it does not parse).
-    fn parse(text: &str) -> JsValue;
+    /// The JS value of JSON text written in Rust: `JSON.parse(text)` (`null` if it does not
+    /// parse).
+    #[wasm_bindgen(js_name = parse)]
+    pub(crate) fn from_json(text: &str) -> JsValue;
     /// `Date.now()`
     fn now() -> f64;
     /// `{ verifier, challenge, method: "S256" }` from the verifier and challenge written back to
@@ -204,9 +204,4 @@ pub(crate) fn arg(v: &JsValue) -> Json {
 /// validated). Boxed: the config is moved around whole (into a `TokenExchange`), and is large.
 pub(crate) fn read_config(value: &JsValue) -> Result<Box<ClientConfig>, Error> {
     ClientConfig::from_json(&arg(value)).map(Box::new)
-}
-
-/// The JS value of JSON text written in Rust.
-pub(crate) fn from_json(text: &str) -> JsValue {
-    parse(text)
 }
