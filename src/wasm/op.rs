@@ -113,13 +113,10 @@ impl Op {
                 super::js::from_json(&o.finish())
             }),
             Kind::Popup { config, state } => {
-                // Once the popup has answered, its pending login is over either way: a refused
-                // answer (wrong state, say) must not leave it behind until it expires.
-                let key = cat(&[&config.storage_key_prefix, &state]);
-                let r = (|| {
-                    check_popup_response(body, &state)?;
-                    let p = begin_callback(&config, body, now_ms(), &mut SessionStorage)?;
-                    Ok(send_token_request(
+                let pending = check_popup_response(body, &state)
+                    .and_then(|()| begin_callback(&config, body, now_ms(), &mut SessionStorage));
+                match pending {
+                    Ok(p) => Ok(send_token_request(
                         &p.request,
                         TokenExchange {
                             config,
@@ -128,12 +125,14 @@ impl Op {
                         },
                         &JsValue::UNDEFINED,
                     )
-                    .into())
-                })();
-                if r.is_err() {
-                    let _ = SessionStorage.remove(&key);
+                    .into()),
+                    Err(e) => {
+                        // Refused (another state, say): put the login back, so that dropping
+                        // this Op removes its pending transaction, as for a closed popup.
+                        self.0 = Kind::Popup { config, state };
+                        Err(e)
+                    }
                 }
-                r
             }
             Kind::Session { .. } => Ok(JsValue::UNDEFINED),
         }
