@@ -46,19 +46,20 @@ export function freePort() {
 export const CONFIDENTIAL_SECRET = 'e2e-secret with spaces & symbols+£';
 
 /**
- * Starts the embedded server (release binary) on a free loopback port, serving www/ and pkg/,
+ * Starts the embedded server (release binary) on a free loopback port, serving `www` (default
+ * the demo, www/) and pkg/,
  * with its test hooks. The page's "/" on 127.0.0.1 and on each of `hosts` (same port) is a
  * registered redirect URI of both clients.
  * Resolves { origin, port, stats(), reset(), advanceClock(s), stop(), log }.
  */
-export async function startEmbeddedServer({ autoApprove = true, hosts = [] } = {}) {
+export async function startEmbeddedServer({ autoApprove = true, hosts = [], www = join(ROOT, 'www') } = {}) {
   checkPrerequisites();
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-server-'));
   const origins = [`http://127.0.0.1:${port}`, ...hosts.map((h) => `http://${h}:${port}`)];
   const clientsFile = join(dir, 'clients.json');
   await writeFile(clientsFile, JSON.stringify(clientsConfig(origins), null, 2));
-  const args = ['--port', String(port), '--www', join(ROOT, 'www'), '--pkg', join(ROOT, 'pkg'),
+  const args = ['--port', String(port), '--www', www, '--pkg', join(ROOT, 'pkg'),
     '--clients', clientsFile, '--test-hooks'];
   if (autoApprove) args.push('--auto-approve');
   const child = spawn(serverBinary(), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
