@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,8 @@ describe('bundler target, bundled by webpack', () => {
     dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-bundler-'));
     const app = join(dir, 'app');
     const www = join(dir, 'www');
-    execFileSync('mkdir', ['-p', app, www]);
+    await mkdir(app);
+    await mkdir(www);
     const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: PKG })
       .toString().trim().split('\n').pop();
     await writeFile(join(app, 'package.json'), '{"name":"bundler-app","private":true,"type":"module"}');
