@@ -1,7 +1,11 @@
-// The `--target bundler` package (pkg-bundler/, built by `scripts/build.sh bundler`) as an app
-// gets it: npm pack, npm install of the tarball into an empty app, webpack 5 (asyncWebAssembly)
-// bundles an app that imports `oauth-spa/core` and `oauth-spa` by name, and the bundle signs in
-// through the whole redirect flow in Chromium against the embedded server (Ellipsis dialect).
+// The package as an app with a bundler gets it: npm pack, npm install of the tarball into an
+// empty app, webpack 5 bundles an app that imports `oauth-spa/core` and `oauth-spa` by name, and
+// the bundle signs in through the whole redirect flow in Chromium against the embedded server
+// (Ellipsis dialect). Both package folders:
+// - pkg-bundler/ (`--target bundler`, `scripts/build.sh bundler`): wasm imported as an ES module
+//   (webpack `asyncWebAssembly`); the package initialises itself;
+// - pkg/ (`--target web`, what npm publishes): the app calls `init()`, which finds the wasm
+//   with `new URL(..., import.meta.url)`, an asset webpack emits.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,14 +16,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT, tokenRequests, useServerAndBrowser } from './harness.mjs';
 
-const PKG = join(ROOT, 'pkg-bundler');
-
 // The app: signs in on its first load, finishes the sign-in when it comes back with a response,
 // and writes what happened into <body data-result>. `#forged` runs a callback with a state no
 // login made, through the full entry.
-const APP = `
-import { ellipsis, startLogin, handleCallback, OAuthError } from 'oauth-spa/core';
-import * as full from 'oauth-spa';
+const app = (init) => `
+import ${init ? 'initCore, ' : ''}{ ellipsis, startLogin, handleCallback, OAuthError } from 'oauth-spa/core';
+import ${init ? 'initFull, ' : ''}* as full from 'oauth-spa';
+${init ? 'await Promise.all([initCore(), initFull()]);' : ''}
 
 const config = ellipsis({ clientId: 'demo-public', redirectUri: location.origin + '/', baseUrl: location.origin + '/v3' });
 const report = (r) => { document.body.dataset.result = JSON.stringify(r); };
@@ -39,68 +42,74 @@ if (location.hash === '#forged') {
 }
 `;
 
-describe('bundler target, bundled by webpack', () => {
-  let dir;
-  before(async () => {
-    if (!existsSync(join(PKG, 'oauth_spa_core_bg.wasm'))) {
-      throw new Error('pkg-bundler/ is missing (run: bash scripts/build.sh bundler)');
+for (const { folder, target, init } of [
+  { folder: 'pkg-bundler', target: 'bundler', init: false },
+  { folder: 'pkg', target: 'web', init: true },
+]) {
+  describe(`${folder}/ (--target ${target}), bundled by webpack`, () => {
+    const pkg = join(ROOT, folder);
+    let dir;
+    before(async () => {
+      if (!existsSync(join(pkg, 'oauth_spa_core_bg.wasm'))) {
+        throw new Error(`${folder}/ is missing (run: bash scripts/build.sh ${target})`);
+      }
+      dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-bundler-'));
+      const appDir = join(dir, 'app');
+      const www = join(dir, 'www');
+      await mkdir(appDir);
+      await mkdir(www);
+      const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', appDir], { cwd: pkg })
+        .toString().trim().split('\n').pop();
+      await writeFile(join(appDir, 'package.json'), '{"name":"bundler-app","private":true,"type":"module"}');
+      execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', `./${tarball}`], { cwd: appDir });
+      await writeFile(join(appDir, 'app.js'), app(init));
+      await writeFile(join(www, 'index.html'),
+        '<!doctype html><meta charset="utf-8"><title>bundled</title><link rel="icon" href="data:,"><script src="/main.js"></script>');
+      const webpack = createRequire(import.meta.url)('webpack');
+      const stats = await new Promise((resolve, reject) => webpack({
+        mode: 'production',
+        context: appDir,
+        entry: './app.js',
+        output: { path: www, filename: 'main.js', publicPath: '/' },
+        experiments: { asyncWebAssembly: true },
+        performance: { hints: false },
+      }, (err, s) => (err ? reject(err) : resolve(s))));
+      assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
+      const emitted = await readdir(www);
+      assert.equal(emitted.filter((f) => f.endsWith('.wasm')).length, 2,
+        `webpack emits both entries' wasm: ${emitted.join(', ')}`);
+      fx.www = www;
+    });
+    after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+
+    // The server starts after the bundle exists (this `before` runs after the one above).
+    const fx = useServerAndBrowser({ autoApprove: true, get www() { return fx.www; } });
+
+    async function result(page) {
+      await page.waitForSelector('body[data-result]', { state: 'attached', timeout: 20000 });
+      return JSON.parse(await page.getAttribute('body', 'data-result'));
     }
-    dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-bundler-'));
-    const app = join(dir, 'app');
-    const www = join(dir, 'www');
-    await mkdir(app);
-    await mkdir(www);
-    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: PKG })
-      .toString().trim().split('\n').pop();
-    await writeFile(join(app, 'package.json'), '{"name":"bundler-app","private":true,"type":"module"}');
-    execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', `./${tarball}`], { cwd: app });
-    await writeFile(join(app, 'app.js'), APP);
-    await writeFile(join(www, 'index.html'),
-      '<!doctype html><meta charset="utf-8"><title>bundled</title><link rel="icon" href="data:,"><script src="/main.js"></script>');
-    const webpack = createRequire(import.meta.url)('webpack');
-    const stats = await new Promise((resolve, reject) => webpack({
-      mode: 'production',
-      context: app,
-      entry: './app.js',
-      output: { path: www, filename: 'main.js', publicPath: '/' },
-      experiments: { asyncWebAssembly: true },
-      performance: { hints: false },
-    }, (err, s) => (err ? reject(err) : resolve(s))));
-    assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
-    const emitted = await readdir(www);
-    assert.equal(emitted.filter((f) => f.endsWith('.wasm')).length, 2,
-      `webpack emits both entries' wasm: ${emitted.join(', ')}`);
-    fx.www = www;
+
+    test('signs in through the redirect flow with the Ellipsis dialect', async () => {
+      const { page, problems } = fx.browser;
+      await page.goto(`${fx.server.origin}/`);
+      const r = await result(page);
+      assert.deepEqual(r, {
+        ok: true, tokenType: 'Bearer', accessToken: 'string', appState: 'from the bundle',
+        search: '', session: 'function',
+      }, problems.join('\n'));
+      assert.equal(tokenRequests(await fx.server.stats()), 1);
+      assert.deepEqual(problems, []);
+    });
+
+    test('a forged response is an OAuthError of the package, and nothing is sent', async () => {
+      const { page, problems } = fx.browser;
+      await page.goto(`${fx.server.origin}/#forged`);
+      const r = await result(page);
+      assert.equal(r.code, 'unknown_state', JSON.stringify(r));
+      assert.equal(r.fullError, true, 'instanceof the full entry\'s OAuthError');
+      assert.equal(tokenRequests(await fx.server.stats()), 0);
+      assert.deepEqual(problems, []);
+    });
   });
-  after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
-
-  // The server starts after the bundle exists (useServerAndBrowser's `before` runs second).
-  const fx = useServerAndBrowser({ autoApprove: true, get www() { return fx.www; } });
-
-  async function result(page) {
-    await page.waitForSelector('body[data-result]', { state: 'attached', timeout: 20000 });
-    return JSON.parse(await page.getAttribute('body', 'data-result'));
-  }
-
-  test('signs in through the redirect flow with the Ellipsis dialect', async () => {
-    const { page, problems } = fx.browser;
-    await page.goto(`${fx.server.origin}/`);
-    const r = await result(page);
-    assert.deepEqual(r, {
-      ok: true, tokenType: 'Bearer', accessToken: 'string', appState: 'from the bundle',
-      search: '', session: 'function',
-    }, problems.join('\n'));
-    assert.equal(tokenRequests(await fx.server.stats()), 1);
-    assert.deepEqual(problems, []);
-  });
-
-  test('a forged response is an OAuthError of the package, and nothing is sent', async () => {
-    const { page, problems } = fx.browser;
-    await page.goto(`${fx.server.origin}/#forged`);
-    const r = await result(page);
-    assert.equal(r.code, 'unknown_state', JSON.stringify(r));
-    assert.equal(r.fullError, true, 'instanceof the full entry\'s OAuthError');
-    assert.equal(tokenRequests(await fx.server.stats()), 0);
-    assert.deepEqual(problems, []);
-  });
-});
+}
