@@ -1,6 +1,6 @@
 //! Reading a caller's arguments given as a JSON object (the JavaScript API's config, options
 //! and params objects arrive this way), with errors that name the field: `config.timeoutMs
-//! must be a positive whole number`.
+//! must be a whole number from 1 to 2147483647`.
 //!
 //! `null` and an absent member mean the same: the default. An argument the browser layer could
 //! not serialize at all is [`unreadable`], which [`Fields::new`] reports as such. The browser layer serializes JS
@@ -10,6 +10,10 @@
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
 use alloc::{string::String, vec::Vec};
+
+/// The largest whole number [`Fields::whole`] takes: 2^31 - 1, the longest delay `setTimeout`
+/// keeps (a larger one fires at once), and every such field is a time.
+pub const MAX_WHOLE: u32 = i32::MAX as u32;
 
 /// The stand-in for an argument that cannot be read as JSON (a cycle, a getter or `toJSON` that
 /// throws, nesting deeper than the parser allows): a string no caller means as an argument.
@@ -97,7 +101,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A whole number from `min` to `u32::MAX`, `default` when absent; `what` describes it.
+    /// A whole number from `min` to [`MAX_WHOLE`], `default` when absent; `what` describes it.
     pub fn whole(&self, field: &str, default: u32, min: u32, what: &str) -> Result<u32, Error> {
         let Some(v) = self.get(field) else {
             return Ok(default);
@@ -114,7 +118,7 @@ impl<'a> Fields<'a> {
                     n = n * 10 + u64::from(b - b'0');
                 }
                 match u32::try_from(n) {
-                    Ok(n) if n >= min => Ok(n),
+                    Ok(n) if n >= min && n <= MAX_WHOLE => Ok(n),
                     _ => Err(self.wrong(field, what)),
                 }
             }
@@ -122,9 +126,9 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A positive whole number (`1..=u32::MAX`), `default` when absent.
+    /// A positive whole number (`1..=MAX_WHOLE`), `default` when absent.
     pub fn positive(&self, field: &str, default: u32) -> Result<u32, Error> {
-        self.whole(field, default, 1, "a positive whole number")
+        self.whole(field, default, 1, "a whole number from 1 to 2147483647")
     }
 
     /// One of `choices` by name, `None` when absent; `expected` lists them for the message.
@@ -249,7 +253,7 @@ mod tests {
         for n in ["n", "f", "neg", "big", "exp", "nan"] {
             assert_eq!(
                 msg(f.positive(n, 1).unwrap_err()),
-                cat(&["config.", n, " must be a positive whole number"])
+                cat(&["config.", n, " must be a whole number from 1 to 2147483647"])
             );
         }
         // The browser layer's marker for NaN, Infinity, functions, symbols and bigints.
@@ -290,13 +294,16 @@ mod tests {
     #[test]
     fn values_are_read() {
         let j = parse(
-            r#"{"s":"v","b":false,"n":4294967295,"z":0,"l":"a  b","a":["x","y"],
+            r#"{"s":"v","b":false,"n":2147483647,"n1":2147483648,"max":4294967295,"z":0,"l":"a  b","a":["x","y"],
                 "r":{"k":"v","j":"w"},"c":"no"}"#,
         );
         let f = Fields::new(&j, "options", ErrorCode::InvalidArgument, false).unwrap();
         assert_eq!(f.string("s").unwrap().as_deref(), Some("v"));
         assert!(!f.bool("b", true).unwrap());
-        assert_eq!(f.positive("n", 1).unwrap(), u32::MAX);
+        assert_eq!(f.positive("n", 1).unwrap(), 2_147_483_647);
+        // One more would make setTimeout fire at once.
+        assert!(f.positive("n1", 1).is_err());
+        assert!(f.positive("max", 1).is_err());
         assert_eq!(f.whole("z", 5, 0, "0 or more").unwrap(), 0);
         assert!(f.positive("z", 5).is_err());
         assert_eq!(f.string_list("l").unwrap(), ["a", "b"]);

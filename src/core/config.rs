@@ -123,8 +123,9 @@ impl ClientConfig {
         }
     }
 
-    /// A client of Ellipsis Drive API v3 at `base_url` (default [`ELLIPSIS_BASE_URL`]):
-    /// `<base>/oauth/authorize`, `<base>/oauth/token`, Ellipsis dialect, JSON bodies.
+    /// A client of Ellipsis Drive API v3 at `base_url` (default [`ELLIPSIS_BASE_URL`]; no
+    /// query or fragment): `<base>/oauth/authorize`, `<base>/oauth/token`, Ellipsis dialect,
+    /// JSON bodies.
     pub fn ellipsis(client_id: impl Into<String>, base_url: Option<&str>) -> Self {
         let base = trim_slashes(base_url.unwrap_or(ELLIPSIS_BASE_URL));
         let mut c = ClientConfig::new(
@@ -194,11 +195,12 @@ impl ClientConfig {
         if self.storage_key_prefix.is_empty() || has_control(&self.storage_key_prefix) {
             return bad("storageKeyPrefix must be a non-empty string without control characters");
         }
-        if self.transaction_ttl_seconds == 0 {
-            return bad("transactionTtlSeconds must be a positive number");
+        let whole = 1..=crate::core::args::MAX_WHOLE;
+        if !whole.contains(&self.transaction_ttl_seconds) {
+            return bad("transactionTtlSeconds must be a whole number from 1 to 2147483647");
         }
-        if self.timeout_ms == 0 {
-            return bad("timeoutMs must be a positive number");
+        if !whole.contains(&self.timeout_ms) {
+            return bad("timeoutMs must be a whole number from 1 to 2147483647");
         }
         Ok(())
     }
@@ -274,6 +276,13 @@ impl ClientConfig {
     pub fn ellipsis_from_json(options: &Json) -> Result<ClientConfig, Error> {
         let a = Fields::new(options, "options", ErrorCode::InvalidConfig, false)?;
         let base = a.string("baseUrl")?;
+        // The endpoints are the base plus a path: a query or fragment would end up before it.
+        if base.as_deref().is_some_and(|b| b.contains(['?', '#'])) {
+            return Err(Error::new(
+                ErrorCode::InvalidConfig,
+                "options.baseUrl must not contain a query or fragment",
+            ));
+        }
         let mut c = ClientConfig::ellipsis(a.required_string("clientId")?, base.as_deref());
         c.redirect_uri = a.string("redirectUri")?;
         c.scope = a.string_list("scope")?;
@@ -399,6 +408,17 @@ mod tests {
                 "transactionTtlSeconds",
             ),
             (|c| c.timeout_ms = 0, ErrorCode::InvalidConfig, "timeoutMs"),
+            // setTimeout fires at once past 2^31 - 1 ms: the request would time out unsent.
+            (
+                |c| c.timeout_ms = 1 << 31,
+                ErrorCode::InvalidConfig,
+                "timeoutMs",
+            ),
+            (
+                |c| c.transaction_ttl_seconds = u32::MAX,
+                ErrorCode::InvalidConfig,
+                "transactionTtlSeconds",
+            ),
         ];
         for (mutate, code, field) in cases {
             let mut c = ok();
@@ -454,6 +474,11 @@ mod tests {
         for (extra, code, field) in [
             (
                 r#","timeoutMs":0"#,
+                ErrorCode::InvalidConfig,
+                "config.timeoutMs",
+            ),
+            (
+                r#","timeoutMs":2147483648"#,
                 ErrorCode::InvalidConfig,
                 "config.timeoutMs",
             ),
@@ -520,6 +545,12 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InsecureEndpoint);
+        for base in ["https://e.example/v3?tenant=1", "https://e.example/v3#f"] {
+            let j = cat(&[r#"{"clientId":"a","baseUrl":""#, base, r#""}"#]);
+            let e = ClientConfig::ellipsis_from_json(&Json::parse(&j).unwrap()).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig, "{base}");
+            assert!(e.message().contains("options.baseUrl"), "{base}");
+        }
     }
 
     #[test]
