@@ -67,14 +67,19 @@ pub fn parse_authorization_response(callback_url: &str) -> Result<AuthorizationR
     };
     let mut found: [Option<String>; 7] = Default::default();
     for (slot, name) in found.iter_mut().zip(RESPONSE_PARAMS) {
+        let mut seen = false;
         for (n, v) in &pairs {
-            // RFC 6749 §3.1: a parameter without a value is treated as omitted (an `error=` or
-            // `iss=` with nothing in it neither fails the login nor counts as a repeat).
-            if n != name || v.is_empty() {
+            if n != name {
                 continue;
             }
-            if slot.is_none() {
-                *slot = Some(v.clone());
+            // RFC 6749 §3.1: a parameter without a value is treated as omitted (an `error=` or
+            // `iss=` with nothing in it does not fail the login), but any repeat of a name is
+            // refused, with or without a value: "MUST NOT be included more than once".
+            if !seen {
+                seen = true;
+                if !v.is_empty() {
+                    *slot = Some(v.clone());
+                }
                 continue;
             }
             return Err(Error::concat(
@@ -113,10 +118,11 @@ pub struct PendingExchange {
 }
 
 const OTHER_CLIENTS_LOGIN: &str =
-    "the pending login for this state has another clientId or tokenEndpoint";
+    "the pending login for this state has another clientId, tokenEndpoint or issuer";
 
 /// `true` for the `unknown_state` error [`begin_callback`] gives when the response's pending
-/// login belongs to another client configuration (another `clientId` or `tokenEndpoint`). Its
+/// login belongs to another client configuration (another `clientId`, `tokenEndpoint` or
+/// `issuer`: the issuer a login started with is the one its response is checked against). Its
 /// transaction is left in storage, and the response in the address bar, for that
 /// configuration's callback.
 pub fn is_other_clients_login(error: &Error) -> bool {
@@ -157,7 +163,10 @@ pub fn begin_callback(
         storage.remove(&key)?;
         return Err(unknown());
     };
-    if tx.client_id != config.client_id || tx.token_endpoint != config.token_endpoint {
+    if tx.client_id != config.client_id
+        || tx.token_endpoint != config.token_endpoint
+        || tx.issuer != config.issuer
+    {
         // Another configuration's login: leave it for that configuration.
         return Err(Error::new(ErrorCode::UnknownState, OTHER_CLIENTS_LOGIN));
     }
@@ -367,12 +376,24 @@ mod tests {
     }
 
     #[test]
-    fn empty_parameters_count_as_omitted() {
-        // RFC 6749 §3.1: `error=` and `iss=` without a value neither fail nor repeat.
+    fn empty_parameters_count_as_omitted_but_not_as_repeats() {
+        // RFC 6749 §3.1: `error=` and `iss=` without a value do not fail the login.
         let (c, mut s) = (config(), MemoryStorage::new());
         let state = login(&c, &mut s, 11);
-        let url = cat(&[CB, "?code=c&state=", &state, "&error=&iss=&state="]);
+        let url = cat(&[CB, "?code=c&state=", &state, "&error=&iss="]);
         assert!(begin_callback(&c, &url, T0, &mut s).is_ok());
+        // A name given twice is a repeat whether either value is empty or not (§3.1), and
+        // nothing is consumed.
+        for repeat in ["&state=", "&code=", "&iss=&iss=", "&state"] {
+            let state = login(&c, &mut s, 13);
+            let url = cat(&[CB, "?code=c&state=", &state, repeat]);
+            let e = begin_callback(&c, &url, T0, &mut s).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::DuplicateParameter, "{repeat}");
+            assert_eq!(s.len(), 1, "{repeat}: transaction kept");
+            s.remove(&cat(&["oauth-spa:tx:", &state])).unwrap();
+        }
+        let e = begin_callback(&c, &cat(&[CB, "?code=&code=c&state=x"]), T0, &mut s).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DuplicateParameter);
         let mut require = config();
         require.require_issuer = true;
         let state = login(&require, &mut s, 12);
@@ -409,6 +430,31 @@ mod tests {
         assert!(is_other_clients_login(&e));
         assert_eq!(s.len(), 1, "kept for its own configuration");
         assert!(begin_callback(&c, &url, T0, &mut s).is_ok());
+    }
+
+    #[test]
+    fn a_login_is_checked_against_the_issuer_it_started_with() {
+        // A configuration that gained (or changed) its issuer after the login started does
+        // not finish that login unchecked: RFC 9207 §2.4 needs the issuer the request went to.
+        let (c, mut s) = (config(), MemoryStorage::new());
+        let mut with_issuer = config();
+        with_issuer.issuer = Some("https://as.example".into());
+        with_issuer.require_issuer = true;
+        for (started, finished) in [(&c, &with_issuer), (&with_issuer, &c)] {
+            let state = login(started, &mut s, 14);
+            let url = cat(&[
+                CB,
+                "?code=c&state=",
+                &state,
+                "&iss=https%3A%2F%2Fevil.example",
+            ]);
+            let e = begin_callback(finished, &url, T0, &mut s).unwrap_err();
+            assert!(is_other_clients_login(&e));
+            assert_eq!(s.len(), 1, "kept for its own configuration");
+            let e = begin_callback(started, &url, T0, &mut s);
+            assert_eq!(e.is_ok(), started.issuer.is_none());
+            assert!(s.is_empty());
+        }
     }
 
     #[test]
