@@ -5,7 +5,7 @@
 use crate::core::config::ClientConfig;
 use crate::core::encoding::{cat, trim_slashes};
 use crate::core::error::{Error, ErrorCode};
-use crate::core::json::Json;
+use crate::core::json::{Json, MAX_MEMBERS};
 use crate::core::pkce::CODE_CHALLENGE_METHOD;
 use crate::core::url;
 use alloc::{borrow::ToOwned, string::String, vec, vec::Vec};
@@ -98,6 +98,9 @@ pub fn parse_metadata(expected_issuer: &str, body: &str) -> Result<Metadata, Err
     let Some(j) = Json::parse(body).filter(|j| matches!(j, Json::Object(_))) else {
         return Err(invalid("the metadata document is not a JSON object"));
     };
+    if j.member_count() > MAX_MEMBERS {
+        return Err(invalid("the metadata document has more than 1000 members"));
+    }
     if let Some(name) = j.duplicate_member() {
         return Err(Error::concat(
             ErrorCode::InvalidMetadata,

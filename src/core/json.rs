@@ -62,7 +62,17 @@ impl Json {
         }
     }
 
-    /// The name of the first member name that occurs twice in this object, if any.
+    /// The number of members of an object (0 for anything else).
+    pub fn member_count(&self) -> usize {
+        match self {
+            Json::Object(m) => m.len(),
+            _ => 0,
+        }
+    }
+
+    /// The name of the first member name that occurs twice in this object, if any. Quadratic
+    /// in the number of members: readers of server documents refuse objects with more than
+    /// [`MAX_MEMBERS`] first.
     pub fn duplicate_member(&self) -> Option<&str> {
         match self {
             Json::Object(m) => m
@@ -88,6 +98,11 @@ impl Json {
 }
 
 const MAX_DEPTH: u32 = 64;
+
+/// The most members a token response or metadata document may have (real ones have a few
+/// dozen): checking for repeated names is quadratic, and a server sending 80,000 members would
+/// otherwise hold the page for seconds.
+pub const MAX_MEMBERS: usize = 1000;
 
 struct Parser<'a> {
     t: &'a str,

@@ -5,7 +5,7 @@
 use crate::core::config::{BodyEncoding, ClientAuth, ClientConfig, Dialect};
 use crate::core::encoding::{append_pairs, base64_std, cat, form_encode};
 use crate::core::error::{Error, ErrorCode};
-use crate::core::json::{as_non_negative_integer, Json, ObjectWriter};
+use crate::core::json::{as_non_negative_integer, Json, ObjectWriter, MAX_MEMBERS};
 use crate::core::secret::Secret;
 use alloc::{string::String, vec::Vec};
 
@@ -230,8 +230,9 @@ impl TokenSet {
 /// Reads the token endpoint's answer.
 ///
 /// - 2xx with an RFC 6749 §5.1 JSON object → [`TokenSet`];
-/// - any status with a JSON object carrying a string `error` (RFC 6749 §5.2), or a non-2xx with
-///   an Ellipsis-style `{"message": "..."}` → [`ErrorCode::TokenError`];
+/// - any status with a JSON object carrying a string `error` (RFC 6749 §5.2), or an
+///   Ellipsis-style `{"message": "..."}` on a non-2xx or without `access_token` →
+///   [`ErrorCode::TokenError`];
 /// - another non-2xx → [`ErrorCode::HttpError`];
 /// - a 2xx that is not a valid token response → [`ErrorCode::InvalidTokenResponse`] or
 ///   [`ErrorCode::UnsupportedTokenType`].
@@ -264,7 +265,8 @@ pub fn parse_token_response(
                 Some(status),
             ));
         }
-        if !ok {
+        // Ellipsis' `{"message"}`: an error on a non-2xx, or on a 2xx without a token.
+        if !ok || j.get("access_token").is_none() {
             if let Some(message) = s("message") {
                 return Err(Error::new(
                     ErrorCode::TokenError,
@@ -287,8 +289,13 @@ pub fn parse_token_response(
     }
     let invalid = |m: &'static str| Error::new(ErrorCode::InvalidTokenResponse, m);
     let Some(j) = json else {
-        return Err(invalid("the token response is not a JSON object"));
+        return Err(invalid(
+            "the token response is not a JSON object (or nests deeper than 64 levels)",
+        ));
     };
+    if j.member_count() > MAX_MEMBERS {
+        return Err(invalid("the token response has more than 1000 members"));
+    }
     if let Some(name) = j.duplicate_member() {
         return Err(Error::concat(
             ErrorCode::InvalidTokenResponse,
@@ -305,6 +312,22 @@ pub fn parse_token_response(
             )),
         }
     };
+    // RFC 6749 Appendix A.12 and A.17: access-token and refresh-token are 1*VSCHAR (printable
+    // ASCII); anything else cannot go into an Authorization header or a form body as sent.
+    let vschar = |name: &'static str, t: &str| {
+        if t.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+            Ok(())
+        } else {
+            Err(Error::concat(
+                ErrorCode::InvalidTokenResponse,
+                &[
+                    "the token response member \"",
+                    name,
+                    "\" has characters other than printable ASCII (RFC 6749 Appendix A)",
+                ],
+            ))
+        }
+    };
     let access_token = match string_member("access_token")? {
         Some(t) if !t.is_empty() => t,
         _ => {
@@ -313,6 +336,7 @@ pub fn parse_token_response(
             ))
         }
     };
+    vschar("access_token", &access_token)?;
     let token_type = match string_member("token_type")? {
         Some(t) if t.eq_ignore_ascii_case("bearer") => String::from("Bearer"),
         Some(_) => {
@@ -336,17 +360,20 @@ pub fn parse_token_response(
             )
         })?),
     };
-    let refresh_token = string_member("refresh_token")?
+    let refresh_token = string_member("refresh_token")?.filter(|t| !t.is_empty());
+    if let Some(t) = &refresh_token {
+        vschar("refresh_token", t)?;
+    }
+    let scope = string_member("scope")?.or_else(|| requested_scope.map(String::from));
+    let id_token = string_member("id_token")?
         .filter(|t| !t.is_empty())
         .map(Secret::new);
-    let scope = string_member("scope")?.or_else(|| requested_scope.map(String::from));
-    let id_token = string_member("id_token")?.map(Secret::new);
     Ok(TokenSet {
         access_token: Secret::new(access_token),
         token_type,
         expires_in,
         expires_at: expires_in.map(|s| now_ms.saturating_add(s.saturating_mul(1000))),
-        refresh_token,
+        refresh_token: refresh_token.map(Secret::new),
         scope,
         id_token,
         raw: j,
@@ -599,12 +626,75 @@ mod tests {
         );
         let e = err(500, r#"{"detail":"x"}"#);
         assert_eq!(e.code(), ErrorCode::HttpError);
+        // Ellipsis' message on a 200 without a token is its error too.
+        let e = err(200, r#"{"message":"Invalid authorization code."}"#);
+        assert_eq!((e.code(), e.status()), (ErrorCode::TokenError, Some(200)));
+        assert_eq!(e.error_description(), Some("Invalid authorization code."));
+        let ok = r#"{"access_token":"a","token_type":"Bearer","message":"welcome"}"#;
+        assert!(parse_token_response(&rfc(), 200, ok, 0, None).is_ok());
+    }
+
+    #[test]
+    fn many_members_are_refused_before_the_quadratic_repeat_check() {
+        let body = |n: usize| {
+            let mut b = String::from(r#"{"access_token":"a","token_type":"Bearer""#);
+            for i in 2..n {
+                b.push_str(",\"m");
+                crate::core::json::push_u64(&mut b, i as u64);
+                b.push_str("\":0");
+            }
+            b.push('}');
+            b
+        };
+        let t = parse_token_response(&rfc(), 200, &body(MAX_MEMBERS), 0, None).unwrap();
+        assert_eq!(t.raw.member_count(), MAX_MEMBERS);
+        let e = err(200, &body(MAX_MEMBERS + 1));
+        assert_eq!(e.code(), ErrorCode::InvalidTokenResponse);
+        assert!(e.message().contains("more than 1000 members"));
+    }
+
+    #[test]
+    fn tokens_are_printable_ascii_and_empty_ones_are_absent() {
+        // RFC 6749 Appendix A.12 / A.17: 1*VSCHAR, which includes the space.
+        let ok =
+            r#"{"access_token":"a b~","token_type":"Bearer","refresh_token":"r","id_token":""}"#;
+        let t = parse_token_response(&rfc(), 200, ok, 0, None).unwrap();
+        assert_eq!(t.access_token.expose(), "a b~");
+        assert!(
+            t.id_token.is_none(),
+            "an empty id_token is absent, like refresh_token"
+        );
+        for (body, member) in [
+            (
+                r#"{"access_token":"a\nb","token_type":"Bearer"}"#,
+                "access_token",
+            ),
+            (
+                r#"{"access_token":"\u00e9","token_type":"Bearer"}"#,
+                "access_token",
+            ),
+            (
+                r#"{"access_token":"a","token_type":"Bearer","refresh_token":"r\u0000"}"#,
+                "refresh_token",
+            ),
+        ] {
+            let e = err(200, body);
+            assert_eq!(e.code(), ErrorCode::InvalidTokenResponse, "{body}");
+            assert!(e.message().contains(member), "{body}: {}", e.message());
+        }
     }
 
     #[test]
     fn invalid_success_bodies() {
+        let deep = "[".repeat(64) + &"]".repeat(64);
+        let deep = cat(&[
+            r#"{"access_token":"a","token_type":"Bearer","x":"#,
+            &deep,
+            "}",
+        ]);
         for (body, code, needle) in [
             ("not json", ErrorCode::InvalidTokenResponse, "JSON"),
+            (&deep, ErrorCode::InvalidTokenResponse, "deeper than 64"),
             ("[1]", ErrorCode::InvalidTokenResponse, "JSON"),
             (
                 r#"{"token_type":"Bearer"}"#,
