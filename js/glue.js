@@ -3,6 +3,8 @@
 
 /** An OAuth failure with a stable `code` a program can branch on. */
 export class OAuthError extends Error {
+  // The class's own name, which the minified package would otherwise lose (`e.constructor.name`).
+  static name = 'OAuthError';
   constructor(code, message, error, errorDescription, errorUri, status) {
     super(message);
     this.name = 'OAuthError';

@@ -36,6 +36,7 @@ for (const [name, mod, wasm, more] of [
   assert.equal(computeCodeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
     'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
   assert.throws(() => computeCodeChallenge('short'), (e) => e instanceof OAuthError && e.code === 'invalid_verifier');
+  assert.equal(OAuthError.name, 'OAuthError', 'the class keeps its name through minification');
   const config = { clientId: 'c', authorizationEndpoint: 'https://as.example/a', tokenEndpoint: 'https://as.example/t' };
   assert.throws(() => startLogin(config), (e) => e instanceof OAuthError && e.code === 'storage_unavailable');
   assert.throws(() => startLogin({ ...config, clientId: 5 }),
