@@ -3,8 +3,6 @@
 
 /** An OAuth failure with a stable `code` a program can branch on. */
 export class OAuthError extends Error {
-  // The class's own name, which the minified package would otherwise lose (`e.constructor.name`).
-  static name = 'OAuthError';
   constructor(code, message, error, errorDescription, errorUri, status) {
     super(message);
     this.name = 'OAuthError';
@@ -15,6 +13,9 @@ export class OAuthError extends Error {
     if (status != null) this.status = status;
   }
 }
+
+// The class's own name, which the minified package would otherwise lose (`e.constructor.name`).
+Object.defineProperty(OAuthError, 'name', { value: 'OAuthError' });
 
 export function oauthError(code, message, error, errorDescription, errorUri, status) {
   return new OAuthError(code, message, error, errorDescription, errorUri, status);

@@ -277,7 +277,10 @@ impl ClientConfig {
         let a = Fields::new(options, "options", ErrorCode::InvalidConfig, false)?;
         let base = a.string("baseUrl")?;
         // The endpoints are the base plus a path: a query or fragment would end up before it.
-        if base.as_deref().is_some_and(|b| b.contains(['?', '#'])) {
+        if base
+            .as_deref()
+            .is_some_and(|b| b.bytes().any(|c| c == b'?' || c == b'#'))
+        {
             return Err(Error::new(
                 ErrorCode::InvalidConfig,
                 "options.baseUrl must not contain a query or fragment",
