@@ -398,9 +398,11 @@ pub fn push_u64(out: &mut String, n: u64) {
 
 /// Reads a JSON number or numeric string as a non-negative whole number of seconds or
 /// milliseconds, floored: `3600`, `"3600"`, `" 3600 "` (ASCII whitespace), `3600.0`, `3599.9`,
-/// and exponent forms such as `3.6e3` or `1.0E7` (RFC 8259 §6) are accepted; negative numbers,
-/// values of 10^15 or more and non-numeric strings are not.
+/// and exponent forms such as `3.6e3` or `1.0E7` (RFC 8259 §6) are accepted; negative numbers
+/// and non-numeric strings are not. Values of 10^15 or more (a server's "never", such as
+/// Java's `Long.MAX_VALUE` or `1e308`) read as [`SATURATED`].
 pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
+    const LIMIT: u64 = SATURATED + 1;
     let is_digit = |b: u8| b.is_ascii_digit();
     let text = match v {
         Json::Number(t) => t.as_str(),
@@ -413,7 +415,7 @@ pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
                 Some(d) => (true, d),
                 None => (false, e.strip_prefix('+').unwrap_or(e)),
             };
-            if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(is_digit) {
+            if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(is_digit) {
                 return None;
             }
             let n = digits.bytes().fold(0, |n, b| n * 10 + i32::from(b - b'0'));
@@ -436,12 +438,16 @@ pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
         .take(whole)
     {
         n = n * 10 + u64::from(b - b'0');
-        if n >= 1_000_000_000_000_000 {
-            return None;
+        if n >= LIMIT {
+            return Some(SATURATED);
         }
     }
     Some(n)
 }
+
+/// What [`as_non_negative_integer`] reads a value of 10^15 or more as: 10^15 - 1 (seconds:
+/// 31 million years; milliseconds: the year 33658).
+pub const SATURATED: u64 = 999_999_999_999_999;
 
 #[cfg(test)]
 mod tests {
@@ -578,6 +584,14 @@ mod tests {
             ("0e99", 0),
             ("999999999999999", 999_999_999_999_999),
             ("000000000000000003600", 3600),
+            // A server's "never": saturated, not refused.
+            ("1e15", SATURATED),
+            ("1000000000000000", SATURATED),
+            ("9223372036854775807", SATURATED),
+            ("9999999999999999999999", SATURATED),
+            ("1e100", SATURATED),
+            ("1.7976931348623157e308", SATURATED),
+            ("1e-308", 0),
         ] {
             assert_eq!(
                 as_non_negative_integer(&Json::Number(text.into())),
@@ -590,9 +604,7 @@ mod tests {
             Json::Number("-1e3".into()),
             Json::Number("1e".into()),
             Json::Number("1e+".into()),
-            Json::Number("1e100".into()),
-            Json::Number("1e15".into()),
-            Json::Number("1000000000000000".into()),
+            Json::Number("1e1000".into()),
             s("e3"),
             s(".5"),
             s("soon"),
@@ -600,7 +612,6 @@ mod tests {
             s("1.2.3"),
             Json::Bool(true),
             Json::Null,
-            s("9999999999999999999999"),
         ] {
             assert_eq!(as_non_negative_integer(&bad), None);
         }

@@ -589,6 +589,12 @@ mod tests {
         let t = parse_token_response(&c, 200, r#"{"access_token":"a"}"#, 0, None).unwrap();
         assert_eq!(t.token_type, "Bearer");
         assert_eq!(t.expires_at, None);
+        // A "never" written as Java's Long.MAX_VALUE signs in, with a far-future expiry.
+        let never =
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":9223372036854775807}"#;
+        let t = parse_token_response(&rfc(), 200, never, 5, None).unwrap();
+        assert_eq!(t.expires_in, Some(crate::core::json::SATURATED));
+        assert_eq!(t.expires_at, Some(5 + crate::core::json::SATURATED * 1000));
     }
 
     fn err(status: u16, body: &str) -> Error {
