@@ -27,6 +27,7 @@ for (const [name, mod, wasm, more] of [
 ]) {
   for (const k of [...codeFlow, ...more]) assert.ok(k in mod, `${name} exports ${k}`);
   if (!more.length) for (const k of sessionApi) assert.ok(!(k in mod), `${name} has no ${k}`);
+  assert.ok(!('Op' in mod), `${name} does not export the internal Op class`);
   const { initSync, createPkcePair, computeCodeChallenge, startLogin, OAuthError } = mod;
   initSync({ module: readFileSync(new URL(`./node_modules/oauth-spa/${wasm}`, import.meta.url)) });
   const pair = createPkcePair();

@@ -41,6 +41,9 @@ const entry = join(dir, `${name}.js`);
 let js = readFileSync(entry, 'utf8');
 const line = `export { OAuthError } from './${relative(dir, glue).split('\\').join('/')}';\n`;
 if (!js.includes(line)) js += line;
+// `Op` (src/wasm/op.rs) is how the glue calls back into Rust once fetch answers: internal, not
+// part of the API (its types are skipped too), so the entry does not export it.
+js = js.replace(/^export class Op \{/m, 'class Op {').replace(/^(export \{\s*)Op, /m, '$1');
 
 const file = join(dir, 'package.json');
 const pkg = JSON.parse(readFileSync(file, 'utf8'));
