@@ -6,12 +6,20 @@ import { OAuthError } from './glue.js';
 const TYPE = 'oauth-spa:callback';
 const err = (code, message) => new OAuthError(code, message);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 // What Rust reads of a TokenSet (core::session::token_set_from_json): the members it uses, not
 // `raw`, whose content (the server's, or the app's through setTokens) is none of its business.
-const held = (t) => t && {
+const held = (t) => t ? {
   accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: t.expiresAt,
   scope: t.scope, idToken: t.idToken,
+} : null;
+const text = (t) => { try { return JSON.stringify(held(t)); } catch { return '?'; } };
+// Two TokenSets hold the same tokens (`raw` aside: it may not even be serializable).
+const same = (a, b) => text(a) === text(b);
+// A short fingerprint of the tokens a TokenSet holds (FNV-1a), for lock names.
+const fingerprint = (t) => {
+  let h = 2166136261;
+  for (const c of text(t)) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return (h >>> 0).toString(36);
 };
 
 // storage: 0 memory, 1 sessionStorage, 2 localStorage (shared by tabs: locked and adopted).
@@ -26,13 +34,17 @@ export function makeSession(core, storage, key, initial, ms) {
   const shared = storage === 2;
   const changed = new Set(), signedOut = new Set(), errors = new Set();
   // `epoch` counts sign-outs: a refresh that was in flight across one is dropped, not stored.
-  let tokens = null, inflight = null, epoch = 0;
+  // `unsaved`: the last write to the store failed, so the store is stale and only memory counts.
+  let tokens = null, inflight = null, epoch = 0, unsaved = false;
   const emit = (subs, v) => subs.forEach((f) => {
     try { f(v); } catch (e) { setTimeout(() => { throw e; }); }
   });
+  // The stored session: null when absent or not a session (signed out), undefined when the
+  // storage throws (nothing known).
   const read = () => {
-    let t = null;
-    try { t = JSON.parse(store.getItem(key)); } catch { /* absent or not JSON: signed out */ }
+    let t;
+    try { t = store.getItem(key); } catch { return undefined; }
+    try { t = JSON.parse(t); } catch { t = null; }
     return t && typeof t.accessToken === 'string' && t.accessToken ? t : null;
   };
   // Replaces the held tokens; `why` is given to onSignedOut (an OAuthError, or undefined).
@@ -43,8 +55,10 @@ export function makeSession(core, storage, key, initial, ms) {
     if (persist && store) {
       try {
         if (t) store.setItem(key, JSON.stringify(t)); else store.removeItem(key);
+        unsaved = false;
       } catch {
-        emit(errors, err('storage_unavailable', 'the session could not be saved (storage disabled or full)'));
+        unsaved = true;
+        emit(errors, err('storage_unavailable', 'the session could not be saved (storage disabled or full, or a TokenSet JSON cannot hold)'));
       }
     }
     if (t || had) emit(changed, t);
@@ -56,7 +70,7 @@ export function makeSession(core, storage, key, initial, ms) {
   const onStorage = (e) => {
     if (e.storageArea === store && (e.key === key || e.key === null)) {
       const t = read();
-      if (!same(t, tokens)) set(t, undefined, false);
+      if (t !== undefined && !same(t, tokens)) set(t, undefined, false);
     }
   };
   if (shared) addEventListener('storage', onStorage);
@@ -69,18 +83,24 @@ export function makeSession(core, storage, key, initial, ms) {
 
   // Chromium hands a localStorage write to other tabs asynchronously: a tab granted the lock
   // right after another tab refreshed may still read the old tokens. The lock manager is
-  // consistent, so the tab that replaced an access token holds a marker lock named after it
-  // (until its next refresh or until it closes); a tab that finds its stored token marked waits
-  // for the new tokens to arrive (up to 2 s) instead of spending a rotated refresh token again.
-  const marker = (t) => 'oauth-spa:' + key + ':replaced:' + t.accessToken.slice(-24);
-  let dropMarker = () => {};
-  const markReplaced = async (t) => {
-    const prev = dropMarker;
-    await new Promise((granted) => navigator.locks.request(marker(t), () => {
-      granted();
+  // consistent, so the tab that replaced a token set holds a marker lock named after its
+  // fingerprint (until its next refresh or until it closes); a tab that finds its stored tokens
+  // marked waits for the new ones to arrive (up to 2 s) instead of spending a rotated refresh
+  // token again. The fingerprint covers every token, so a refresh that returns the same access
+  // token still marks a new name. Marking never waits (`ifAvailable`): the name may be held
+  // already, by this tab (a refresh that changed nothing) or another.
+  const marker = (t) => 'oauth-spa:' + key + ':replaced:' + fingerprint(t);
+  let heldMarker = '', dropMarker = () => {};
+  const markReplaced = (t) => {
+    const name = marker(t);
+    if (name === heldMarker) return;
+    return new Promise((done) => navigator.locks.request(name, { ifAvailable: true }, (lock) => {
+      done();
+      if (!lock) return;
+      dropMarker();
+      heldMarker = name;
       return new Promise((r) => { dropMarker = r; });
     }));
-    prev();
   };
   const replaced = async (t) => (await navigator.locks.query()).held.some((l) => l.name === marker(t));
 
@@ -89,18 +109,20 @@ export function makeSession(core, storage, key, initial, ms) {
   // `before`: the tokens the caller found wanting (the storage event may replace `tokens` while
   // this tab waits for the lock).
   const refresh = (before = tokens) => inflight ??= locked(async () => {
-    if (shared) {
+    // A store this tab could not write is stale, and one that throws tells nothing: then
+    // memory decides. Otherwise the stored session is the latest word of every tab.
+    if (shared && !unsaved) {
       let latest = read();
       for (let i = 0; latest && navigator.locks && i < 100 && await replaced(latest); i++) {
         await sleep(20);
         latest = read();
       }
-      if (!latest) {
+      if (latest === null) { // another tab signed out
         const e = notSignedIn();
         set(null, e, false);
         throw e;
       }
-      if (latest.accessToken !== before?.accessToken) {
+      if (latest && !same(latest, before)) {
         if (!same(latest, tokens)) set(latest, undefined, false);
         if (core.step(held(latest), false) === 0) return latest;
       }
@@ -115,13 +137,30 @@ export function makeSession(core, storage, key, initial, ms) {
       }
       throw e;
     }
-    if (e0 !== epoch) throw notSignedIn(); // signed out meanwhile: drop the late result
+    if (e0 !== epoch) {
+      // Signed out meanwhile: drop the late result, and revoke what it issued (the sign-out
+      // revoked the tokens it knew; a rotated refresh token would otherwise stay valid).
+      await revokeAll(t);
+      throw notSignedIn();
+    }
     set(t);
     if (shared && navigator.locks) await markReplaced(old);
     return t;
   }).finally(() => { inflight = null; });
 
-  if (initial) set(initial); else if (store) tokens = read();
+  // Revokes the refresh token, then the access token (RFC 7009) where the server has a
+  // revocation endpoint; the first failure goes to onError.
+  const revokeAll = async (t) => {
+    let first;
+    for (const [token, hint] of [[t.refreshToken, 1], [t.accessToken, 0]]) {
+      if (token) {
+        try { await core.revoke(token, hint); } catch (e) { first ??= e; }
+      }
+    }
+    if (first) emit(errors, first);
+  };
+
+  if (initial) set(initial); else if (store) tokens = read() ?? null;
 
   const on = (subs) => (f) => {
     if (typeof f !== 'function') throw err('invalid_argument', 'the callback must be a function');
@@ -156,18 +195,11 @@ export function makeSession(core, storage, key, initial, ms) {
       // (it would store its new tokens after us), and revoke the latest tokens stored.
       if (shared) {
         await locked(async () => {
-          t = read() ?? t;
+          t = (unsaved ? null : read()) ?? t;
           try { store.removeItem(key); } catch { /* nothing stored then */ }
         });
       }
-      if (!t) return;
-      let first;
-      for (const [token, hint] of [[t.refreshToken, 1], [t.accessToken, 0]]) {
-        if (token) {
-          try { await core.revoke(token, hint); } catch (e) { first ??= e; }
-        }
-      }
-      if (first) emit(errors, first);
+      if (t) await revokeAll(t);
     },
     onChange: on(changed),
     onSignedOut: on(signedOut),

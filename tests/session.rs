@@ -32,6 +32,15 @@ async fn settle(p: JsValue) -> Result<JsValue, JsValue> {
     JsFuture::from(js_sys::Promise::resolve(&p)).await
 }
 
+/// [`settle`], or an `Err("hung")` after `ms`: for calls that must not hang.
+async fn settle_within(p: JsValue, ms: u32) -> Result<JsValue, JsValue> {
+    let race = js(
+        "return Promise.race([a, new Promise((_, no) => setTimeout(() => no('hung'), b))])",
+        &[&p, &ms.into()],
+    );
+    settle(race).await
+}
+
 /// Calls `session.<method>(args...)`.
 fn call(session: &JsValue, method: &str, args: &[&JsValue]) -> JsValue {
     let f: Function = get(session, method).unchecked_into();
@@ -146,6 +155,21 @@ async fn refresh_sends_the_grant_and_returns_the_rotated_token() {
     assert_eq!(
         s(&sent, "contentType").as_deref(),
         Some("application/x-www-form-urlencoded")
+    );
+    // An empty scope is no scope (RFC 6749 §3.1): not sent, the grant's own one is kept (§6).
+    let run3 = run_id();
+    settle(refresh(
+        config(&run3, "echo", None),
+        "rt-old".into(),
+        obj(r#"{"scope":""}"#),
+    ))
+    .await
+    .expect("refresh");
+    let sent = log(&run3).await.get(0);
+    assert_eq!(s(&sent, "body.refresh_token").as_deref(), Some("rt-old"));
+    assert!(
+        get(&get(&sent, "body"), "scope").is_undefined(),
+        "no scope="
     );
     // An empty refresh token is refused before anything is sent.
     let run2 = run_id();
@@ -525,7 +549,7 @@ async fn sign_out_during_a_refresh_is_not_undone_by_it() {
     // The token endpoint answers after 3 s; the user signs out meanwhile.
     let run = run_id();
     let session = create_session(
-        config(&run, "slow", None),
+        config(&run, "slow", Some("echo")),
         options("memory", "k", Some(&tokens("at-0", "rt-0", -1000.0))),
     )
     .unwrap();
@@ -539,5 +563,154 @@ async fn sign_out_during_a_refresh_is_not_undone_by_it() {
         "the late refresh result was dropped"
     );
     assert_eq!(strings(&events), vec!["change:null", "signedOut:undefined"]);
-    assert_eq!(log(&run).await.length(), 1);
+    // The refresh, the sign-out's two revocations (rt-0, at-0), then the late answer's tokens
+    // revoked too: its rotated refresh token must not stay valid.
+    let sent = log(&run).await;
+    let bodies: Vec<(String, String)> = sent
+        .iter()
+        .skip(1)
+        .map(|r| {
+            (
+                s(&r, "body.token").unwrap_or_default(),
+                s(&r, "body.token_type_hint").unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(sent.length(), 5, "{bodies:?}");
+    assert_eq!(
+        s(&sent.get(0), "body.grant_type").as_deref(),
+        Some("refresh_token")
+    );
+    assert_eq!(bodies[0], ("rt-0".into(), "refresh_token".into()));
+    assert_eq!(bodies[1], ("at-0".into(), "access_token".into()));
+    assert!(
+        bodies[2].0.starts_with("rt-") && bodies[2].0 != "rt-0",
+        "{bodies:?}"
+    );
+    assert_eq!(bodies[2].1, "refresh_token");
+    assert!(
+        bodies[3].0.starts_with("at-") && bodies[3].0 != "at-0",
+        "{bodies:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_session_survives_refreshes_that_keep_the_access_token() {
+    // RFC 6749 §6 does not require a new access token: two forced refreshes that return the
+    // same one (with a rotated refresh token) must each finish, and sign-out too.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let session = create_session(
+        config(&run, "same-access", None),
+        options(
+            "localStorage",
+            &key,
+            Some(&tokens("at-same", "rt-0", 3_600_000.0)),
+        ),
+    )
+    .unwrap();
+    let force = obj(r#"{"forceRefresh":true}"#);
+    for _ in 0..3 {
+        let at = settle_within(call(&session, "getAccessToken", &[&force]), 5000)
+            .await
+            .expect("a forced refresh finishes");
+        assert_eq!(at.as_string().as_deref(), Some("at-same"));
+    }
+    assert_eq!(log(&run).await.length(), 3);
+    let stored = local(&key).unwrap();
+    let rt = s(&call(&session, "getTokens", &[]), "refreshToken").unwrap();
+    assert!(
+        stored.contains(&rt) && rt != "rt-0",
+        "the rotated refresh token is stored"
+    );
+    settle_within(call(&session, "signOut", &[]), 5000)
+        .await
+        .expect("sign-out finishes");
+    assert_eq!(local(&key), None);
+    call(&session, "close", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_session_that_cannot_save_still_refreshes() {
+    // localStorage refuses writes (quota): the session reports it and keeps working from
+    // memory instead of reading the stale stored copy as a sign-out.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let session = create_session(
+        config(&run, "ok", None),
+        options(
+            "localStorage",
+            &key,
+            Some(&tokens("at-old", "rt-old", 3_600_000.0)),
+        ),
+    )
+    .unwrap();
+    let events = record(&session);
+    js(
+        "Storage.prototype.__setItem = Storage.prototype.setItem;
+         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };",
+        &[],
+    );
+    call(&session, "setTokens", &[&tokens("at-1", "rt-1", 10_000.0)]);
+    let got = settle_within(call(&session, "getAccessToken", &[]), 5000).await;
+    js(
+        "Storage.prototype.setItem = Storage.prototype.__setItem; delete Storage.prototype.__setItem;",
+        &[],
+    );
+    let at = got.expect("refreshed");
+    assert!(at.as_string().unwrap().starts_with("at-"));
+    assert_ne!(at.as_string().as_deref(), Some("at-1"));
+    assert_eq!(log(&run).await.length(), 1, "one refresh sent");
+    assert_eq!(
+        s(&log(&run).await.get(0), "body.refresh_token").as_deref(),
+        Some("rt-1")
+    );
+    let ev = strings(&events);
+    assert!(
+        ev.contains(&"error:storage_unavailable".to_string()),
+        "{ev:?}"
+    );
+    assert!(!ev.iter().any(|e| e.starts_with("signedOut")), "{ev:?}");
+
+    // A TokenSet JSON cannot hold (a cycle in `raw`) over an older stored one: the same.
+    let t = tokens("at-2", "rt-2", 10_000.0);
+    js("a.raw = {}; a.raw.self = a.raw;", &[&t]);
+    call(&session, "setTokens", &[&t]);
+    let at = settle_within(call(&session, "getAccessToken", &[]), 5000)
+        .await
+        .expect("refreshed, no TypeError");
+    assert_ne!(at.as_string().as_deref(), Some("at-2"));
+    assert_eq!(
+        s(&log(&run).await.get(1), "body.refresh_token").as_deref(),
+        Some("rt-2")
+    );
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    call(&session, "close", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn an_unreadable_stored_expiry_means_expired() {
+    // A hand-edited or corrupted stored session whose expiresAt is not a number is refreshed,
+    // not served as if it never expired.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    js(
+        "localStorage.setItem(a, JSON.stringify({ accessToken: 'at-x', refreshToken: 'rt-x', expiresAt: '2020-01-01' }))",
+        &[&key.clone().into()],
+    );
+    let session = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, None),
+    )
+    .unwrap();
+    let at = settle(call(&session, "getAccessToken", &[]))
+        .await
+        .expect("refreshed");
+    assert_ne!(at.as_string().as_deref(), Some("at-x"));
+    assert_eq!(
+        s(&log(&run).await.get(0), "body.refresh_token").as_deref(),
+        Some("rt-x")
+    );
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    call(&session, "close", &[]);
 }
