@@ -47,7 +47,7 @@ pub fn revocation_request(
     if token.is_empty() {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
-            "the token to revoke is empty",
+            "the token to revoke must be a non-empty string",
         ));
     }
     let mut params: Vec<(&str, &str)> = vec![("token", token)];

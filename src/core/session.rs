@@ -74,7 +74,9 @@ pub fn refresh_request(config: &ClientConfig, tokens: &TokenSet) -> Result<Token
 /// Reads a TokenSet in the JavaScript API's shape back (from the app or from storage):
 /// `None` unless `accessToken` is a non-empty string. `refreshToken`, `scope`, `idToken` are
 /// read when they are non-empty strings, `expiresAt` when it is a non-negative number (epoch
-/// ms, floored); anything else is left out.
+/// ms, floored); anything else is left out, except an `expiresAt` that is present but not such
+/// a number (a string, a negative number, a date object): that reads as 0, expired, so a
+/// corrupted or hand-edited session is refreshed or ends instead of never expiring.
 pub fn token_set_from_json(v: &Json) -> Option<TokenSet> {
     let s = |f: &str| {
         v.get(f)?
@@ -86,10 +88,11 @@ pub fn token_set_from_json(v: &Json) -> Option<TokenSet> {
         access_token: Secret::new(s("accessToken")?),
         token_type: String::from("Bearer"),
         expires_in: None,
-        expires_at: v
-            .get("expiresAt")
-            .filter(|n| matches!(n, Json::Number(_)))
-            .and_then(as_non_negative_integer),
+        expires_at: match v.get("expiresAt") {
+            None | Some(Json::Null) => None,
+            Some(n @ Json::Number(_)) => Some(as_non_negative_integer(n).unwrap_or(0)),
+            Some(_) => Some(0),
+        },
         refresh_token: s("refreshToken").map(Secret::new),
         scope: s("scope"),
         id_token: s("idToken").map(Secret::new),
@@ -193,9 +196,17 @@ mod tests {
                 "{bad}"
             );
         }
+        // Present but not a non-negative number: expired (0), never "never expires".
         for (text, at) in [
-            (r#"{"accessToken":"a","expiresAt":-5}"#, None),
-            (r#"{"accessToken":"a","expiresAt":"5"}"#, None),
+            (r#"{"accessToken":"a","expiresAt":-5}"#, Some(0)),
+            (r#"{"accessToken":"a","expiresAt":"5"}"#, Some(0)),
+            (
+                r#"{"accessToken":"a","expiresAt":"2026-11-25T10:00:00Z"}"#,
+                Some(0),
+            ),
+            (r#"{"accessToken":"a","expiresAt":[0]}"#, Some(0)),
+            (r#"{"accessToken":"a","expiresAt":null}"#, None),
+            (r#"{"accessToken":"a"}"#, None),
             (r#"{"accessToken":"a","expiresAt":5}"#, Some(5)),
         ] {
             let t = token_set_from_json(&Json::parse(text).unwrap()).unwrap();

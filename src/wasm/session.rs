@@ -143,7 +143,8 @@ pub fn refresh(
             })?;
         let o = arg(&options);
         let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
-        let scope = a.string("scope")?;
+        // An empty scope is no scope (RFC 6749 §3.1): the grant's original one (§6).
+        let scope = a.string("scope")?.filter(|s| !s.is_empty());
         let request = token_request(
             &config,
             &Grant::RefreshToken {
