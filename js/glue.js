@@ -101,9 +101,9 @@ async function post(url, headers, body, ms, signal) {
     });
     return [res, await res.text()];
   } catch (e) {
-    if (timedOut) throw new OAuthError('timeout', 'the token endpoint did not answer within timeoutMs');
+    if (timedOut) throw new OAuthError('timeout', 'the server did not answer within timeoutMs');
     if (signal && signal.aborted) throw new OAuthError('aborted', 'the request was aborted');
-    throw new OAuthError('network_error', 'the token request failed to reach the server (network, CORS or redirect)');
+    throw new OAuthError('network_error', 'the request failed to reach the server (network, CORS or redirect)');
   } finally {
     clearTimeout(timer);
     if (signal) signal.removeEventListener('abort', onAbort);

@@ -55,7 +55,8 @@ for (const f of readdirSync(dir)) {
 // Bundler target: the entry module hands the wasm instance to the glue when it is evaluated
 // (`__wbg_set_wasm`), so it has side effects: a bundler told otherwise skips it and the wasm is
 // never loaded (tests/e2e/bundler.test.mjs).
-pkg.sideEffects = [`./${name}.js`, './snippets/*'];
+// `**`: the snippets sit two folders down (snippets/<crate>-<hash>/js/glue.js).
+pkg.sideEffects = [`./${name}.js`, './snippets/**'];
 
 if (target === 'web' && !js.includes('/* postbuild: minified */')) {
   const wasmFile = join(dir, `${name}_bg.wasm`);

@@ -77,9 +77,10 @@ pub struct ClientConfig {
     pub client_auth: ClientAuth,
     /// Prefix of the storage keys of pending logins.
     pub storage_key_prefix: String,
-    /// How long a pending login stays valid, in seconds.
+    /// How long a pending login stays valid, in seconds (1 to 2^31 - 1).
     pub transaction_ttl_seconds: u32,
-    /// Time limit of a token request, in milliseconds.
+    /// Time limit of a token request, in milliseconds (1 to 2^31 - 1: `setTimeout` fires at
+    /// once past that).
     pub timeout_ms: u32,
     /// Refuse a token response without `token_type` (RFC 6749 §5.1 requires it).
     pub require_token_type: bool,
@@ -123,9 +124,10 @@ impl ClientConfig {
         }
     }
 
-    /// A client of Ellipsis Drive API v3 at `base_url` (default [`ELLIPSIS_BASE_URL`]; no
-    /// query or fragment): `<base>/oauth/authorize`, `<base>/oauth/token`, Ellipsis dialect,
-    /// JSON bodies.
+    /// A client of Ellipsis Drive API v3 at `base_url` (default [`ELLIPSIS_BASE_URL`]):
+    /// `<base>/oauth/authorize`, `<base>/oauth/token`, Ellipsis dialect, JSON bodies. The base
+    /// is not checked here: one with a query or fragment gives wrong endpoints
+    /// ([`ClientConfig::ellipsis_from_json`], the JavaScript `ellipsis()`, refuses it).
     pub fn ellipsis(client_id: impl Into<String>, base_url: Option<&str>) -> Self {
         let base = trim_slashes(base_url.unwrap_or(ELLIPSIS_BASE_URL));
         let mut c = ClientConfig::new(

@@ -96,7 +96,9 @@ pub fn metadata_urls(issuer: &str) -> Result<Vec<String>, Error> {
 ///   library sends nothing else). When absent, PKCE is sent anyway.
 pub fn parse_metadata(expected_issuer: &str, body: &str) -> Result<Metadata, Error> {
     let Some(j) = Json::parse(body).filter(|j| matches!(j, Json::Object(_))) else {
-        return Err(invalid("the metadata document is not a JSON object"));
+        return Err(invalid(
+            "the metadata document is not a JSON object (or nests deeper than 64 levels)",
+        ));
     };
     if j.member_count() > MAX_MEMBERS {
         return Err(invalid("the metadata document has more than 1000 members"));
@@ -262,6 +264,24 @@ mod tests {
         let m = parse_metadata(ISS, &doc("")).unwrap();
         assert_eq!(m.revocation_endpoint, None);
         assert!(!m.iss_parameter_supported);
+    }
+
+    #[test]
+    fn more_than_1000_members_are_refused() {
+        let extra = |n: usize| {
+            let mut e = String::new();
+            for i in 0..n {
+                e.push_str(",\"x");
+                crate::core::json::push_u64(&mut e, i as u64);
+                e.push_str("\":0");
+            }
+            e
+        };
+        // doc("") has 4 members.
+        assert!(parse_metadata(ISS, &doc(&extra(MAX_MEMBERS - 4))).is_ok());
+        let e = parse_metadata(ISS, &doc(&extra(MAX_MEMBERS - 3))).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidMetadata);
+        assert!(e.message().contains("more than 1000 members"));
     }
 
     #[test]

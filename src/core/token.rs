@@ -266,7 +266,8 @@ pub fn parse_token_response(
             ));
         }
         // Ellipsis' `{"message"}`: an error on a non-2xx, or on a 2xx without a token.
-        if !ok || j.get("access_token").is_none() {
+        let no_token = !matches!(j.get("access_token"), Some(Json::String(t)) if !t.is_empty());
+        if !ok || no_token {
             if let Some(message) = s("message") {
                 return Err(Error::new(
                     ErrorCode::TokenError,
@@ -313,7 +314,7 @@ pub fn parse_token_response(
         }
     };
     // RFC 6749 Appendix A.12 and A.17: access-token and refresh-token are 1*VSCHAR (printable
-    // ASCII); anything else cannot go into an Authorization header or a form body as sent.
+    // ASCII). A server sending anything else is not speaking OAuth 2.0.
     let vschar = |name: &'static str, t: &str| {
         if t.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
             Ok(())
@@ -636,6 +637,8 @@ mod tests {
         let e = err(200, r#"{"message":"Invalid authorization code."}"#);
         assert_eq!((e.code(), e.status()), (ErrorCode::TokenError, Some(200)));
         assert_eq!(e.error_description(), Some("Invalid authorization code."));
+        let e = err(200, r#"{"access_token":null,"message":"Invalid code."}"#);
+        assert_eq!(e.code(), ErrorCode::TokenError);
         let ok = r#"{"access_token":"a","token_type":"Bearer","message":"welcome"}"#;
         assert!(parse_token_response(&rfc(), 200, ok, 0, None).is_ok());
     }

@@ -264,7 +264,7 @@ pub fn create_session(
             "skewSeconds",
             DEFAULT_SKEW_SECONDS,
             0,
-            "a whole number of seconds, 0 or more",
+            "a whole number of seconds from 0 to 2147483647",
         )?;
         if a.get("tokens")
             .is_some_and(|t| token_set_from_json(t).is_none())

@@ -20,14 +20,14 @@ import { ROOT, tokenRequests, useServerAndBrowser } from './harness.mjs';
 // and writes what happened into <body data-result>. `#forged` runs a callback with a state no
 // login made, through the full entry.
 const app = (init) => `
-import ${init ? 'initCore, ' : ''}{ ellipsis, startLogin, handleCallback, OAuthError } from 'oauth-spa/core';
+import ${init ? 'initCore, ' : ''}{ ellipsis, startLogin, handleCallback } from 'oauth-spa/core';
 import ${init ? 'initFull, ' : ''}* as full from 'oauth-spa';
 ${init ? 'await Promise.all([initCore(), initFull()]);' : ''}
 
 const config = ellipsis({ clientId: 'demo-public', redirectUri: location.origin + '/', baseUrl: location.origin + '/v3' });
 const report = (r) => { document.body.dataset.result = JSON.stringify(r); };
 const failed = (e) => report({ ok: false, code: e.code, message: e.message,
-  fullError: e instanceof full.OAuthError, coreClass: typeof OAuthError });
+  fullError: e instanceof full.OAuthError });
 
 if (location.hash === '#forged') {
   full.handleCallback(full.ellipsis({ clientId: 'demo-public', baseUrl: location.origin + '/v3' }),
@@ -58,10 +58,10 @@ for (const { folder, target, init } of [
       const www = join(dir, 'www');
       await mkdir(appDir);
       await mkdir(www);
-      const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', appDir], { cwd: pkg })
+      const tarball = execFileSync('npm', ['pack', '--silent', '--offline', '--pack-destination', appDir], { cwd: pkg })
         .toString().trim().split('\n').pop();
       await writeFile(join(appDir, 'package.json'), '{"name":"bundler-app","private":true,"type":"module"}');
-      execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', `./${tarball}`], { cwd: appDir });
+      execFileSync('npm', ['install', '--silent', '--offline', '--no-audit', '--no-fund', `./${tarball}`], { cwd: appDir });
       await writeFile(join(appDir, 'app.js'), app(init));
       await writeFile(join(www, 'index.html'),
         '<!doctype html><meta charset="utf-8"><title>bundled</title><link rel="icon" href="data:,"><script src="/main.js"></script>');
