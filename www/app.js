@@ -1,6 +1,8 @@
 // oauth-spa demo: a single-page app that signs in with Authorization Code + PKCE through the
 // wasm package, the way any app would import it (wasm-pack --target web, served at /pkg/).
-import init, { computeCodeChallenge, ellipsis, startLogin, handleCallback } from '/pkg/oauth_spa.js';
+// The package is imported when the page starts (main), so that a package that fails to load
+// shows an error instead of leaving the page at "Loading…".
+let computeCodeChallenge, ellipsis, startLogin, handleCallback;
 
 const SETTINGS_KEY = 'oauth-spa-demo.settings'; // localStorage: everything but secrets
 const SECRETS_KEY = 'oauth-spa-demo.secrets'; // sessionStorage: client secrets, this tab only
@@ -18,10 +20,10 @@ let revealed = false;
 let countdown = 0;
 
 // ---------- small helpers ----------
+// Shows that a value is there and how long it is, and nothing of the value itself.
 function mask(value) {
   const s = String(value ?? '');
-  if (s.length <= 8) return '•'.repeat(s.length);
-  return `${s.slice(0, 4)}…${s.slice(-2)} (${s.length} chars)`;
+  return s ? `${'•'.repeat(Math.min(s.length, 8))}… (${s.length} chars)` : '';
 }
 
 function setState(state, message) {
@@ -506,10 +508,13 @@ async function main() {
 
   const t0 = performance.now();
   try {
-    await init();
+    const pkg = await import('/pkg/oauth_spa.js');
+    ({ computeCodeChallenge, ellipsis, startLogin, handleCallback } = pkg);
+    await pkg.default();
   } catch (error) {
-    setState('error', `The WebAssembly package failed to load: ${error?.message ?? error}`);
-    showError(error);
+    const why = `The oauth-spa package failed to load from /pkg/ (is it built? npm start builds it): ${error?.message ?? error}`;
+    showError({ name: 'Package not loaded', message: why });
+    setState('error', why);
     return;
   }
   const initMs = performance.now() - t0;

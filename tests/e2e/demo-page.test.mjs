@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  configure, openDemo, pendingTransactions, useServerAndBrowser, waitForState,
+  configure, errorShown, openDemo, pendingTransactions, useServerAndBrowser, waitForState,
 } from './harness.mjs';
 
 describe('demo page', () => {
@@ -28,6 +28,21 @@ describe('demo page', () => {
       await page.check(`#provider-${provider}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${provider}: no horizontal scrolling at 360 px (overflow ${overflow})`);
+    }
+  });
+
+  test('a package that fails to load is an error on the page, not an endless "Loading…"', async () => {
+    for (const file of ['oauth_spa.js', 'oauth_spa_bg.wasm']) {
+      const { page } = fx.browser;
+      await page.route(`**/pkg/${file}`, (route) => route.fulfill({ status: 404, body: 'not found' }));
+      await page.goto(`${fx.server.origin}/`);
+      assert.equal(await waitForState(page, ['error', 'ready']), 'error', file);
+      const shown = await errorShown(page);
+      assert.ok(shown.visible, file);
+      assert.equal(shown.code, 'Package not loaded', file);
+      assert.match(await page.textContent('#status'), /package failed to load from \/pkg\//, file);
+      assert.ok(await page.isDisabled('#sign-in'), `${file}: no sign-in without the package`);
+      await page.unroute(`**/pkg/${file}`);
     }
   });
 
