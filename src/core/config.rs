@@ -278,15 +278,16 @@ impl ClientConfig {
     pub fn ellipsis_from_json(options: &Json) -> Result<ClientConfig, Error> {
         let a = Fields::new(options, "options", ErrorCode::InvalidConfig, false)?;
         let base = a.string("baseUrl")?;
-        // The endpoints are the base plus a path: a query or fragment would end up before it.
-        if base
-            .as_deref()
-            .is_some_and(|b| b.bytes().any(|c| c == b'?' || c == b'#'))
-        {
-            return Err(Error::new(
-                ErrorCode::InvalidConfig,
-                "options.baseUrl must not contain a query or fragment",
-            ));
+        if let Some(b) = &base {
+            // Errors name the option given, not the endpoints made from it.
+            url::check_endpoint("options.baseUrl", b)?;
+            // The endpoints are the base plus a path: a query would end up before it.
+            if b.bytes().any(|c| c == b'?') {
+                return Err(Error::new(
+                    ErrorCode::InvalidConfig,
+                    "options.baseUrl must not contain a query or fragment",
+                ));
+            }
         }
         let mut c = ClientConfig::ellipsis(a.required_string("clientId")?, base.as_deref());
         c.redirect_uri = a.string("redirectUri")?;
@@ -550,6 +551,21 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InsecureEndpoint);
+        assert!(
+            e.message().starts_with("options.baseUrl "),
+            "{}",
+            e.message()
+        );
+        let e = ClientConfig::ellipsis_from_json(
+            &Json::parse(r#"{"clientId":"a","baseUrl":"not a url"}"#).unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(
+            e.message().starts_with("options.baseUrl "),
+            "{}",
+            e.message()
+        );
         for base in ["https://e.example/v3?tenant=1", "https://e.example/v3#f"] {
             let j = cat(&[r#"{"clientId":"a","baseUrl":""#, base, r#""}"#]);
             let e = ClientConfig::ellipsis_from_json(&Json::parse(&j).unwrap()).unwrap_err();
