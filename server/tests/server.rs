@@ -347,6 +347,59 @@ fn iss_can_be_turned_off_and_issuer_overridden_and_clients_come_from_flags() {
 }
 
 #[test]
+fn custom_issuer_metadata_is_at_its_rfc8414_location_and_names_served_endpoints() {
+    // An issuer without a path: RFC 8414 §3.1 puts its metadata at the root well-known URI.
+    let s = Server::start(&["--issuer", "https://as.example/"]);
+    let m = s.get("/.well-known/oauth-authorization-server");
+    assert_eq!(m.status, 200, "{}", m.body);
+    let m = m.json();
+    assert_eq!(m["issuer"], "https://as.example");
+    // §3.3: the location derived from another issuer (…/rfc) does not serve this document.
+    assert_eq!(
+        s.get("/.well-known/oauth-authorization-server/rfc").status,
+        404
+    );
+    // The dialect's own location, which the demo page reads, serves the same document.
+    assert_eq!(s.get("/rfc/.well-known/oauth-authorization-server").json(), m);
+    // The endpoints are the ones this server serves, whatever the issuer says.
+    let base = &s.base;
+    assert_eq!(
+        m["authorization_endpoint"],
+        format!("{base}/rfc/oauth/authorize")
+    );
+    assert_eq!(m["token_endpoint"], format!("{base}/rfc/oauth/token"));
+    assert_eq!(m["revocation_endpoint"], format!("{base}/rfc/oauth/revoke"));
+    assert_eq!(m["userinfo_endpoint"], format!("{base}/rfc/userinfo"));
+    let path = |name: &str| m[name].as_str().unwrap()[base.len()..].to_string();
+    let page = s.get(&path("authorization_endpoint"));
+    assert_eq!(page.status, 400, "an error page, not a 404: {}", page.body);
+    s.post_form(&path("token_endpoint"), &[("client_id", "spa")], &[])
+        .assert_oauth_error(400, "invalid_request");
+    let r = s.post_form(
+        &path("revocation_endpoint"),
+        &[("client_id", "spa"), ("token", "unknown")],
+        &[],
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(s.get(&path("userinfo_endpoint")).status, 401);
+    // RFC 9207 iss is the same issuer.
+    let p = s.authorize("rfc", "spa", &[]);
+    assert_eq!(param(&p, "iss"), Some("https://as.example"));
+    drop(s);
+
+    // An issuer with another path: its §3.1 location follows the path.
+    let s = Server::start(&["--issuer", "https://as.example/tenant/one"]);
+    let m = s.get("/.well-known/oauth-authorization-server/tenant/one");
+    assert_eq!(m.status, 200);
+    assert_eq!(m.json()["issuer"], "https://as.example/tenant/one");
+    assert_eq!(s.get("/.well-known/oauth-authorization-server").status, 404);
+    assert_eq!(
+        s.get("/.well-known/oauth-authorization-server/rfc").status,
+        404
+    );
+}
+
+#[test]
 fn repeated_parameters_are_refused() {
     let s = Server::start(&[]);
     let code = s.code("rfc", "spa");
@@ -399,15 +452,14 @@ fn repeated_parameters_are_refused() {
 #[test]
 fn replayed_code_is_refused_and_revokes_the_tokens_it_issued() {
     let s = Server::start(&[]);
-    for prefix in ["v3", "rfc"] {
+    for (prefix, resource) in [("v3", "/v3/account"), ("rfc", "/rfc/userinfo")] {
         let code = s.code(prefix, "spa");
         let first = s.exchange(prefix, &code);
         assert_eq!(first.status, 200);
         let t = first.json();
         let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
         assert_eq!(
-            s.get_with("/rfc/userinfo", &[("Authorization", &bearer)])
-                .status,
+            s.get_with(resource, &[("Authorization", &bearer)]).status,
             200
         );
 
@@ -415,7 +467,7 @@ fn replayed_code_is_refused_and_revokes_the_tokens_it_issued() {
             .exchange(prefix, &code)
             .assert_oauth_error(400, "invalid_grant");
         assert!(d.contains("already used"), "{d}");
-        let after = s.get_with("/rfc/userinfo", &[("Authorization", &bearer)]);
+        let after = s.get_with(resource, &[("Authorization", &bearer)]);
         assert_eq!(
             after.status, 401,
             "tokens from a replayed code must stop working"
@@ -778,6 +830,42 @@ fn consent_page_allow_and_deny() {
 }
 
 #[test]
+fn a_consent_posted_to_the_other_dialect_is_not_used_up() {
+    let s = Server::start(&[]);
+    let page = s.get(&format!(
+        "/rfc/oauth/authorize?{}",
+        form(&[
+            ("response_type", "code"),
+            ("client_id", "manual"),
+            ("redirect_uri", REDIRECT),
+            ("state", "st"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ])
+    ));
+    assert_eq!(page.status, 200);
+    let at = page.body.find("name=\"consent_id\" value=\"").unwrap() + 25;
+    let id = page.body[at..at + 43].to_string();
+    let wrong = s.post_form(
+        "/v3/oauth/consent",
+        &[("consent_id", &id), ("decision", "allow")],
+        &[],
+    );
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.header("location").is_none());
+    // The form still works at the endpoint it was made for.
+    let right = s.post_form(
+        "/rfc/oauth/consent",
+        &[("consent_id", &id), ("decision", "allow")],
+        &[],
+    );
+    assert_eq!(right.status, 303, "{}", right.body);
+    let p = redirect_params(&right);
+    assert!(param(&p, "code").is_some());
+    assert_eq!(param(&p, "iss"), Some(s.issuer().as_str()));
+}
+
+#[test]
 fn auto_approve_flag_skips_the_consent_page() {
     let s = Server::start(&["--auto-approve"]);
     let r = s.get(&format!(
@@ -951,6 +1039,59 @@ fn revocation_rfc7009() {
             .status,
         404
     );
+}
+
+#[test]
+fn tokens_work_only_in_the_dialect_that_issued_them() {
+    let s = Server::start(&[]);
+    let v3 = s.exchange("v3", &s.code("v3", "spa")).json();
+    let rfc = s.exchange("rfc", &s.code("rfc", "spa")).json();
+    let token = |t: &serde_json::Value, name: &str| t[name].as_str().unwrap().to_string();
+    let resource = |path: &str, t: &serde_json::Value| {
+        let bearer = format!("Bearer {}", token(t, "access_token"));
+        s.get_with(path, &[("Authorization", &bearer)])
+    };
+    let refresh = |prefix: &str, rt: &str| {
+        s.post_form(
+            &format!("/{prefix}/oauth/token"),
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", "spa"),
+                ("refresh_token", rt),
+            ],
+            &[],
+        )
+    };
+
+    // Access tokens: each dialect's resource knows only its own.
+    for (path, other) in [("/rfc/userinfo", &v3), ("/v3/account", &rfc)] {
+        let r = resource(path, other);
+        assert_eq!(r.status, 401, "{path}: {}", r.body);
+        assert!(r
+            .header("www-authenticate")
+            .unwrap()
+            .contains("invalid_token"));
+    }
+    assert_eq!(resource("/v3/account", &v3).status, 200);
+    assert_eq!(resource("/rfc/userinfo", &rfc).status, 200);
+
+    // Refresh tokens: refused by the other dialect's token endpoint, and not used up there.
+    let d = refresh("rfc", &token(&v3, "refresh_token")).assert_oauth_error(400, "invalid_grant");
+    assert!(d.contains("other dialect"), "{d}");
+    refresh("v3", &token(&rfc, "refresh_token")).assert_oauth_error(400, "invalid_grant");
+
+    // Revocation (RFC 7009 §2.2): a v3 token is not one the RFC dialect issued: 200, no effect.
+    for name in ["access_token", "refresh_token"] {
+        let r = s.post_form(
+            "/rfc/oauth/revoke",
+            &[("client_id", "spa"), ("token", &token(&v3, name))],
+            &[],
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    assert_eq!(resource("/v3/account", &v3).status, 200);
+    assert_eq!(refresh("v3", &token(&v3, "refresh_token")).status, 200);
+    assert_eq!(refresh("rfc", &token(&rfc, "refresh_token")).status, 200);
 }
 
 // ---------------------------------------------------------------- CORS

@@ -134,6 +134,16 @@ impl Server {
         Resp::parse(&raw)
     }
 
+    /// Sends `raw` bytes as they are (a whole request, possibly malformed) and reads the
+    /// response until the server closes the connection.
+    pub fn raw(&self, raw: &[u8]) -> Resp {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.write_all(raw).unwrap();
+        let mut out = Vec::new();
+        stream.read_to_end(&mut out).unwrap();
+        Resp::parse(&out)
+    }
+
     pub fn get(&self, target: &str) -> Resp {
         self.request("GET", target, &[], "")
     }
