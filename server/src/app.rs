@@ -13,6 +13,9 @@ pub struct App {
     pub base_url: String,
     /// The RFC dialect's issuer identifier (RFC 8414 §2, RFC 9207).
     pub issuer: String,
+    /// Where RFC 8414 §3.1 puts the issuer's metadata: `/.well-known/oauth-authorization-server`
+    /// followed by the issuer's path (`…/rfc` for the default issuer).
+    pub metadata_path: String,
     /// Origins allowed to call the CORS endpoints.
     pub cors_origins: Vec<String>,
     pub clock: Clock,
@@ -39,6 +42,12 @@ pub fn base_url(host: &str, addr: SocketAddr) -> String {
     format!("http://{shown}:{}", addr.port())
 }
 
+/// The path of an absolute URL without query or fragment (`""` when it has none).
+fn url_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.find('/').map_or("", |at| &rest[at..])
+}
+
 impl App {
     pub fn new(config: Config, addr: SocketAddr) -> Self {
         let base_url = base_url(&config.host, addr);
@@ -46,6 +55,10 @@ impl App {
             .issuer
             .clone()
             .unwrap_or_else(|| format!("{base_url}/rfc"));
+        let metadata_path = format!(
+            "/.well-known/oauth-authorization-server{}",
+            url_path(&issuer)
+        );
         let mut cors_origins: Vec<String> = config.cors_origins.clone();
         cors_origins.push(base_url.clone());
         for client in &config.clients {
@@ -57,6 +70,7 @@ impl App {
             config,
             base_url,
             issuer,
+            metadata_path,
             cors_origins,
             clock: Clock::default(),
             store: Mutex::new(Store::default()),
@@ -70,5 +84,29 @@ impl App {
 
     pub fn now_ms(&self) -> u64 {
         self.clock.now_ms()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_path_follows_the_issuer_path() {
+        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let with_issuer = |issuer: Option<&str>| {
+            let config = Config {
+                issuer: issuer.map(String::from),
+                ..Config::default()
+            };
+            App::new(config, addr).metadata_path
+        };
+        let well_known = "/.well-known/oauth-authorization-server";
+        assert_eq!(with_issuer(None), format!("{well_known}/rfc"));
+        assert_eq!(with_issuer(Some("http://127.0.0.1:8080")), well_known);
+        assert_eq!(
+            with_issuer(Some("https://as.example/a/b")),
+            format!("{well_known}/a/b")
+        );
     }
 }

@@ -396,9 +396,20 @@ pub fn consent(app: &App, dialect: Dialect, req: &Request) -> Response {
             )
         }
     };
-    let pending = params
-        .get("consent_id")
-        .and_then(|id| app.store().consents.remove(id));
+    // Only the dialect that showed the page may use up its consent id: a form posted to the
+    // other dialect's endpoint leaves it answerable where it belongs.
+    let pending = params.get("consent_id").and_then(|id| {
+        let mut store = app.store();
+        let ours = store
+            .consents
+            .get(id)
+            .is_some_and(|p| p.request.dialect == dialect);
+        if ours {
+            store.consents.remove(id)
+        } else {
+            None
+        }
+    });
     let Some(pending) = pending else {
         return pages::error(
             400,
@@ -406,9 +417,7 @@ pub fn consent(app: &App, dialect: Dialect, req: &Request) -> Response {
             "This consent request is unknown, expired, or was already answered.",
         );
     };
-    if pending.request.dialect != dialect
-        || app.now_ms().saturating_sub(pending.created_ms) >= CONSENT_TTL_MS
-    {
+    if app.now_ms().saturating_sub(pending.created_ms) >= CONSENT_TTL_MS {
         return pages::error(
             400,
             "invalid_request",

@@ -147,7 +147,11 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--code-ttl" => config.code_ttl = parse_number(&value("--code-ttl")?, "--code-ttl")?,
             "--issuer" => {
                 let issuer = value("--issuer")?;
+                let has_host = issuer
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'));
                 if !(issuer.starts_with("http://") || issuer.starts_with("https://"))
+                    || !has_host
                     || issuer.contains(['?', '#'])
                 {
                     return Err(
@@ -430,6 +434,22 @@ mod tests {
         assert!(parse_args(args(&["--port"]))
             .unwrap_err()
             .contains("needs a value"));
+        for issuer in [
+            "https://",
+            "https:///rfc",
+            "ftp://a",
+            "http://a/?x",
+            "http://a/#f",
+        ] {
+            let e = parse_args(args(&["--issuer", issuer])).unwrap_err();
+            assert!(e.contains("--issuer"), "{issuer}: {e}");
+        }
+        let Command::Run(config) =
+            parse_args(args(&["--issuer", "https://as.example/rfc/"])).unwrap()
+        else {
+            panic!("expected Run")
+        };
+        assert_eq!(config.issuer.as_deref(), Some("https://as.example/rfc"));
         let e =
             parse_clients_json(r#"{"clients":[{"clientId":"a","redirectUris":["http://x/#f"]}]}"#)
                 .unwrap_err();

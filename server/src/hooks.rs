@@ -1,14 +1,29 @@
-//! Test hooks, present only with `--test-hooks`.
+//! Test hooks, present only with `--test-hooks`. They are for test programs (Node, curl),
+//! never for web pages: a request with an `Origin` header is refused, because a browser sends
+//! one on every cross-origin POST, including the "simple" ones that need no preflight.
 
 use serde_json::json;
 
 use crate::app::App;
+use crate::clock::MAX_OFFSET_SECONDS;
 use crate::form::Params;
 use crate::http::{Request, Response};
 use crate::store::ConsentMode;
 
+/// The hook paths.
+pub const PATHS: [&str; 4] = ["/__stats", "/__reset", "/__clock", "/__consent"];
+
 /// Routes `/__…` paths; `None` when the path is not a hook.
 pub fn route(app: &App, req: &Request) -> Option<Response> {
+    if !PATHS.contains(&req.path.as_str()) {
+        return None;
+    }
+    if req.header("origin").is_some() {
+        return Some(Response::json(
+            403,
+            &json!({ "error": "test hooks refuse requests from web pages (an Origin header)" }),
+        ));
+    }
     let params = Params::parse(&req.query).unwrap_or_default();
     let response = match req.path.as_str() {
         "/__stats" => {
@@ -58,7 +73,12 @@ pub fn route(app: &App, req: &Request) -> Option<Response> {
                     &json!({ "error": "advance=SECONDS (a non-negative integer) is required" }),
                 ));
             };
-            let offset = app.clock.advance(seconds);
+            let Some(offset) = app.clock.advance(seconds) else {
+                return Some(Response::json(
+                    400,
+                    &json!({ "error": format!("the clock offset may not pass {MAX_OFFSET_SECONDS} seconds (100 years)") }),
+                ));
+            };
             Response::json(200, &json!({ "offsetSeconds": offset })).no_store()
         }
         "/__consent" => {

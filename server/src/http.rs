@@ -109,6 +109,14 @@ pub fn read_request(
     if method.is_empty() || !method.bytes().all(|c| c.is_ascii_uppercase()) {
         return Err(ReadError::Bad("malformed method"));
     }
+    // Origin-form only (RFC 9112 §3.2.1), and only the visible ASCII a URI is made of
+    // (RFC 3986): no control characters reach routing or the request log.
+    if !target.starts_with('/') {
+        return Err(ReadError::Bad("the request target must start with /"));
+    }
+    if !target.bytes().all(|c| c.is_ascii_graphic()) {
+        return Err(ReadError::Bad("the request target must be visible ASCII"));
+    }
     let mut headers = Vec::new();
     loop {
         let line = read_line(reader, &mut budget)?.ok_or(ReadError::Closed)?;
@@ -140,11 +148,13 @@ pub fn read_request(
         .filter(|(k, _)| k == "content-length")
         .map(|(_, v)| v.as_str())
         .collect();
+    // RFC 9110 §8.6: `Content-Length = 1*DIGIT` (no sign, no spaces, no list).
     let length = match lengths.as_slice() {
         [] => 0,
-        [one] => one
-            .parse::<usize>()
-            .map_err(|_| ReadError::Bad("malformed Content-Length"))?,
+        [one] if !one.is_empty() && one.bytes().all(|c| c.is_ascii_digit()) => {
+            one.parse::<usize>().map_err(|_| ReadError::TooLarge(413))?
+        }
+        [_] => return Err(ReadError::Bad("malformed Content-Length")),
         _ => return Err(ReadError::Bad("repeated Content-Length")),
     };
     if length > MAX_BODY_BYTES {
@@ -243,10 +253,12 @@ impl Response {
             .no_store()
     }
 
-    /// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
-    pub fn no_store(self) -> Self {
-        self.header("Cache-Control", "no-store")
-            .header("Pragma", "no-cache")
+    /// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1), replacing any
+    /// caching headers already set; applying it twice changes nothing.
+    pub fn no_store(mut self) -> Self {
+        self.set_header("Cache-Control", "no-store");
+        self.set_header("Pragma", "no-cache");
+        self
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
@@ -377,6 +389,27 @@ mod tests {
             read("POST / HTTP/1.1\r\nContent-Length: 999999\r\n\r\n"),
             Err(ReadError::TooLarge(413))
         ));
+        for length in ["+5", "-0", " ", "5 5", "5,5", "0x5", "٥"] {
+            let raw = format!("POST / HTTP/1.1\r\nContent-Length: {length}\r\n\r\nhello");
+            assert!(matches!(read(&raw), Err(ReadError::Bad(_))), "{length:?}");
+        }
+        assert!(matches!(
+            read("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"),
+            Err(ReadError::TooLarge(413))
+        ));
+        for target in [
+            "index.html",
+            "*",
+            "http://a/",
+            "?x",
+            "/x\rY",
+            "/\x1b[2J",
+            "/\x7f",
+            "/é",
+        ] {
+            let raw = format!("GET {target} HTTP/1.1\r\n\r\n");
+            assert!(matches!(read(&raw), Err(ReadError::Bad(_))), "{target:?}");
+        }
         let huge = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(20_000));
         assert!(matches!(read(&huge), Err(ReadError::TooLarge(431))));
         assert!(matches!(read(""), Err(ReadError::Closed)));
@@ -393,5 +426,16 @@ mod tests {
         assert!(text.contains("Content-Length: 3\r\n"));
         assert!(text.contains("Connection: close\r\n"));
         assert!(text.ends_with("\r\n\r\nhi\n"));
+    }
+
+    #[test]
+    fn no_store_replaces_instead_of_repeating() {
+        let r = Response::text(200, "x")
+            .header("Cache-Control", "no-cache")
+            .no_store()
+            .no_store();
+        let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["Content-Type", "Cache-Control", "Pragma"]);
+        assert_eq!(r.header_value("Cache-Control"), Some("no-store"));
     }
 }

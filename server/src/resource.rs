@@ -33,7 +33,7 @@ pub fn resource(app: &App, dialect: Dialect, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return Response::method_not_allowed("GET, HEAD, OPTIONS");
     }
-    let response = resource_inner(app, req);
+    let response = resource_inner(app, dialect, req);
     let outcome = if response.status == 200 {
         "ok"
     } else {
@@ -45,7 +45,7 @@ pub fn resource(app: &App, dialect: Dialect, req: &Request) -> Response {
     response
 }
 
-fn resource_inner(app: &App, req: &Request) -> Response {
+fn resource_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
     let Some(header) = req.header("authorization") else {
         return challenge(None);
     };
@@ -58,7 +58,7 @@ fn resource_inner(app: &App, req: &Request) -> Response {
         )));
     }
     let store = app.store();
-    match store.live_access_token(token, app.now_ms()) {
+    match store.live_access_token(token, dialect, app.now_ms()) {
         Ok(record) => {
             let client_id = store
                 .grants

@@ -9,7 +9,7 @@ use crate::token::read_params;
 
 /// `POST /rfc/oauth/revoke`. Revoking a refresh token revokes its whole grant, access tokens
 /// included (RFC 7009 §2.1); revoking an access token revokes just that token. Unknown
-/// tokens get 200 (§2.2).
+/// tokens, and tokens the other dialect issued, get 200 and stay as they are (§2.2).
 pub fn revoke(app: &App, req: &Request) -> Response {
     if req.method != "POST" {
         return Response::method_not_allowed("POST, OPTIONS");
@@ -24,29 +24,31 @@ pub fn revoke(app: &App, req: &Request) -> Response {
         };
         // token_type_hint only orders the search (§2.1); unknown hints are ignored.
         let mut store = app.store();
-        if let Some(record) = store.refresh_tokens.get(token) {
-            let grant = record.grant.clone();
-            if store.grants.get(&grant).map(|g| g.client_id.as_str()) != Some(client.id.as_str()) {
-                return Err(OAuthError::new(
-                    "unauthorized_client",
-                    "the token was not issued to this client (RFC 7009 §2.1)",
-                ));
-            }
-            store.revoke_grant(&grant);
-            what = "refresh_token";
-        } else if let Some(record) = store.access_tokens.get(token) {
-            let grant = record.grant.clone();
-            if store.grants.get(&grant).map(|g| g.client_id.as_str()) != Some(client.id.as_str()) {
-                return Err(OAuthError::new(
-                    "unauthorized_client",
-                    "the token was not issued to this client (RFC 7009 §2.1)",
-                ));
-            }
-            if let Some(record) = store.access_tokens.get_mut(token) {
-                record.revoked = true;
-            }
-            what = "access_token";
+        let found = match (
+            store.refresh_tokens.get(token),
+            store.access_tokens.get(token),
+        ) {
+            (Some(record), _) => Some(("refresh_token", record.grant.clone())),
+            (None, Some(record)) => Some(("access_token", record.grant.clone())),
+            (None, None) => None,
+        };
+        // A token of the other dialect is not one this dialect issued: unknown to it.
+        let Some((kind, grant)) = found.filter(|(_, g)| store.grant_of(g, Dialect::Rfc).is_some())
+        else {
+            return Ok(());
+        };
+        if store.grants.get(&grant).map(|g| g.client_id.as_str()) != Some(client.id.as_str()) {
+            return Err(OAuthError::new(
+                "unauthorized_client",
+                "the token was not issued to this client (RFC 7009 §2.1)",
+            ));
         }
+        if kind == "refresh_token" {
+            store.revoke_grant(&grant);
+        } else if let Some(record) = store.access_tokens.get_mut(token) {
+            record.revoked = true;
+        }
+        what = kind;
         Ok(())
     });
     let outcome = match &result {

@@ -48,6 +48,7 @@ fn handle_connection(app: &App, stream: TcpStream) {
             Ok(req) => req,
             Err(ReadError::Closed) => return,
             Err(err) => {
+                // The path is not known here, and this may be a token request: no-store.
                 let response = match err {
                     ReadError::Bad(why) => Response::text(400, why),
                     ReadError::TooLarge(status) => Response::text(status, "request too large"),
@@ -55,7 +56,8 @@ fn handle_connection(app: &App, stream: TcpStream) {
                         Response::text(411, "send a Content-Length body, not Transfer-Encoding")
                     }
                     ReadError::Closed => unreachable!("handled above"),
-                };
+                }
+                .no_store();
                 let _ = http::write_response(&mut writer, &response, false, false);
                 return;
             }
@@ -69,7 +71,7 @@ fn handle_connection(app: &App, stream: TcpStream) {
             } else {
                 format!(" {}", response.log_note)
             };
-            eprintln!(
+            let line = format!(
                 "{} {} {} {}ms{}",
                 req.method,
                 req.path,
@@ -77,6 +79,7 @@ fn handle_connection(app: &App, stream: TcpStream) {
                 started.elapsed().as_millis(),
                 note
             );
+            eprintln!("{}", log_safe(&line));
         }
         let head_only = req.method == "HEAD";
         if http::write_response(&mut writer, &response, head_only, req.keep_alive).is_err()
@@ -87,16 +90,35 @@ fn handle_connection(app: &App, stream: TcpStream) {
     }
 }
 
-/// Which CORS-enabled endpoint a path is, with the methods its preflight allows.
+/// Escapes every character outside printable ASCII (`\r`, `\u{1b}`, …), so that each
+/// request stays one log line and nothing reaches a terminal as a control sequence.
+fn log_safe(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            out.extend(c.escape_default());
+        }
+    }
+    out
+}
+
+/// The token and revocation endpoints: every response they give is `no-store`.
+fn is_oauth_endpoint(path: &str) -> bool {
+    matches!(
+        path,
+        "/v3/oauth/token" | "/rfc/oauth/token" | "/rfc/oauth/revoke"
+    )
+}
+
+/// Which CORS-enabled endpoint a path is, with the methods its preflight allows. The test
+/// hooks are not among them: they refuse browser requests.
 fn cors_methods(app: &App, path: &str) -> Option<&'static str> {
     match path {
-        "/v3/oauth/token" | "/rfc/oauth/token" | "/rfc/oauth/revoke" => Some("POST"),
-        "/v3/account"
-        | "/rfc/userinfo"
-        | "/rfc/.well-known/oauth-authorization-server"
-        | "/.well-known/oauth-authorization-server/rfc" => Some("GET, HEAD"),
-        "/__stats" if app.config.test_hooks => Some("GET"),
-        "/__reset" | "/__clock" | "/__consent" if app.config.test_hooks => Some("POST"),
+        _ if is_oauth_endpoint(path) => Some("POST"),
+        "/v3/account" | "/rfc/userinfo" => Some("GET, HEAD"),
+        _ if metadata::is_metadata_path(app, path) => Some("GET, HEAD"),
         _ => None,
     }
 }
@@ -105,21 +127,30 @@ fn cors_methods(app: &App, path: &str) -> Option<&'static str> {
 pub fn route(app: &App, req: &Request) -> Response {
     let path = req.path.as_str();
     if let Some(methods) = cors_methods(app, path) {
-        if req.method == "OPTIONS" {
+        let response = if req.method == "OPTIONS" {
             app.store().stats.bump("preflight");
-            return cors::preflight(app, req, methods);
-        }
-        let response = match path {
-            "/v3/oauth/token" => token::token(app, Dialect::Ellipsis, req),
-            "/rfc/oauth/token" => token::token(app, Dialect::Rfc, req),
-            "/rfc/oauth/revoke" => revoke::revoke(app, req),
-            "/v3/account" => resource::resource(app, Dialect::Ellipsis, req),
-            "/rfc/userinfo" => resource::resource(app, Dialect::Rfc, req),
-            "/rfc/.well-known/oauth-authorization-server"
-            | "/.well-known/oauth-authorization-server/rfc" => metadata::metadata(app, req),
-            _ => hooks::route(app, req).unwrap_or_else(Response::not_found),
+            cors::preflight(app, req, methods)
+        } else {
+            let response = match path {
+                "/v3/oauth/token" => token::token(app, Dialect::Ellipsis, req),
+                "/rfc/oauth/token" => token::token(app, Dialect::Rfc, req),
+                "/rfc/oauth/revoke" => revoke::revoke(app, req),
+                "/v3/account" => resource::resource(app, Dialect::Ellipsis, req),
+                "/rfc/userinfo" => resource::resource(app, Dialect::Rfc, req),
+                _ => metadata::metadata(app, req),
+            };
+            cors::decorate(app, req, response)
         };
-        return cors::decorate(app, req, response);
+        return if is_oauth_endpoint(path) {
+            response.no_store()
+        } else {
+            response
+        };
+    }
+    if app.config.test_hooks {
+        if let Some(response) = hooks::route(app, req) {
+            return response;
+        }
     }
     match path {
         "/v3/oauth/authorize" => authorize::authorize(app, Dialect::Ellipsis, req),
@@ -164,8 +195,26 @@ fn index_page(app: &App) -> Response {
     let text = format!(
         "oauth-spa-server\n\n\
 Ellipsis Drive v3 dialect:\n  {base}/v3/oauth/authorize\n  {base}/v3/oauth/token\n  {base}/v3/account\n\n\
-RFC 6749 dialect (issuer {issuer}):\n  {base}/rfc/oauth/authorize\n  {base}/rfc/oauth/token\n  {base}/rfc/oauth/revoke\n  {base}/rfc/userinfo\n  {base}/rfc/.well-known/oauth-authorization-server",
-        issuer = app.issuer
+RFC 6749 dialect (issuer {issuer}):\n  {base}/rfc/oauth/authorize\n  {base}/rfc/oauth/token\n  {base}/rfc/oauth/revoke\n  {base}/rfc/userinfo\n  {base}/rfc/.well-known/oauth-authorization-server\n  {base}{rfc8414}",
+        issuer = app.issuer,
+        rfc8414 = app.metadata_path
     );
     Response::text(200, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_escape_control_characters() {
+        assert_eq!(
+            log_safe("GET /x\rFAKE\u{1b}[31m\u{9b}\u{7f}\té 404 0ms"),
+            "GET /x\\rFAKE\\u{1b}[31m\\u{9b}\\u{7f}\\t\\u{e9} 404 0ms"
+        );
+        assert_eq!(
+            log_safe("POST /v3/oauth/token 200 1ms client=a"),
+            "POST /v3/oauth/token 200 1ms client=a"
+        );
+    }
 }

@@ -52,6 +52,18 @@ pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     (canonical.starts_with(&canonical_root) && canonical.is_file()).then_some(canonical)
 }
 
+/// `path` with every run of `/` collapsed to one: a `Location` built from it is never
+/// protocol-relative (`//sub/` would send the browser to the host `sub`).
+fn single_slashes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Serves a file, or 404. A directory without a trailing slash redirects to add it.
 pub fn serve(root: &Path, url_path: &str, full_path: &str, method: &str) -> Response {
     if method != "GET" && method != "HEAD" {
@@ -60,7 +72,8 @@ pub fn serve(root: &Path, url_path: &str, full_path: &str, method: &str) -> Resp
     if !url_path.is_empty() && !url_path.ends_with('/') {
         if let Some(dir) = resolve(root, &format!("{url_path}/")) {
             if dir.is_file() {
-                return Response::redirect(301, &format!("{full_path}/"));
+                let location = format!("{}/", single_slashes(full_path));
+                return Response::redirect(301, &location);
             }
         }
     }
@@ -108,6 +121,20 @@ mod tests {
         assert!(resolve(&www, ".env").is_none());
         assert!(resolve(&www, "index.html%00").is_none());
         assert!(resolve(&www, "missing.js").is_none());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn directory_redirects_have_one_leading_slash() {
+        let dir = temp_root();
+        let www = dir.join("www");
+        for (url_path, full_path) in [("sub", "/sub"), ("/sub", "//sub"), ("//sub", "///sub")] {
+            let r = serve(&www, url_path, full_path, "GET");
+            assert_eq!(r.status, 301, "{full_path}");
+            assert_eq!(r.header_value("Location"), Some("/sub/"), "{full_path}");
+        }
+        let r = serve(&www, "/sub", "/pkg//sub", "GET");
+        assert_eq!(r.header_value("Location"), Some("/pkg/sub/"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

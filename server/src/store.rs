@@ -39,6 +39,8 @@ pub struct Code {
 
 /// What one successful code exchange created; refresh tokens rotate within it.
 pub struct Grant {
+    /// The dialect whose token endpoint issued it: its tokens work only in that dialect.
+    pub dialect: Dialect,
     pub client_id: String,
     pub scope: String,
     pub revoked: bool,
@@ -143,11 +145,12 @@ pub struct IssuedTokens {
 }
 
 impl Store {
-    pub fn new_grant(&mut self, client_id: &str, scope: &str) -> String {
+    pub fn new_grant(&mut self, dialect: Dialect, client_id: &str, scope: &str) -> String {
         let id = random_token();
         self.grants.insert(
             id.clone(),
             Grant {
+                dialect,
                 client_id: client_id.into(),
                 scope: scope.into(),
                 revoked: false,
@@ -208,16 +211,26 @@ impl Store {
         self.grants.get(grant).is_some_and(|g| !g.revoked)
     }
 
-    /// The access token if it is known, unrevoked, unexpired, and its grant is live.
+    /// The grant a token belongs to, if `dialect` issued it.
+    pub fn grant_of(&self, grant: &str, dialect: Dialect) -> Option<&Grant> {
+        self.grants.get(grant).filter(|g| g.dialect == dialect)
+    }
+
+    /// The access token if `dialect` issued it and it is unrevoked, unexpired, and its grant
+    /// is live.
     pub fn live_access_token(
         &self,
         token: &str,
+        dialect: Dialect,
         now_ms: u64,
     ) -> Result<&AccessToken, &'static str> {
         let record = self
             .access_tokens
             .get(token)
             .ok_or("the access token is unknown")?;
+        if self.grant_of(&record.grant, dialect).is_none() {
+            return Err("the access token was issued by the other dialect's token endpoint");
+        }
         if record.revoked || !self.grant_is_live(&record.grant) {
             return Err("the access token was revoked");
         }
@@ -252,13 +265,17 @@ mod tests {
     #[test]
     fn revoking_a_grant_kills_its_tokens_only() {
         let mut store = Store::default();
-        let g1 = store.new_grant("c", "projects");
-        let g2 = store.new_grant("c", "projects");
+        let g1 = store.new_grant(Dialect::Rfc, "c", "projects");
+        let g2 = store.new_grant(Dialect::Rfc, "c", "projects");
         let t1 = store.issue(&g1, "projects", u64::MAX, true);
         let t2 = store.issue(&g2, "projects", u64::MAX, true);
         store.revoke_grant(&g1);
-        assert!(store.live_access_token(&t1.access_token, 0).is_err());
-        assert!(store.live_access_token(&t2.access_token, 0).is_ok());
+        assert!(store
+            .live_access_token(&t1.access_token, Dialect::Rfc, 0)
+            .is_err());
+        assert!(store
+            .live_access_token(&t2.access_token, Dialect::Rfc, 0)
+            .is_ok());
         assert!(!store
             .refresh_tokens
             .contains_key(t1.refresh_token.as_ref().unwrap()));
@@ -270,13 +287,34 @@ mod tests {
     #[test]
     fn access_tokens_expire() {
         let mut store = Store::default();
-        let g = store.new_grant("c", "projects");
+        let g = store.new_grant(Dialect::Ellipsis, "c", "projects");
         let t = store.issue(&g, "projects", 1000, false);
         assert!(t.refresh_token.is_none());
-        assert!(store.live_access_token(&t.access_token, 999).is_ok());
+        assert!(store
+            .live_access_token(&t.access_token, Dialect::Ellipsis, 999)
+            .is_ok());
         assert_eq!(
-            store.live_access_token(&t.access_token, 1000).err(),
+            store
+                .live_access_token(&t.access_token, Dialect::Ellipsis, 1000)
+                .err(),
             Some("the access token expired")
         );
+    }
+
+    #[test]
+    fn access_tokens_work_only_in_their_dialect() {
+        let mut store = Store::default();
+        let g = store.new_grant(Dialect::Ellipsis, "c", "projects");
+        let t = store.issue(&g, "projects", u64::MAX, false);
+        assert!(store
+            .live_access_token(&t.access_token, Dialect::Ellipsis, 0)
+            .is_ok());
+        let err = store
+            .live_access_token(&t.access_token, Dialect::Rfc, 0)
+            .err()
+            .unwrap();
+        assert!(err.contains("other dialect"), "{err}");
+        assert!(store.grant_of(&g, Dialect::Rfc).is_none());
+        assert!(store.grant_of(&g, Dialect::Ellipsis).is_some());
     }
 }

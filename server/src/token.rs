@@ -84,7 +84,7 @@ pub fn token(app: &App, dialect: Dialect, req: &Request) -> Response {
         client_id = client.id.clone();
         match grant_key {
             "authorization_code" => exchange_code(app, dialect, &params, client),
-            "refresh_token" => refresh(app, &params, client),
+            "refresh_token" => refresh(app, dialect, &params, client),
             "missing" => Err(OAuthError::invalid_request("grant_type is missing")),
             _ => Err(OAuthError::new(
                 "unsupported_grant_type",
@@ -224,11 +224,11 @@ fn exchange_code(
         }
         (None, None) => {}
     }
-    let grant = store.new_grant(&client.id, &request.scope);
+    let grant = store.new_grant(dialect, &client.id, &request.scope);
     if let Some(record) = store.codes.get_mut(code) {
         record.grant = Some(grant.clone());
     }
-    let expires = now + app.config.expires_in.saturating_mul(1000);
+    let expires = now.saturating_add(app.config.expires_in.saturating_mul(1000));
     let issued = store.issue(&grant, &request.scope, expires, client.refresh_tokens);
     Ok(token_response(
         app,
@@ -239,8 +239,14 @@ fn exchange_code(
 }
 
 /// RFC 6749 §6 with rotation: every use returns a new refresh token and retires the old one.
-/// Presenting a retired refresh token revokes the whole grant (RFC 9700 §4.14.2).
-fn refresh(app: &App, params: &Params, client: &Client) -> Result<Value, OAuthError> {
+/// Presenting a retired refresh token revokes the whole grant (RFC 9700 §4.14.2). Only the
+/// dialect that issued the grant accepts its refresh tokens.
+fn refresh(
+    app: &App,
+    dialect: Dialect,
+    params: &Params,
+    client: &Client,
+) -> Result<Value, OAuthError> {
     let Some(token) = params.get("refresh_token") else {
         return Err(OAuthError::invalid_request("refresh_token is missing"));
     };
@@ -258,6 +264,11 @@ fn refresh(app: &App, params: &Params, client: &Client) -> Result<Value, OAuthEr
             "the refresh token is unknown or revoked",
         ));
     };
+    if grant.dialect != dialect {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was issued by the other dialect's token endpoint",
+        ));
+    }
     if grant.client_id != client.id {
         return Err(OAuthError::invalid_grant(
             "the refresh token was issued to another client",
@@ -289,7 +300,7 @@ fn refresh(app: &App, params: &Params, client: &Client) -> Result<Value, OAuthEr
     if let Some(record) = store.refresh_tokens.get_mut(token) {
         record.rotated = true;
     }
-    let expires = now + app.config.expires_in.saturating_mul(1000);
+    let expires = now.saturating_add(app.config.expires_in.saturating_mul(1000));
     let issued = store.issue(&grant_id, &scope, expires, true);
     Ok(token_response(
         app,

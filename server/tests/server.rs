@@ -360,7 +360,10 @@ fn custom_issuer_metadata_is_at_its_rfc8414_location_and_names_served_endpoints(
         404
     );
     // The dialect's own location, which the demo page reads, serves the same document.
-    assert_eq!(s.get("/rfc/.well-known/oauth-authorization-server").json(), m);
+    assert_eq!(
+        s.get("/rfc/.well-known/oauth-authorization-server").json(),
+        m
+    );
     // The endpoints are the ones this server serves, whatever the issuer says.
     let base = &s.base;
     assert_eq!(
@@ -885,7 +888,7 @@ fn auto_approve_flag_skips_the_consent_page() {
 #[test]
 fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
     let s = Server::start(&[]);
-    for prefix in ["v3", "rfc"] {
+    for (prefix, resource) in [("v3", "/v3/account"), ("rfc", "/rfc/userinfo")] {
         let t0 = s.exchange(prefix, &s.code(prefix, "spa")).json();
         let refresh = |rt: &str| {
             s.post_form(
@@ -908,8 +911,7 @@ fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
         assert_ne!(t0["access_token"], t1["access_token"]);
         let bearer1 = format!("Bearer {}", t1["access_token"].as_str().unwrap());
         assert_eq!(
-            s.get_with("/v3/account", &[("Authorization", &bearer1)])
-                .status,
+            s.get_with(resource, &[("Authorization", &bearer1)]).status,
             200
         );
 
@@ -918,8 +920,7 @@ fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
         assert!(d.contains("already used"), "{d}");
         refresh(rt2).assert_oauth_error(400, "invalid_grant");
         assert_eq!(
-            s.get_with("/v3/account", &[("Authorization", &bearer1)])
-                .status,
+            s.get_with(resource, &[("Authorization", &bearer1)]).status,
             401
         );
     }
@@ -1386,6 +1387,222 @@ fn request_log_has_one_line_per_request_and_no_secrets() {
     ] {
         assert!(!log.contains(secret), "log leaks {secret:?}:\n{log}");
     }
+}
+
+/// A fresh `www` folder with `index.html` and `sub/index.html`; the caller removes `dir`.
+fn temp_www(name: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("oauth-spa-server-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("www/sub")).unwrap();
+    std::fs::write(dir.join("www/index.html"), "home").unwrap();
+    std::fs::write(dir.join("www/sub/index.html"), "sub").unwrap();
+    let www = dir.join("www").to_str().unwrap().to_string();
+    (dir, www)
+}
+
+/// `METHOD TARGET HTTP/1.1` with `headers` (each ending in CRLF) and no body.
+fn raw_head(method: &str, target: &[u8], headers: &str) -> Vec<u8> {
+    let mut raw = format!("{method} ").into_bytes();
+    raw.extend_from_slice(target);
+    raw.extend_from_slice(
+        format!(" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}\r\n").as_bytes(),
+    );
+    raw
+}
+
+#[test]
+fn request_targets_with_control_characters_are_refused_and_the_log_stays_one_line_each() {
+    let s = Server::start(&[]);
+    for target in [
+        &b"/x\rFAKE-LINE"[..],
+        b"/x\x1b[31mRED",
+        b"/x\x07bell",
+        b"/x\x7f",
+        b"/x\tTAB",
+        "/café".as_bytes(),
+        "/x\u{9b}31m".as_bytes(),
+    ] {
+        let r = s.raw(&raw_head("GET", target, ""));
+        assert_eq!(r.status, 400, "{target:?}");
+    }
+    let _ = s.get("/ok");
+    let log = s.log();
+    assert!(
+        log.chars().all(|c| c == '\n' || (' '..='~').contains(&c)),
+        "{log:?}"
+    );
+    assert_eq!(log.lines().count(), 1, "{log:?}");
+    assert!(log.starts_with("GET /ok 404 "), "{log:?}");
+}
+
+#[test]
+fn content_length_is_digits_only_and_targets_are_origin_form() {
+    let (dir, www) = temp_www("origin-form");
+    let s = Server::start(&["--www", &www]);
+    // RFC 9110 §8.6: Content-Length = 1*DIGIT; RFC 9112 §6.3: anything else is a 400.
+    for length in ["+5", "+0", "-0", "5 5", "0x5", "5,5", ""] {
+        let mut raw = raw_head(
+            "POST",
+            b"/__reset",
+            &format!("Content-Length: {length}\r\n"),
+        );
+        raw.extend_from_slice(b"hello");
+        assert_eq!(s.raw(&raw).status, 400, "Content-Length: {length:?}");
+    }
+    let mut raw = raw_head("POST", b"/__reset", "Content-Length: 5\r\n");
+    raw.extend_from_slice(b"hello");
+    assert_eq!(s.raw(&raw).status, 200);
+    // RFC 9112 §3.2.1: origin-form starts with "/".
+    for target in [
+        &b"index.html"[..],
+        b"*",
+        b"http://127.0.0.1/index.html",
+        b"?x=1",
+    ] {
+        let r = s.raw(&raw_head("GET", target, ""));
+        assert_eq!(r.status, 400, "{target:?}");
+        assert_ne!(r.body, "home");
+    }
+    assert_eq!(s.raw(&raw_head("GET", b"/index.html", "")).body, "home");
+    drop(s);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn directory_redirects_are_never_protocol_relative() {
+    let (dir, www) = temp_www("dir-redirect");
+    let s = Server::start(&["--www", &www]);
+    for (path, location) in [
+        ("/sub", "/sub/"),
+        ("//sub", "/sub/"),
+        ("///sub", "/sub/"),
+        ("//sub?x=1", "/sub/"),
+    ] {
+        let r = s.get(path);
+        assert_eq!(r.status, 301, "{path}");
+        assert_eq!(r.header("location"), Some(location), "{path}");
+    }
+    assert_eq!(s.get("//sub/").body, "sub");
+    drop(s);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn every_token_endpoint_response_is_no_store() {
+    let s = Server::start(&[]);
+    for path in ["/v3/oauth/token", "/rfc/oauth/token", "/rfc/oauth/revoke"] {
+        let oversized = s.raw(&raw_head(
+            "POST",
+            path.as_bytes(),
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 70000\r\n",
+        ));
+        let chunked = s.raw(&raw_head(
+            "POST",
+            path.as_bytes(),
+            "Transfer-Encoding: chunked\r\n",
+        ));
+        let bad_length = s.raw(&raw_head("POST", path.as_bytes(), "Content-Length: x\r\n"));
+        let preflight = s.request(
+            "OPTIONS",
+            path,
+            &[
+                ("Origin", "http://127.0.0.1:9999"),
+                ("Access-Control-Request-Method", "POST"),
+            ],
+            "",
+        );
+        for (r, status) in [
+            (s.get(path), 405),
+            (s.request("PUT", path, &[], ""), 405),
+            (oversized, 413),
+            (chunked, 411),
+            (bad_length, 400),
+            (preflight, 204),
+            (s.post_form(path, &[("client_id", "spa")], &[]), 400),
+        ] {
+            assert_eq!(r.status, status, "{path}: {}", r.body);
+            let count = |name: &str| r.headers.iter().filter(|(k, _)| k == name).count();
+            assert_eq!(
+                r.header("cache-control"),
+                Some("no-store"),
+                "{path} {status}"
+            );
+            assert_eq!(r.header("pragma"), Some("no-cache"), "{path} {status}");
+            assert_eq!((count("cache-control"), count("pragma")), (1, 1), "{path}");
+        }
+    }
+}
+
+#[test]
+fn hooks_refuse_requests_from_web_pages() {
+    let s = Server::start(&[]);
+    let code = s.code("v3", "spa");
+    let own = s.base.clone();
+    for origin in ["https://evil.example", "null", own.as_str()] {
+        for target in ["/__consent?mode=allow", "/__clock?advance=100", "/__reset"] {
+            let r = s.request(
+                "POST",
+                target,
+                &[("Origin", origin), ("Content-Type", "text/plain")],
+                "x",
+            );
+            assert_eq!(r.status, 403, "{origin} {target}: {}", r.body);
+            assert!(r.header("access-control-allow-origin").is_none());
+        }
+        assert_eq!(s.get_with("/__stats", &[("Origin", origin)]).status, 403);
+        // No CORS for hooks: a preflight grants nothing.
+        let r = s.request(
+            "OPTIONS",
+            "/__consent",
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "POST"),
+            ],
+            "",
+        );
+        assert!(
+            r.header("access-control-allow-origin").is_none(),
+            "{origin}"
+        );
+    }
+    // Nothing changed: consent mode, clock, counters, codes.
+    let stats = s.stats();
+    assert_eq!(stats["consentMode"], "page");
+    assert_eq!(stats["clock"]["offsetSeconds"], 0);
+    assert_eq!(stats["authorize"]["v3"]["total"], 1);
+    assert_eq!(s.exchange("v3", &code).status, 200);
+    // Without Origin (Node, curl, the tests) the hooks work.
+    assert_eq!(
+        s.request("POST", "/__consent?mode=deny", &[], "").status,
+        200
+    );
+}
+
+#[test]
+fn clock_hook_refuses_advances_that_would_overflow() {
+    let s = Server::start(&[]);
+    for _ in 0..2 {
+        let r = s.request("POST", "/__clock?advance=18446744073709551", &[], "");
+        assert_eq!(r.status, 400, "{}", r.body);
+    }
+    let r = s.request("POST", "/__clock?advance=18446744073709551615", &[], "");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(s.stats()["clock"]["offsetSeconds"], 0);
+    // Up to 100 years in total is fine; one second more is refused.
+    s.advance_clock(100 * 365 * 24 * 3600 - 10);
+    s.advance_clock(10);
+    assert_eq!(s.request("POST", "/__clock?advance=1", &[], "").status, 400);
+    assert_eq!(
+        s.stats()["clock"]["offsetSeconds"],
+        100 * 365 * 24 * 3600_u64
+    );
+    // The server still works on the moved clock.
+    let t = s.exchange("v3", &s.code("v3", "spa")).json();
+    let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
+    assert_eq!(
+        s.get_with("/v3/account", &[("Authorization", &bearer)])
+            .status,
+        200
+    );
 }
 
 #[test]
