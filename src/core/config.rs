@@ -176,7 +176,12 @@ impl ClientConfig {
             }
         }
         if let Some(i) = &self.issuer {
-            url::parse("issuer", i)?;
+            // RFC 8414 §2, RFC 9207 §2: an https URL (plain http on loopback, like the
+            // endpoints) with no query or fragment; another value could never match an `iss`.
+            url::check_endpoint("issuer", i)?;
+            if url::parse("issuer", i)?.query.is_some() {
+                return bad("issuer must not contain a query or fragment (RFC 8414 §2)");
+            }
         } else if self.require_issuer {
             return bad("authorizationResponseIssParameterSupported needs issuer to be set");
         }
@@ -406,6 +411,21 @@ mod tests {
             (
                 |c| c.require_issuer = true,
                 ErrorCode::InvalidConfig,
+                "issuer",
+            ),
+            (
+                |c| c.issuer = Some("https://as.example/?tenant=1".into()),
+                ErrorCode::InvalidConfig,
+                "issuer",
+            ),
+            (
+                |c| c.issuer = Some("https://as.example/#f".into()),
+                ErrorCode::InvalidConfig,
+                "issuer",
+            ),
+            (
+                |c| c.issuer = Some("http://as.example".into()),
+                ErrorCode::InsecureEndpoint,
                 "issuer",
             ),
             (
