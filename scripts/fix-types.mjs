@@ -17,6 +17,7 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith('.d.ts'))) {
     }
     return head + parts.join(', ') + tail;
   });
-  ts = ts.replace(/\bany\b/g, 'unknown');
+  // Code only: the word "any" in a doc comment stays.
+  ts = ts.split('\n').map((l) => (/^\s*(\/\*\*|\*|\/\/)/.test(l) ? l : l.replace(/\bany\b/g, 'unknown'))).join('\n');
   writeFileSync(file, ts);
 }

@@ -127,7 +127,8 @@ fn tokens_from_js(v: &JsValue) -> Option<TokenSet> {
 #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
 pub fn refresh(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string", js_name = "refreshToken")]
+    refresh_token: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RefreshOptions | undefined")] options: JsValue,
 ) -> JsValue {
     let prepared = (|| {
@@ -291,10 +292,10 @@ pub fn create_session(
 /// Signs in in a popup window. Call it from a click handler: it opens the window at once
 /// (synchronously), so popup blockers allow it. The popup's redirect page calls
 /// `popupCallback()`, which hands the response to this window; the code is exchanged here.
-/// Rejects with `popup_blocked`, `popup_closed`, `timeout` or any `handleCallback` error.
+/// Rejects with `popup_blocked`, `popup_closed`, `timeout` or one of `handleCallback`'s errors.
 #[wasm_bindgen(js_name = loginWithPopup, unchecked_return_type = "Promise<TokenSet>")]
 pub fn login_with_popup(
-    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config_js: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig", js_name = "config")] config_js: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PopupLoginOptions | undefined")] options: JsValue,
 ) -> JsValue {
     let prepared = (|| {

@@ -114,12 +114,14 @@ export type OAuthErrorCode =
 
 /** Every failure of this library. Messages never contain tokens, codes or secrets. */
 export class OAuthError extends Error {
+  constructor(code: OAuthErrorCode, message: string, error?: string, errorDescription?: string,
+              errorUri?: string, status?: number);
   name: "OAuthError";
   code: OAuthErrorCode;
   /** The server's `error`, e.g. `"invalid_grant"` or `"access_denied"`. */
   error?: string;
   errorDescription?: string;
   errorUri?: string;
-  /** HTTP status of the token endpoint's answer. */
+  /** HTTP status of the answer (token or revocation endpoint, or the last metadata URL `discover` tried). */
   status?: number;
 }

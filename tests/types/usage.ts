@@ -60,6 +60,11 @@ export async function usage(): Promise<void> {
   startLogin(config, { extraParams: { max_age: 5 } });
   // @ts-expect-error not an error code
   const wrong: OAuthErrorCode = 'oops';
+  // The constructor takes the code first, as the runtime does.
+  const made = new OAuthError('invalid_config', 'config.clientId must be a string');
+  // @ts-expect-error a message is not a code
+  new OAuthError('something went wrong');
+  console.log(made.code);
 
   console.log(method, challenge, url, expiresAt, raw, bad, wrong);
 }
