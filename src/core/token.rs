@@ -373,7 +373,12 @@ pub fn parse_token_response(
         access_token: Secret::new(access_token),
         token_type,
         expires_in,
-        expires_at: expires_in.map(|s| now_ms.saturating_add(s.saturating_mul(1000))),
+        // At most the last instant a JavaScript `Date` can hold (ECMAScript §21.4.1.1).
+        expires_at: expires_in.map(|s| {
+            now_ms
+                .saturating_add(s.saturating_mul(1000))
+                .min(8_640_000_000_000_000)
+        }),
         refresh_token: refresh_token.map(Secret::new),
         scope,
         id_token,
@@ -595,7 +600,7 @@ mod tests {
             r#"{"access_token":"a","token_type":"Bearer","expires_in":9223372036854775807}"#;
         let t = parse_token_response(&rfc(), 200, never, 5, None).unwrap();
         assert_eq!(t.expires_in, Some(crate::core::json::SATURATED));
-        assert_eq!(t.expires_at, Some(5 + crate::core::json::SATURATED * 1000));
+        assert_eq!(t.expires_at, Some(8_640_000_000_000_000), "a valid JS Date");
     }
 
     fn err(status: u16, body: &str) -> Error {
