@@ -8,9 +8,10 @@ const err = (code, message) => new OAuthError(code, message);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // What Rust reads of a TokenSet (core::session::token_set_from_json): the members it uses, not
 // `raw`, whose content (the server's, or the app's through setTokens) is none of its business.
+// An `expiresAt` of Infinity is "never", as absent (JSON, and so storage, has no Infinity).
 const held = (t) => t ? {
-  accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: t.expiresAt,
-  scope: t.scope, idToken: t.idToken,
+  accessToken: t.accessToken, refreshToken: t.refreshToken,
+  expiresAt: t.expiresAt === Infinity ? undefined : t.expiresAt, scope: t.scope, idToken: t.idToken,
 } : null;
 const text = (t) => { try { return JSON.stringify(held(t)); } catch { return '?'; } };
 // Two TokenSets hold the same tokens (`raw` aside: it may not even be serializable).
@@ -33,9 +34,11 @@ export function makeSession(core, storage, key, initial, ms) {
   }
   const shared = storage === 2;
   const changed = new Set(), signedOut = new Set(), errors = new Set();
-  // `epoch` counts sign-outs: a refresh that was in flight across one is dropped, not stored.
-  // `unsaved`: the last write to the store failed, so the store is stale and only memory counts.
-  let tokens = null, inflight = null, epoch = 0, unsaved = false;
+  // `epoch` counts sign-outs and tokens the app sets: a refresh that was in flight across one
+  // is dropped, not stored. `unsaved`: this tab's last write to the store failed and no newer
+  // write of another tab came since, so the store is stale and only memory counts. `leaving`:
+  // a sign-out is clearing the store; what other tabs store meanwhile is not adopted.
+  let tokens = null, inflight = null, epoch = 0, unsaved = false, leaving = 0;
   const emit = (subs, v) => subs.forEach((f) => {
     try { f(v); } catch (e) { setTimeout(() => { throw e; }); }
   });
@@ -70,7 +73,9 @@ export function makeSession(core, storage, key, initial, ms) {
   const onStorage = (e) => {
     if (e.storageArea === store && (e.key === key || e.key === null)) {
       const t = read();
-      if (t !== undefined && !same(t, tokens)) set(t, undefined, false);
+      if (t === undefined || (t && leaving)) return;
+      unsaved = false; // the store holds another tab's newer word now
+      if (!same(t, tokens)) set(t, undefined, false);
     }
   };
   if (shared) addEventListener('storage', onStorage);
@@ -100,15 +105,25 @@ export function makeSession(core, storage, key, initial, ms) {
       dropMarker();
       heldMarker = name;
       return new Promise((r) => { dropMarker = r; });
-    }));
+    }).catch(() => done()));
   };
-  const replaced = async (t) => (await navigator.locks.query()).held.some((l) => l.name === marker(t));
+  // Marked by another tab (this tab's own marker names tokens it has already replaced).
+  const replaced = async (t) => {
+    const name = marker(t);
+    if (name === heldMarker) return false;
+    try { return (await navigator.locks.query()).held.some((l) => l.name === name); } catch { return false; }
+  };
 
   // One refresh at a time: callers in this tab share it; tabs take the lock in turn, and a tab
   // that gets the lock after another tab refreshed adopts that result instead of refreshing.
   // `before`: the tokens the caller found wanting (the storage event may replace `tokens` while
   // this tab waits for the lock).
-  const refresh = (before = tokens) => inflight ??= locked(async () => {
+  const refresh = (before = tokens, e0 = epoch) => inflight ??= locked(async () => {
+    // Signed out (or new tokens set) while this waited for the lock: nothing to refresh.
+    if (e0 !== epoch) {
+      if (tokens) return tokens;
+      throw notSignedIn();
+    }
     // A store this tab could not write is stale, and one that throws tells nothing: then
     // memory decides. Otherwise the stored session is the latest word of every tab.
     if (shared && !unsaved) {
@@ -127,7 +142,7 @@ export function makeSession(core, storage, key, initial, ms) {
         if (core.step(held(latest), false) === 0) return latest;
       }
     }
-    const old = tokens, e0 = epoch;
+    const old = tokens;
     let t;
     try {
       t = await core.refresh(held(old));
@@ -138,13 +153,20 @@ export function makeSession(core, storage, key, initial, ms) {
       throw e;
     }
     if (e0 !== epoch) {
-      // Signed out meanwhile: drop the late result, and revoke what it issued (the sign-out
-      // revoked the tokens it knew; a rotated refresh token would otherwise stay valid).
-      await revokeAll(t);
+      // Signed out, or the app set other tokens, meanwhile: drop the late result, and revoke
+      // what it issued that the session does not hold now (a sign-out revoked the tokens it
+      // knew; a rotated refresh token would otherwise stay valid).
+      await revokeAll({
+        refreshToken: t.refreshToken !== tokens?.refreshToken && t.refreshToken,
+        accessToken: t.accessToken !== tokens?.accessToken && t.accessToken,
+      });
+      if (tokens) return tokens;
       throw notSignedIn();
     }
     set(t);
-    if (shared && navigator.locks) await markReplaced(old);
+    // Other tabs that still read `old` wait for `t` instead of spending its refresh token; a
+    // refresh that changed nothing has nothing to wait for.
+    if (shared && navigator.locks && !same(t, old)) await markReplaced(old);
     return t;
   }).finally(() => { inflight = null; });
 
@@ -183,6 +205,7 @@ export function makeSession(core, storage, key, initial, ms) {
       if (t != null && !(typeof t.accessToken === 'string' && t.accessToken)) {
         throw err('invalid_argument', 'tokens must be a TokenSet with a non-empty accessToken');
       }
+      epoch++; // a refresh in flight is for the tokens these replace
       set(t ?? null);
     },
     // Clears the session here (and, when shared, in every tab), then revokes the refresh
@@ -192,12 +215,18 @@ export function makeSession(core, storage, key, initial, ms) {
       let t = tokens;
       set(null, undefined, !shared);
       // Shared: clear the stored session under the lock, so that no tab's refresh is in flight
-      // (it would store its new tokens after us), and revoke the latest tokens stored.
+      // (it would store its new tokens after us), and revoke the latest tokens stored. What
+      // other tabs store until then is not adopted here (`leaving`).
       if (shared) {
-        await locked(async () => {
-          t = (unsaved ? null : read()) ?? t;
-          try { store.removeItem(key); } catch { /* nothing stored then */ }
-        });
+        leaving++;
+        try {
+          await locked(async () => {
+            t = (unsaved ? null : read()) ?? t;
+            try { store.removeItem(key); unsaved = false; } catch { /* nothing stored then */ }
+          });
+        } finally {
+          leaving--;
+        }
       }
       if (t) await revokeAll(t);
     },
@@ -206,6 +235,7 @@ export function makeSession(core, storage, key, initial, ms) {
     onError: on(errors),
     close() {
       removeEventListener('storage', onStorage);
+      dropMarker();
       changed.clear(); signedOut.clear(); errors.clear();
     },
   };
@@ -218,16 +248,20 @@ export function makeSession(core, storage, key, initial, ms) {
 async function lease(k, ttl, fn) {
   const id = Math.random().toString(36).slice(2) + ' ';
   const mine = () => localStorage.getItem(k)?.startsWith(id);
-  for (;;) {
-    const cur = localStorage.getItem(k);
-    if (!cur || +cur.split(' ')[1] < Date.now()) {
-      localStorage.setItem(k, id + (Date.now() + ttl));
-      await sleep(150);
-      if (mine()) break;
+  try {
+    for (;;) {
+      const cur = localStorage.getItem(k);
+      if (!cur || +cur.split(' ')[1] < Date.now()) {
+        localStorage.setItem(k, id + (Date.now() + ttl));
+        await sleep(150);
+        if (mine()) break;
+      }
+      await sleep(50 + Math.random() * 100);
     }
-    await sleep(50 + Math.random() * 100);
+  } catch {
+    return fn(); // a storage that throws (full, disabled) holds no lease: best effort without
   }
-  try { return await fn(); } finally { if (mine()) localStorage.removeItem(k); }
+  try { return await fn(); } finally { try { if (mine()) localStorage.removeItem(k); } catch { /* gone */ } }
 }
 
 // GETs the metadata URLs in order; the first 2xx answer goes to `op.finish` (Rust validates it,

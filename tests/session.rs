@@ -714,3 +714,223 @@ async fn an_unreadable_stored_expiry_means_expired() {
     settle(call(&session, "signOut", &[])).await.unwrap();
     call(&session, "close", &[]);
 }
+
+/// Dispatches the `storage` event another tab's write of `key` would bring (a tab gets none
+/// for its own writes, and these tests run in one page).
+fn storage_event(key: &str) {
+    js(
+        "dispatchEvent(new StorageEvent('storage', { key: a, storageArea: localStorage }))",
+        &[&key.into()],
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_sign_out_is_not_undone_by_another_tabs_refresh_it_waited_for() {
+    // Tab B refreshes (slowly, holding the lock); tab A signs out meanwhile and waits for the
+    // lock. B's new tokens reach A (the storage event) before A's sign-out clears the store:
+    // A must not adopt them, and the sign-out revokes them.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let a = create_session(
+        config(&run, "slow", Some("echo")),
+        options(
+            "localStorage",
+            &key,
+            Some(&tokens("at-0", "rt-0", 3_600_000.0)),
+        ),
+    )
+    .unwrap();
+    let b = create_session(
+        config(&run, "slow", Some("echo")),
+        options("localStorage", &key, None),
+    )
+    .unwrap();
+    js(
+        "a.onChange((t) => { if (t) dispatchEvent(new StorageEvent('storage', { key: b, storageArea: localStorage })); })",
+        &[&b, &key.clone().into()],
+    );
+    let refreshing = call(&b, "getAccessToken", &[&obj(r#"{"forceRefresh":true}"#)]);
+    let signing_out = call(&a, "signOut", &[]);
+    let at1 = settle(refreshing).await.expect("B refreshed");
+    settle_within(signing_out, 5000)
+        .await
+        .expect("A signed out");
+    assert!(
+        call(&a, "getTokens", &[]).is_null(),
+        "A holds no tokens after its sign-out"
+    );
+    assert_eq!(local(&key), None);
+    let revoked: Vec<String> = log(&run)
+        .await
+        .iter()
+        .filter_map(|r| s(&r, "body.token"))
+        .collect();
+    assert!(revoked.contains(&at1.as_string().unwrap()), "{revoked:?}");
+    call(&a, "close", &[]);
+    call(&b, "close", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn after_a_failed_write_another_tabs_newer_tokens_count_again() {
+    // A's write fails once; then other tabs write T1 (A gets the event) and T2 (A's event is
+    // late). A's forced refresh must read the store (T2, fresh: used as it is) instead of
+    // spending T1's rotated refresh token from memory.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let a = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, None),
+    )
+    .unwrap();
+    js(
+        "const f = Storage.prototype.setItem;
+         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };
+         try { b.setTokens(a); } finally { Storage.prototype.setItem = f; }",
+        &[&tokens("at-0", "rt-0", 3_600_000.0), &a],
+    );
+    let write = |t: &JsValue| {
+        js(
+            "localStorage.setItem(a, JSON.stringify(b))",
+            &[&key.clone().into(), t],
+        );
+    };
+    write(&tokens("at-1", "rt-1", 3_600_000.0));
+    storage_event(&key);
+    assert_eq!(
+        s(&call(&a, "getTokens", &[]), "accessToken").as_deref(),
+        Some("at-1")
+    );
+    write(&tokens("at-2", "rt-2", 3_600_000.0));
+    let at = settle(call(
+        &a,
+        "getAccessToken",
+        &[&obj(r#"{"forceRefresh":true}"#)],
+    ))
+    .await
+    .expect("token");
+    assert_eq!(
+        at.as_string().as_deref(),
+        Some("at-2"),
+        "the stored, newer tokens"
+    );
+    assert_eq!(
+        log(&run).await.length(),
+        0,
+        "no refresh with the spent rt-1"
+    );
+    call(&a, "close", &[]);
+    js("localStorage.removeItem(a)", &[&key.into()]);
+}
+
+#[wasm_bindgen_test]
+async fn refreshes_that_change_nothing_do_not_stall() {
+    // Same access token, same refresh token, no expires_in: nothing to wait for, in this tab
+    // or another one.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let t = js(
+        "return { accessToken: 'at-same', tokenType: 'Bearer', refreshToken: 'rt-same' }",
+        &[],
+    );
+    let session = create_session(
+        config(&run, "same-set", None),
+        options("localStorage", &key, Some(&t)),
+    )
+    .unwrap();
+    let force = obj(r#"{"forceRefresh":true}"#);
+    for _ in 0..3 {
+        let ms = settle(js(
+            "const t0 = performance.now(); return a.getAccessToken(b).then(() => performance.now() - t0)",
+            &[&session, &force],
+        ))
+        .await
+        .expect("refreshed")
+        .as_f64()
+        .unwrap();
+        assert!(ms < 1000.0, "a refresh took {ms} ms");
+    }
+    assert_eq!(log(&run).await.length(), 3);
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    call(&session, "close", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn tokens_set_during_a_refresh_win_and_the_late_result_is_revoked() {
+    let run = run_id();
+    let session = create_session(
+        config(&run, "slow", Some("echo")),
+        options("memory", "k", Some(&tokens("at-0", "rt-0", 3_600_000.0))),
+    )
+    .unwrap();
+    let pending = call(
+        &session,
+        "getAccessToken",
+        &[&obj(r#"{"forceRefresh":true}"#)],
+    );
+    call(
+        &session,
+        "setTokens",
+        &[&tokens("at-new", "rt-new", 3_600_000.0)],
+    );
+    let at = settle(pending).await.expect("a token");
+    assert_eq!(at.as_string().as_deref(), Some("at-new"));
+    assert_eq!(
+        s(&call(&session, "getTokens", &[]), "accessToken").as_deref(),
+        Some("at-new"),
+        "the late refresh result did not overwrite the new tokens"
+    );
+    let sent = log(&run).await;
+    assert_eq!(sent.length(), 3, "the refresh, then its two tokens revoked");
+    let late_rt = s(&sent.get(1), "body.token").unwrap();
+    assert!(late_rt.starts_with("rt-") && late_rt != "rt-0" && late_rt != "rt-new");
+}
+
+#[wasm_bindgen_test]
+async fn infinity_expires_at_means_never() {
+    let run = run_id();
+    let t = js(
+        "return { accessToken: 'at-inf', tokenType: 'Bearer', refreshToken: 'rt', expiresAt: Infinity }",
+        &[],
+    );
+    let session =
+        create_session(config(&run, "ok", None), options("memory", "k", Some(&t))).unwrap();
+    let at = settle(call(&session, "getAccessToken", &[]))
+        .await
+        .expect("token");
+    assert_eq!(at.as_string().as_deref(), Some("at-inf"));
+    assert_eq!(log(&run).await.length(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_lease_fallback_survives_a_storage_that_throws() {
+    // No Web Locks and a localStorage that refuses writes: the refresh still happens (from
+    // memory, without a lease) and nothing but OAuthErrors come out.
+    js(
+        "Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })",
+        &[],
+    );
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let session = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, Some(&tokens("at-0", "rt-0", -1000.0))),
+    )
+    .unwrap();
+    let got = settle_within(
+        js(
+            "const f = Storage.prototype.setItem;
+             Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };
+             return a.getAccessToken().finally(() => { Storage.prototype.setItem = f; })",
+            &[&session],
+        ),
+        5000,
+    )
+    .await;
+    js("delete navigator.locks", &[]);
+    let at = got.expect("refreshed, no DOMException");
+    assert!(at.as_string().unwrap().starts_with("at-"));
+    assert_ne!(at.as_string().as_deref(), Some("at-0"));
+    assert_eq!(log(&run).await.length(), 1);
+    call(&session, "close", &[]);
+    js("localStorage.removeItem(a)", &[&key.into()]);
+}

@@ -6,7 +6,8 @@
 //
 // Modes: ok, echo (ok + what was received), bearer-lowercase, expires-string, no-token-type,
 // rfc-error-400, rfc-error-401, rfc-error-200, ellipsis-error, html-502, invalid-json,
-// no-access-token, mac, slow (answers after 3 s), same-access (ok, always access token "at-same").
+// no-access-token, mac, slow (answers after 3 s), same-access (ok, always access token "at-same"),
+// same-set (access token "at-same", the refresh token sent, no expires_in: nothing changes).
 // Usage: node tests/support/token-server.mjs [port]   (prints "token-server http://127.0.0.1:PORT")
 import http from 'node:http';
 import { createHash } from 'node:crypto';
@@ -67,6 +68,7 @@ const server = http.createServer((req, res) => {
     switch (mode) {
       case 'ok': return json(200, token());
       case 'same-access': return json(200, token({ access_token: 'at-same' }));
+      case 'same-set': return json(200, { access_token: 'at-same', token_type: 'Bearer', refresh_token: body.refresh_token });
       case 'echo': return json(200, token({ received }));
       case 'bearer-lowercase': return json(200, token({ token_type: 'bearer' }));
       case 'expires-string': return json(200, token({ expires_in: '120' }));
