@@ -72,9 +72,11 @@ pub fn parse_authorization_response(callback_url: &str) -> Result<AuthorizationR
             if n != name {
                 continue;
             }
-            // RFC 6749 §3.1: a parameter without a value is treated as omitted (an `error=` or
-            // `iss=` with nothing in it does not fail the login), but any repeat of a name is
-            // refused, with or without a value: "MUST NOT be included more than once".
+            // RFC 6749 §3.1, as this crate reads it: a parameter without a value is treated as
+            // omitted (an `error=` or `iss=` with nothing in it does not fail the login), and a
+            // name given twice is a repeat ("MUST NOT be included more than once") whether or
+            // not a value is empty: the stricter reading, since a response can't be trusted
+            // to mean one of two `state`s.
             if !seen {
                 seen = true;
                 if !v.is_empty() {

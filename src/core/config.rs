@@ -178,10 +178,11 @@ impl ClientConfig {
         if let Some(i) = &self.issuer {
             // RFC 8414 §2, RFC 9207 §2: an https URL (plain http on loopback, like the
             // endpoints) with no query or fragment; another value could never match an `iss`.
-            url::check_endpoint("issuer", i)?;
-            if url::parse("issuer", i)?.query.is_some() {
+            let parts = url::parse("issuer", i)?;
+            if parts.query.is_some() || parts.fragment.is_some() {
                 return bad("issuer must not contain a query or fragment (RFC 8414 §2)");
             }
+            url::check_endpoint("issuer", i)?;
         } else if self.require_issuer {
             return bad("authorizationResponseIssParameterSupported needs issuer to be set");
         }

@@ -62,8 +62,8 @@ export async function usage(): Promise<void> {
   const wrong: OAuthErrorCode = 'oops';
   // The constructor takes the code first, as the runtime does.
   const made = new OAuthError('invalid_config', 'config.clientId must be a string');
-  // @ts-expect-error a message is not a code
-  new OAuthError('something went wrong');
+  // @ts-expect-error a message is not a code (the message comes second)
+  new OAuthError('something went wrong', 'details');
   console.log(made.code);
 
   console.log(method, challenge, url, expiresAt, raw, bad, wrong);
