@@ -8,10 +8,10 @@ const err = (code, message) => new OAuthError(code, message);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // What Rust reads of a TokenSet (core::session::token_set_from_json): the members it uses, not
 // `raw`, whose content (the server's, or the app's through setTokens) is none of its business.
-// An `expiresAt` of Infinity is "never", as absent (JSON, and so storage, has no Infinity).
+// An `expiresAt` of Infinity is "never": null, as JSON (and so the stored copy) writes it.
 const held = (t) => t ? {
   accessToken: t.accessToken, refreshToken: t.refreshToken,
-  expiresAt: t.expiresAt === Infinity ? undefined : t.expiresAt, scope: t.scope, idToken: t.idToken,
+  expiresAt: t.expiresAt === Infinity ? null : t.expiresAt, scope: t.scope, idToken: t.idToken,
 } : null;
 const text = (t) => { try { return JSON.stringify(held(t)); } catch { return '?'; } };
 // Two TokenSets hold the same tokens (`raw` aside: it may not even be serializable).
@@ -73,7 +73,8 @@ export function makeSession(core, storage, key, initial, ms) {
   const onStorage = (e) => {
     if (e.storageArea === store && (e.key === key || e.key === null)) {
       const t = read();
-      if (t === undefined || (t && leaving)) return;
+      // Nothing known, a sign-out under way, or a late event of a set this tab replaced.
+      if (t === undefined || (t && (leaving || marker(t) === heldMarker))) return;
       unsaved = false; // the store holds another tab's newer word now
       if (!same(t, tokens)) set(t, undefined, false);
     }
@@ -113,25 +114,35 @@ export function makeSession(core, storage, key, initial, ms) {
     if (name === heldMarker) return false;
     try { return (await navigator.locks.query()).held.some((l) => l.name === name); } catch { return false; }
   };
+  // The stored session once no tab's marker says it was replaced (waiting up to 2 s for the
+  // newer write to arrive): null when signed out, undefined when the store is stale or throws.
+  const latestStored = async () => {
+    if (unsaved) return undefined;
+    let latest = read();
+    for (let i = 0; latest && navigator.locks && i < 100 && await replaced(latest); i++) {
+      await sleep(20);
+      latest = read();
+    }
+    return latest;
+  };
 
   // One refresh at a time: callers in this tab share it; tabs take the lock in turn, and a tab
   // that gets the lock after another tab refreshed adopts that result instead of refreshing.
   // `before`: the tokens the caller found wanting (the storage event may replace `tokens` while
   // this tab waits for the lock).
   const refresh = (before = tokens, e0 = epoch) => inflight ??= locked(async () => {
-    // Signed out (or new tokens set) while this waited for the lock: nothing to refresh.
+    // Signed out, or new tokens set, while this waited for the lock: those tokens if usable,
+    // else a refresh of them.
     if (e0 !== epoch) {
-      if (tokens) return tokens;
-      throw notSignedIn();
+      if (!tokens) throw notSignedIn();
+      if (core.step(held(tokens), false) === 0) return tokens;
+      before = tokens;
+      e0 = epoch;
     }
     // A store this tab could not write is stale, and one that throws tells nothing: then
     // memory decides. Otherwise the stored session is the latest word of every tab.
-    if (shared && !unsaved) {
-      let latest = read();
-      for (let i = 0; latest && navigator.locks && i < 100 && await replaced(latest); i++) {
-        await sleep(20);
-        latest = read();
-      }
+    if (shared) {
+      const latest = await latestStored();
       if (latest === null) { // another tab signed out
         const e = notSignedIn();
         set(null, e, false);
@@ -149,17 +160,21 @@ export function makeSession(core, storage, key, initial, ms) {
     } catch (e) {
       if (e0 === epoch) {
         if (core.ends(e.code, e.error, e.status)) set(null, e); else emit(errors, e);
+        throw e;
       }
-      throw e;
+      // Signed out or new tokens set meanwhile: the failure is about tokens no longer held.
+      if (tokens) return tokens;
+      throw notSignedIn();
     }
     if (e0 !== epoch) {
-      // Signed out, or the app set other tokens, meanwhile: drop the late result, and revoke
-      // what it issued that the session does not hold now (a sign-out revoked the tokens it
-      // knew; a rotated refresh token would otherwise stay valid).
-      await revokeAll({
-        refreshToken: t.refreshToken !== tokens?.refreshToken && t.refreshToken,
-        accessToken: t.accessToken !== tokens?.accessToken && t.accessToken,
-      });
+      // Signed out, or the app set other tokens, meanwhile: drop the late result. Other tabs
+      // still reading `old` must wait as after any refresh (its refresh token is spent), and
+      // what the result issued anew is revoked unless the session holds it now (a sign-out
+      // revoked the tokens it knew; a rotated refresh token would otherwise stay valid; one
+      // that did not rotate may have moved to where the app put `old`).
+      if (shared && navigator.locks && !same(t, old)) await markReplaced(old);
+      const fresh = (k) => t[k] !== tokens?.[k] && t[k] !== old?.[k] && t[k];
+      await revokeAll({ refreshToken: fresh('refreshToken'), accessToken: fresh('accessToken') });
       if (tokens) return tokens;
       throw notSignedIn();
     }
@@ -221,7 +236,7 @@ export function makeSession(core, storage, key, initial, ms) {
         leaving++;
         try {
           await locked(async () => {
-            t = (unsaved ? null : read()) ?? t;
+            t = (await latestStored()) ?? t;
             try { store.removeItem(key); unsaved = false; } catch { /* nothing stored then */ }
           });
         } finally {
@@ -235,7 +250,8 @@ export function makeSession(core, storage, key, initial, ms) {
     onError: on(errors),
     close() {
       removeEventListener('storage', onStorage);
-      dropMarker();
+      // The marker outlives the session by more than other tabs wait for it (2 s).
+      setTimeout(dropMarker, 2500);
       changed.clear(); signedOut.clear(); errors.clear();
     },
   };

@@ -899,6 +899,27 @@ async fn infinity_expires_at_means_never() {
         .expect("token");
     assert_eq!(at.as_string().as_deref(), Some("at-inf"));
     assert_eq!(log(&run).await.length(), 0);
+    // Shared: the stored copy (JSON has no Infinity: null) is the same session, so a forced
+    // refresh refreshes at once instead of "adopting" it.
+    let key = ["oauth-spa-test:", &run].concat();
+    let shared = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, Some(&t)),
+    )
+    .unwrap();
+    let events = record(&shared);
+    let at = settle(call(
+        &shared,
+        "getAccessToken",
+        &[&obj(r#"{"forceRefresh":true}"#)],
+    ))
+    .await
+    .expect("refreshed");
+    assert_ne!(at.as_string().as_deref(), Some("at-inf"));
+    assert_eq!(log(&run).await.length(), 1);
+    assert_eq!(strings(&events).len(), 1, "{:?}", strings(&events));
+    settle(call(&shared, "signOut", &[])).await.unwrap();
+    call(&shared, "close", &[]);
 }
 
 #[wasm_bindgen_test]
