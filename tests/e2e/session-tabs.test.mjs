@@ -1,0 +1,165 @@
+// js/session.js across two tabs whose localStorage views lag, as Chromium's do: a write of one
+// tab reaches the other one's getItem and `storage` event later. No real browser can be made to
+// lag on purpose, so here one tab's getItem is held at the old value and its storage events are
+// held back until `thaw()`. The protocol side is a stand-in `core` (step/refresh/revoke) whose
+// "server" rotates refresh tokens and refuses a spent one (reuse detection): it counts how often
+// a refresh token was spent. The real core is tested everywhere else (tests/session.rs,
+// session.test.mjs); this file is about the JS lock, markers and adoption only.
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, ROOT } from './harness.mjs';
+
+const MOCK = `
+import { makeSession } from './session.js';
+import { OAuthError } from './glue.js';
+// The stand-in core: expiry from expiresAt (60 s skew), refresh and revoke through the test's
+// server bindings.
+window.mockCore = (delay) => ({
+  step(t, force) {
+    if (!t || !t.accessToken) return 2;
+    if (force) return t.refreshToken ? 1 : 2;
+    if (t.expiresAt == null || t.expiresAt - 60000 > Date.now()) return 0;
+    return t.refreshToken ? 1 : 2;
+  },
+  async refresh(t) {
+    const r = await window.serverRefresh(t.refreshToken, delay);
+    if (r.error) throw new OAuthError('token_error', 'refused', r.error, undefined, undefined, 400);
+    return { accessToken: r.at, tokenType: 'Bearer', refreshToken: r.rt, expiresAt: Date.now() + 3600e3 };
+  },
+  revoke(token, hint) { return window.serverRevoke(token, hint); },
+  ends(code, error) { return code === 'token_error' && error === 'invalid_grant'; },
+  free() {},
+});
+window.makeSession = makeSession;
+// This tab's view of key 'k' lags: getItem answers the old value and storage events wait.
+window.lag = (old) => {
+  const get = Storage.prototype.getItem;
+  const held = [];
+  let frozen = true;
+  Storage.prototype.getItem = function (k) { return frozen && k === 'k' ? old : get.call(this, k); };
+  addEventListener('storage', (e) => { if (frozen) { e.stopImmediatePropagation(); held.push(e); } }, true);
+  window.thaw = () => {
+    frozen = false;
+    for (const e of held) dispatchEvent(new StorageEvent('storage', { key: e.key, storageArea: localStorage }));
+  };
+};
+window.ready = true;
+`;
+
+const T0 = JSON.stringify({ accessToken: 'at-0', refreshToken: 'rt-0', expiresAt: Date.now() + 3600e3 });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('shared sessions across tabs with lagging localStorage (js/session.js)', () => {
+  let dir, server, browser, origin;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-tabs-'));
+    await copyFile(join(ROOT, 'js', 'session.js'), join(dir, 'session.js'));
+    await copyFile(join(ROOT, 'js', 'glue.js'), join(dir, 'glue.js'));
+    await writeFile(join(dir, 'mock.js'), MOCK);
+    await writeFile(join(dir, 'index.html'), '<!doctype html><link rel="icon" href="data:,"><script type="module" src="mock.js"></script>');
+    server = http.createServer(async (req, res) => {
+      const name = req.url === '/' ? 'index.html' : req.url.slice(1);
+      if (!['index.html', 'mock.js', 'session.js', 'glue.js'].includes(name)) { res.writeHead(404); return res.end(); }
+      const { readFile } = await import('node:fs/promises');
+      res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/html' });
+      res.end(await readFile(join(dir, name)));
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${server.address().port}/`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  // Two tabs of one origin and the "server": rotation, a spent refresh token refused.
+  async function tabs() {
+    const ctx = await browser.newContext();
+    const srv = { n: 0, valid: new Map([['rt-0', true]]), log: [] };
+    await ctx.exposeBinding('serverRefresh', async ({ page }, rt, delay) => {
+      await sleep(delay);
+      srv.log.push(`${page.tab} refresh ${rt}`);
+      if (!srv.valid.get(rt)) return { error: 'invalid_grant' };
+      srv.valid.set(rt, false);
+      const n = ++srv.n;
+      srv.valid.set(`rt-${n}`, true);
+      return { at: `at-${n}`, rt: `rt-${n}` };
+    });
+    await ctx.exposeBinding('serverRevoke', async ({ page }, token) => {
+      srv.log.push(`${page.tab} revoke ${token}`);
+      srv.valid.set(token, false);
+    });
+    const page = async (tab) => {
+      const p = await ctx.newPage();
+      p.tab = tab;
+      await p.goto(origin);
+      await p.waitForFunction(() => window.ready);
+      return p;
+    };
+    const a = await page('A');
+    const b = await page('B');
+    await a.evaluate((t0) => localStorage.setItem('k', t0), T0);
+    return { a, b, srv, close: () => ctx.close() };
+  }
+
+  test('a refresh superseded by setTokens still makes a lagging tab wait instead of spending its token', async () => {
+    const { a, b, srv, close } = await tabs();
+    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+    await a.evaluate(() => {
+      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code);
+      setTimeout(() => s.setTokens({ accessToken: 'at-new', refreshToken: 'rt-new', expiresAt: Date.now() + 3600e3 }), 100);
+    });
+    await sleep(50);
+    const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
+    await sleep(900);
+    await b.evaluate(() => thaw());
+    assert.equal(await a.evaluate(() => got), 'at-new');
+    assert.equal(await gotB, 'at-new', 'B adopted the new tokens');
+    assert.deepEqual(srv.log, ['A refresh rt-0', 'A revoke rt-1', 'A revoke at-1'], 'rt-0 spent once');
+    await close();
+  });
+
+  test('a session closed right after its refresh keeps marking the spent tokens for a lagging tab', async () => {
+    const { a, b, srv, close } = await tabs();
+    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+    await a.evaluate(() => {
+      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.got = s.getAccessToken({ forceRefresh: true }).then((t) => { s.close(); return t; });
+    });
+    await sleep(50);
+    const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
+    await sleep(900);
+    await b.evaluate(() => thaw());
+    assert.equal(await a.evaluate(() => got), 'at-1');
+    assert.equal(await gotB, 'at-1');
+    assert.deepEqual(srv.log, ['A refresh rt-0'], 'rt-0 spent once');
+    await close();
+  });
+
+  test('a sign-out in a lagging tab revokes the refresh token that is valid now', async () => {
+    const { a, b, srv, close } = await tabs();
+    await b.evaluate(() => { window.s = makeSession(mockCore(300), 2, 'k', null, 30000); });
+    await a.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+    const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }));
+    await sleep(50);
+    setTimeout(() => a.evaluate(() => thaw()), 900);
+    await a.evaluate(() => s.signOut());
+    assert.equal(await gotB, 'at-1');
+    assert.equal(await a.evaluate(() => localStorage.getItem('k')), null);
+    assert.ok(srv.log.includes('A revoke rt-1'), srv.log.join(', '));
+    assert.equal(srv.valid.get('rt-1'), false, 'no refresh token of the grant stays valid');
+    await close();
+  });
+});
