@@ -38,7 +38,7 @@ export function makeSession(core, storage, key, initial, ms) {
   // is dropped, not stored. `unsaved`: this tab's last write to the store failed and no newer
   // write of another tab came since, so the store is stale and only memory counts. `leaving`:
   // a sign-out is clearing the store; what other tabs store meanwhile is not adopted.
-  let tokens = null, inflight = null, epoch = 0, unsaved = false, leaving = 0;
+  let tokens = null, inflight = null, epoch = 0, unsaved = false, leaving = 0, requesting = false;
   const emit = (subs, v) => subs.forEach((f) => {
     try { f(v); } catch (e) { setTimeout(() => { throw e; }); }
   });
@@ -76,7 +76,10 @@ export function makeSession(core, storage, key, initial, ms) {
       // Nothing known, a sign-out under way, or a late event of a set this tab replaced.
       if (t === undefined || (t && (leaving || marker(t) === heldMarker))) return;
       unsaved = false; // the store holds another tab's newer word now
-      if (!same(t, tokens)) set(t, undefined, false);
+      if (!same(t, tokens)) {
+        if (t && requesting) epoch++; // another tab's new set wins over this tab's refresh
+        set(t, undefined, false);
+      }
     }
   };
   if (shared) addEventListener('storage', onStorage);
@@ -103,7 +106,7 @@ export function makeSession(core, storage, key, initial, ms) {
     return new Promise((done) => navigator.locks.request(name, { ifAvailable: true }, (lock) => {
       done();
       if (!lock) return;
-      dropMarker();
+      setTimeout(dropMarker, 2500);
       heldMarker = name;
       return new Promise((r) => { dropMarker = r; });
     }).catch(() => done()));
@@ -130,15 +133,15 @@ export function makeSession(core, storage, key, initial, ms) {
   // that gets the lock after another tab refreshed adopts that result instead of refreshing.
   // `before`: the tokens the caller found wanting (the storage event may replace `tokens` while
   // this tab waits for the lock).
-  const refresh = (before = tokens, e0 = epoch) => inflight ??= locked(async () => {
-    // Signed out, or new tokens set, while this waited for the lock: those tokens if usable,
-    // else a refresh of them.
-    if (e0 !== epoch) {
+  // `e0`: the epoch the caller saw. Runs under the lock.
+  const refreshLocked = async (before, e0) => {
+    // Signed out, or other tokens set, while this waited for the lock or its request was out:
+    // those tokens if usable, else a refresh of them.
+    const current = () => {
       if (!tokens) throw notSignedIn();
-      if (core.step(held(tokens), false) === 0) return tokens;
-      before = tokens;
-      e0 = epoch;
-    }
+      return core.step(held(tokens), false) === 0 ? tokens : refreshLocked(tokens, epoch);
+    };
+    if (e0 !== epoch) return current();
     // A store this tab could not write is stale, and one that throws tells nothing: then
     // memory decides. Otherwise the stored session is the latest word of every tab.
     if (shared) {
@@ -155,6 +158,9 @@ export function makeSession(core, storage, key, initial, ms) {
     }
     const old = tokens;
     let t;
+    // While the request is out, a set another tab stores (a sign-in, setTokens) moves the
+    // epoch like this tab's own setTokens: it wins over this refresh's result.
+    requesting = true;
     try {
       t = await core.refresh(held(old));
     } catch (e) {
@@ -162,28 +168,34 @@ export function makeSession(core, storage, key, initial, ms) {
         if (core.ends(e.code, e.error, e.status)) set(null, e); else emit(errors, e);
         throw e;
       }
-      // Signed out or new tokens set meanwhile: the failure is about tokens no longer held.
-      if (tokens) return tokens;
-      throw notSignedIn();
+      return current(); // the failure is about tokens no longer held
+    } finally {
+      requesting = false;
     }
     if (e0 !== epoch) {
-      // Signed out, or the app set other tokens, meanwhile: drop the late result. Other tabs
-      // still reading `old` must wait as after any refresh (its refresh token is spent), and
-      // what the result issued anew is revoked unless the session holds it now (a sign-out
-      // revoked the tokens it knew; a rotated refresh token would otherwise stay valid; one
-      // that did not rotate may have moved to where the app put `old`).
+      // Signed out, or other tokens set, meanwhile: drop the late result. A sign-out queued
+      // behind this lock has not cleared the store yet: clear `old` from it now, so no tab
+      // waits for it. Other tabs still reading `old` wait as after any refresh (its refresh
+      // token is spent), and what the result issued anew is revoked unless the session holds
+      // it now (a sign-out revoked the tokens it knew; a rotated refresh token would
+      // otherwise stay valid; one that did not rotate may have moved to where the app put
+      // `old`).
+      if (!tokens && shared && same(read(), old)) {
+        try { store.removeItem(key); } catch { /* nothing stored then */ }
+      }
       if (shared && navigator.locks && !same(t, old)) await markReplaced(old);
       const fresh = (k) => t[k] !== tokens?.[k] && t[k] !== old?.[k] && t[k];
       await revokeAll({ refreshToken: fresh('refreshToken'), accessToken: fresh('accessToken') });
-      if (tokens) return tokens;
-      throw notSignedIn();
+      return current();
     }
     set(t);
     // Other tabs that still read `old` wait for `t` instead of spending its refresh token; a
     // refresh that changed nothing has nothing to wait for.
     if (shared && navigator.locks && !same(t, old)) await markReplaced(old);
     return t;
-  }).finally(() => { inflight = null; });
+  };
+  const refresh = (before = tokens, e0 = epoch) =>
+    inflight ??= locked(() => refreshLocked(before, e0)).finally(() => { inflight = null; });
 
   // Revokes the refresh token, then the access token (RFC 7009) where the server has a
   // revocation endpoint; the first failure goes to onError.
@@ -229,13 +241,16 @@ export function makeSession(core, storage, key, initial, ms) {
     async signOut() {
       let t = tokens;
       set(null, undefined, !shared);
+      const e1 = epoch;
       // Shared: clear the stored session under the lock, so that no tab's refresh is in flight
       // (it would store its new tokens after us), and revoke the latest tokens stored. What
-      // other tabs store until then is not adopted here (`leaving`).
+      // other tabs store until then is not adopted here (`leaving`). Tokens this tab was given
+      // meanwhile (setTokens: a new sign-in) are left alone, in the store and at the server.
       if (shared) {
         leaving++;
         try {
           await locked(async () => {
+            if (epoch !== e1) return;
             t = (await latestStored()) ?? t;
             try { store.removeItem(key); unsaved = false; } catch { /* nothing stored then */ }
           });
@@ -243,7 +258,7 @@ export function makeSession(core, storage, key, initial, ms) {
           leaving--;
         }
       }
-      if (t) await revokeAll(t);
+      if (t && !same(t, tokens)) await revokeAll(t);
     },
     onChange: on(changed),
     onSignedOut: on(signedOut),

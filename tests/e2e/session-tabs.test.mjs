@@ -52,6 +52,7 @@ window.ready = true;
 `;
 
 const T0 = JSON.stringify({ accessToken: 'at-0', refreshToken: 'rt-0', expiresAt: Date.now() + 3600e3 });
+const TNEW = { accessToken: 'at-new', refreshToken: 'rt-new', expiresAt: Date.now() + 3600e3 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('shared sessions across tabs with lagging localStorage (js/session.js)', () => {
@@ -145,6 +146,77 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
     assert.equal(await a.evaluate(() => got), 'at-1');
     assert.equal(await gotB, 'at-1');
     assert.deepEqual(srv.log, ['A refresh rt-0'], 'rt-0 spent once');
+    await close();
+  });
+
+  test('tokens another tab sets while a refresh is out win in every tab', async () => {
+    const { a, b, srv, close } = await tabs();
+    await b.evaluate(() => { window.s = makeSession(mockCore(50), 2, 'k', null, 30000); });
+    await a.evaluate(() => {
+      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code);
+    });
+    await sleep(100);
+    await b.evaluate((t) => s.setTokens(t), TNEW);
+    assert.equal(await a.evaluate(() => got), 'at-new');
+    assert.equal(await a.evaluate(() => s.getTokens()?.accessToken), 'at-new');
+    assert.equal(await b.evaluate(() => s.getTokens()?.accessToken), 'at-new');
+    assert.equal(await a.evaluate(() => JSON.parse(localStorage.getItem('k')).accessToken), 'at-new');
+    assert.deepEqual(srv.log, ['A refresh rt-0', 'A revoke rt-1', 'A revoke at-1'], 'the late result revoked');
+    await close();
+  });
+
+  test('tokens set while a sign-out waits for the lock stay, in the store and at the server', async () => {
+    const { a, srv, close } = await tabs();
+    await a.evaluate(() => {
+      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code);
+    });
+    await sleep(50);
+    await a.evaluate(() => { window.out = s.signOut(); });
+    await sleep(50);
+    await a.evaluate((t) => s.setTokens(t), TNEW);
+    await a.evaluate(() => out);
+    assert.equal(await a.evaluate(() => s.getTokens()?.accessToken), 'at-new');
+    assert.equal(await a.evaluate(() => JSON.parse(localStorage.getItem('k')).accessToken), 'at-new');
+    assert.ok(!srv.log.some((l) => /revoke (rt|at)-new/.test(l)), srv.log.join(', '));
+    assert.ok(srv.log.includes('A revoke rt-0'), 'the signed-out tokens are revoked');
+    await close();
+  });
+
+  test('a sign-out during this tab\'s refresh leaves nothing for a queued tab to spend again', async () => {
+    const { a, b, srv, close } = await tabs();
+    await b.evaluate(() => {
+      window.s = makeSession(mockCore(50), 2, 'k', null, 30000);
+      window.why = [];
+      s.onSignedOut((r) => why.push(r?.code ?? 'sign-out'));
+    });
+    await a.evaluate(() => {
+      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code);
+    });
+    await sleep(50);
+    const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
+    await sleep(50);
+    await a.evaluate(() => s.signOut());
+    assert.equal(await gotB, 'not_signed_in');
+    assert.equal(await a.evaluate(() => got), 'not_signed_in');
+    assert.deepEqual(await b.evaluate(() => why), ['sign-out']);
+    assert.equal(srv.log.filter((l) => l.endsWith('refresh rt-0')).length, 1, srv.log.join(', '));
+    await close();
+  });
+
+  test('a lagging tab waits out two refreshes of the other tab', async () => {
+    const { a, b, srv, close } = await tabs();
+    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+    await a.evaluate(() => { window.s = makeSession(mockCore(100), 2, 'k', null, 30000); });
+    await a.evaluate(() => s.getAccessToken({ forceRefresh: true }));
+    await a.evaluate(() => s.getAccessToken({ forceRefresh: true }));
+    const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
+    await sleep(500);
+    await b.evaluate(() => thaw());
+    assert.equal(await gotB, 'at-2');
+    assert.deepEqual(srv.log, ['A refresh rt-0', 'A refresh rt-1']);
     await close();
   });
 
