@@ -39,6 +39,7 @@ export function makeSession(core, storage, key, initial, ms) {
   // write of another tab came since, so the store is stale and only memory counts. `leaving`:
   // a sign-out is clearing the store; what other tabs store meanwhile is not adopted.
   let tokens = null, inflight = null, epoch = 0, unsaved = false, leaving = 0, requesting = false;
+  let missed = null; // the last set another tab stored while a sign-out waited
   const emit = (subs, v) => subs.forEach((f) => {
     try { f(v); } catch (e) { setTimeout(() => { throw e; }); }
   });
@@ -74,7 +75,8 @@ export function makeSession(core, storage, key, initial, ms) {
     if (e.storageArea === store && (e.key === key || e.key === null)) {
       const t = read();
       // Nothing known, a sign-out under way, or a late event of a set this tab replaced.
-      if (t === undefined || (t && (leaving || marker(t) === heldMarker))) return;
+      if (t && leaving) { missed = t; return; } // a sign-out revokes it unless this tab set tokens
+      if (t === undefined || (t && marker(t) === heldMarker)) return;
       unsaved = false; // the store holds another tab's newer word now
       if (!same(t, tokens)) {
         if (t && requesting) epoch++; // another tab's new set wins over this tab's refresh
@@ -247,12 +249,25 @@ export function makeSession(core, storage, key, initial, ms) {
       // other tabs store until then is not adopted here (`leaving`). Tokens this tab was given
       // meanwhile (setTokens: a new sign-in) are left alone, in the store and at the server.
       if (shared) {
+        if (!leaving) missed = null;
         leaving++;
         try {
           await locked(async () => {
-            if (epoch !== e1) return;
+            if (epoch !== e1) {
+              // Tokens set here meanwhile win; a set another tab stored before them (its
+              // refresh) is held by nobody now: revoke what of it nothing holds.
+              const m = missed;
+              if (m && !same(read(), m) && !same(m, tokens)) {
+                const fresh = (k) => m[k] !== tokens?.[k] && m[k] !== t?.[k] && m[k];
+                await revokeAll({ refreshToken: fresh('refreshToken'), accessToken: fresh('accessToken') });
+              }
+              return;
+            }
             t = (await latestStored()) ?? t;
             try { store.removeItem(key); unsaved = false; } catch { /* nothing stored then */ }
+            // A tab whose view still shows `t` waits for the removal instead of refreshing it
+            // (it would store a new set: the sign-out undone).
+            if (t && navigator.locks) await markReplaced(t);
           });
         } finally {
           leaving--;

@@ -84,8 +84,9 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  // Two tabs of one origin and the "server": rotation, a spent refresh token refused.
-  async function tabs() {
+  // Two (or three) tabs of one origin and the "server": rotation, a spent refresh token
+  // refused; `srv.revokeDelay` makes revocation answers slow.
+  async function tabs(three = false) {
     const ctx = await browser.newContext();
     const srv = { n: 0, valid: new Map([['rt-0', true]]), log: [] };
     await ctx.exposeBinding('serverRefresh', async ({ page }, rt, delay) => {
@@ -99,6 +100,7 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
     });
     await ctx.exposeBinding('serverRevoke', async ({ page }, token) => {
       srv.log.push(`${page.tab} revoke ${token}`);
+      if (srv.revokeDelay) await sleep(srv.revokeDelay);
       srv.valid.set(token, false);
     });
     const page = async (tab) => {
@@ -110,8 +112,9 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
     };
     const a = await page('A');
     const b = await page('B');
+    const c = three ? await page('C') : null;
     await a.evaluate((t0) => localStorage.setItem('k', t0), T0);
-    return { a, b, srv, close: () => ctx.close() };
+    return { a, b, c, srv, close: () => ctx.close() };
   }
 
   test('a refresh superseded by setTokens still makes a lagging tab wait instead of spending its token', async () => {
@@ -234,4 +237,62 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
     assert.equal(srv.valid.get('rt-1'), false, 'no refresh token of the grant stays valid');
     await close();
   });
+
+  for (const slowRevocation of [true, false]) {
+    test(`a lagging tab does not undo another tab's sign-out (revocation ${slowRevocation ? 'slow' : 'quick'})`, async () => {
+      const { a, b, srv, close } = await tabs();
+      if (slowRevocation) srv.revokeDelay = 300;
+      await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+      await a.evaluate(() => { window.s = makeSession(mockCore(50), 2, 'k', null, 30000); window.out = s.signOut(); });
+      await sleep(30);
+      const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
+      await sleep(600);
+      await b.evaluate(() => thaw());
+      await a.evaluate(() => out);
+      assert.equal(await gotB, 'not_signed_in');
+      assert.ok(!srv.log.includes('B refresh rt-0'), `B spent the signed-out refresh token: ${srv.log.join(', ')}`);
+      assert.equal(await a.evaluate(() => localStorage.getItem('k')), null, 'the sign-out stands');
+      assert.equal(await a.evaluate(() => s.getTokens()), null);
+      assert.equal(await b.evaluate(() => s.getTokens()), null);
+      await close();
+    });
+  }
+
+  test('a sign-out overtaken by setTokens leaves no valid refresh token that nobody holds', async () => {
+    const { a, b, c, srv, close } = await tabs(true);
+    await c.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+    for (const p of [a, b]) await p.evaluate(() => { window.s = makeSession(mockCore(300), 2, 'k', null, 30000); });
+    await b.evaluate(() => { window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code); });
+    await sleep(50);
+    const gotC = c.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
+    await sleep(50);
+    await a.evaluate(() => { window.out = s.signOut(); });
+    await sleep(400); // B stored T1 (A, leaving, ignores it); C waits on B's marker; A is queued
+    await a.evaluate((t) => s.setTokens(t), TNEW);
+    await sleep(300);
+    await c.evaluate(() => thaw());
+    await a.evaluate(() => out);
+    await gotC;
+    const holders = [];
+    for (const p of [a, b, c]) holders.push(await p.evaluate(() => s.getTokens()?.refreshToken ?? null));
+    const orphans = [...srv.valid].filter(([rt, valid]) => valid && !holders.includes(rt));
+    assert.deepEqual(orphans, [], `valid refresh tokens nobody holds (${srv.log.join(', ')})`);
+    await close();
+  });
+
+  for (const lease of [false, true]) {
+    test(`three tabs forcing a refresh at once, one lagging, spend rt-0 once (${lease ? 'localStorage lease' : 'Web Locks'})`, async () => {
+      const { a, b, c, srv, close } = await tabs(true);
+      if (lease) for (const p of [a, b, c]) await p.evaluate(() => { delete Navigator.prototype.locks; });
+      await c.evaluate((t0) => lag(t0), T0);
+      for (const p of [a, b, c]) await p.evaluate(() => { window.s = makeSession(mockCore(100), 2, 'k', null, 30000); });
+      const gets = [a, b, c].map((p) => p.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code)));
+      await sleep(lease ? 150 : 900);
+      await c.evaluate(() => thaw());
+      const got = await Promise.all(gets);
+      assert.equal(srv.log.filter((l) => l.endsWith('refresh rt-0')).length, 1, srv.log.join(', '));
+      assert.ok(!got.includes('token_error'), JSON.stringify(got));
+      await close();
+    });
+  }
 });
