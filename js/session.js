@@ -95,7 +95,7 @@ export function makeSession(core, storage, key, initial, ms) {
   // Chromium hands a localStorage write to other tabs asynchronously: a tab granted the lock
   // right after another tab refreshed may still read the old tokens. The lock manager is
   // consistent, so the tab that replaced a token set holds a marker lock named after its
-  // fingerprint (until its next refresh or until it closes); a tab that finds its stored tokens
+  // fingerprint (until 2.5 s after its next refresh or its close); a tab that finds its stored tokens
   // marked waits for the new ones to arrive (up to 2 s) instead of spending a rotated refresh
   // token again. The fingerprint covers every token, so a refresh that returns the same access
   // token still marks a new name. Marking never waits (`ifAvailable`): the name may be held
@@ -186,8 +186,7 @@ export function makeSession(core, storage, key, initial, ms) {
         try { store.removeItem(key); } catch { /* nothing stored then */ }
       }
       if (shared && navigator.locks && !same(t, old)) await markReplaced(old);
-      const fresh = (k) => t[k] !== tokens?.[k] && t[k] !== old?.[k] && t[k];
-      await revokeAll({ refreshToken: fresh('refreshToken'), accessToken: fresh('accessToken') });
+      await revokeAll(t, tokens, old);
       return current();
     }
     set(t);
@@ -200,11 +199,13 @@ export function makeSession(core, storage, key, initial, ms) {
     inflight ??= locked(() => refreshLocked(before, e0)).finally(() => { inflight = null; });
 
   // Revokes the refresh token, then the access token (RFC 7009) where the server has a
-  // revocation endpoint; the first failure goes to onError.
-  const revokeAll = async (t) => {
+  // revocation endpoint, each unless one of the `kept` TokenSets holds it; the first failure
+  // goes to onError.
+  const revokeAll = async (t, ...kept) => {
     let first;
-    for (const [token, hint] of [[t.refreshToken, 1], [t.accessToken, 0]]) {
-      if (token) {
+    for (const [name, hint] of [['refreshToken', 1], ['accessToken', 0]]) {
+      const token = t[name];
+      if (token && !kept.some((k) => k?.[name] === token)) {
         try { await core.revoke(token, hint); } catch (e) { first ??= e; }
       }
     }
@@ -256,10 +257,8 @@ export function makeSession(core, storage, key, initial, ms) {
             if (epoch !== e1) {
               // Tokens set here meanwhile win; a set another tab stored before them (its
               // refresh) is held by nobody now: revoke what of it nothing holds.
-              const m = missed;
-              if (m && !same(read(), m) && !same(m, tokens)) {
-                const fresh = (k) => m[k] !== tokens?.[k] && m[k] !== t?.[k] && m[k];
-                await revokeAll({ refreshToken: fresh('refreshToken'), accessToken: fresh('accessToken') });
+              if (missed && !same(read(), missed) && !same(missed, tokens)) {
+                await revokeAll(missed, tokens, t);
               }
               return;
             }
