@@ -32,6 +32,22 @@ async fn settle(p: JsValue) -> Result<JsValue, JsValue> {
     JsFuture::from(js_sys::Promise::resolve(&p)).await
 }
 
+/// Makes `Storage#setItem` throw a `QuotaExceededError` (a full or disabled storage), or, with
+/// `false`, restores it.
+fn refuse_storage_writes(refuse: bool) {
+    js(
+        "const p = Storage.prototype;
+         if (a) {
+           p.__setItem ??= p.setItem;
+           p.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };
+         } else if (p.__setItem) {
+           p.setItem = p.__setItem;
+           delete p.__setItem;
+         }",
+        &[&refuse.into()],
+    );
+}
+
 /// [`settle`], or an `Err("hung")` after `ms`: for calls that must not hang.
 async fn settle_within(p: JsValue, ms: u32) -> Result<JsValue, JsValue> {
     let race = js(
@@ -646,17 +662,10 @@ async fn a_shared_session_that_cannot_save_still_refreshes() {
     )
     .unwrap();
     let events = record(&session);
-    js(
-        "Storage.prototype.__setItem = Storage.prototype.setItem;
-         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };",
-        &[],
-    );
+    refuse_storage_writes(true);
     call(&session, "setTokens", &[&tokens("at-1", "rt-1", 10_000.0)]);
     let got = settle_within(call(&session, "getAccessToken", &[]), 5000).await;
-    js(
-        "Storage.prototype.setItem = Storage.prototype.__setItem; delete Storage.prototype.__setItem;",
-        &[],
-    );
+    refuse_storage_writes(false);
     let at = got.expect("refreshed");
     assert!(at.as_string().unwrap().starts_with("at-"));
     assert_ne!(at.as_string().as_deref(), Some("at-1"));
@@ -782,12 +791,9 @@ async fn after_a_failed_write_another_tabs_newer_tokens_count_again() {
         options("localStorage", &key, None),
     )
     .unwrap();
-    js(
-        "const f = Storage.prototype.setItem;
-         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };
-         try { b.setTokens(a); } finally { Storage.prototype.setItem = f; }",
-        &[&tokens("at-0", "rt-0", 3_600_000.0), &a],
-    );
+    refuse_storage_writes(true);
+    call(&a, "setTokens", &[&tokens("at-0", "rt-0", 3_600_000.0)]);
+    refuse_storage_writes(false);
     let write = |t: &JsValue| {
         js(
             "localStorage.setItem(a, JSON.stringify(b))",
@@ -937,16 +943,9 @@ async fn the_lease_fallback_survives_a_storage_that_throws() {
         options("localStorage", &key, Some(&tokens("at-0", "rt-0", -1000.0))),
     )
     .unwrap();
-    let got = settle_within(
-        js(
-            "const f = Storage.prototype.setItem;
-             Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };
-             return a.getAccessToken().finally(() => { Storage.prototype.setItem = f; })",
-            &[&session],
-        ),
-        5000,
-    )
-    .await;
+    refuse_storage_writes(true);
+    let got = settle_within(call(&session, "getAccessToken", &[]), 5000).await;
+    refuse_storage_writes(false);
     js("delete navigator.locks", &[]);
     let at = got.expect("refreshed, no DOMException");
     assert!(at.as_string().unwrap().starts_with("at-"));

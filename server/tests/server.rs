@@ -475,16 +475,8 @@ fn replayed_code_is_refused_and_revokes_the_tokens_it_issued() {
             after.status, 401,
             "tokens from a replayed code must stop working"
         );
-        let r = s.post_form(
-            &format!("/{prefix}/oauth/token"),
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", "spa"),
-                ("refresh_token", t["refresh_token"].as_str().unwrap()),
-            ],
-            &[],
-        );
-        r.assert_oauth_error(400, "invalid_grant");
+        s.refresh(prefix, t["refresh_token"].as_str().unwrap())
+            .assert_oauth_error(400, "invalid_grant");
     }
     s.exchange("v3", "never-issued")
         .assert_oauth_error(400, "invalid_grant");
@@ -890,17 +882,7 @@ fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
     let s = Server::start(&[]);
     for (prefix, resource) in [("v3", "/v3/account"), ("rfc", "/rfc/userinfo")] {
         let t0 = s.exchange(prefix, &s.code(prefix, "spa")).json();
-        let refresh = |rt: &str| {
-            s.post_form(
-                &format!("/{prefix}/oauth/token"),
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("client_id", "spa"),
-                    ("refresh_token", rt),
-                ],
-                &[],
-            )
-        };
+        let refresh = |rt: &str| s.refresh(prefix, rt);
         let rt1 = t0["refresh_token"].as_str().unwrap();
         let r = refresh(rt1);
         assert_eq!(r.status, 200, "{}", r.body);
@@ -1011,16 +993,8 @@ fn revocation_rfc7009() {
             .status,
         401
     );
-    s.post_form(
-        "/rfc/oauth/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", "spa"),
-            ("refresh_token", rt),
-        ],
-        &[],
-    )
-    .assert_oauth_error(400, "invalid_grant");
+    s.refresh("rfc", rt)
+        .assert_oauth_error(400, "invalid_grant");
 
     // Unknown tokens: 200 (RFC 7009 §2.2). Missing token: invalid_request.
     assert_eq!(revoke("unknown", "spa").status, 200);
@@ -1052,17 +1026,7 @@ fn tokens_work_only_in_the_dialect_that_issued_them() {
         let bearer = format!("Bearer {}", token(t, "access_token"));
         s.get_with(path, &[("Authorization", &bearer)])
     };
-    let refresh = |prefix: &str, rt: &str| {
-        s.post_form(
-            &format!("/{prefix}/oauth/token"),
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", "spa"),
-                ("refresh_token", rt),
-            ],
-            &[],
-        )
-    };
+    let refresh = |prefix: &str, rt: &str| s.refresh(prefix, rt);
 
     // Access tokens: each dialect's resource knows only its own.
     for (path, other) in [("/rfc/userinfo", &v3), ("/v3/account", &rfc)] {
@@ -1307,15 +1271,7 @@ fn hooks_exist_only_with_the_flag_and_count_requests() {
     assert_eq!(s.exchange("v3", &code).status, 400);
     let _ = s.get("/v3/oauth/authorize?client_id=nobody");
     let rfc = s.exchange("rfc", &s.code("rfc", "spa")).json();
-    let _ = s.post_form(
-        "/rfc/oauth/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", "spa"),
-            ("refresh_token", rfc["refresh_token"].as_str().unwrap()),
-        ],
-        &[],
-    );
+    let _ = s.refresh("rfc", rfc["refresh_token"].as_str().unwrap());
     let stats = s.stats();
     assert_eq!(stats["authorize"]["v3"]["total"], 2);
     assert_eq!(stats["authorize"]["v3"]["code"], 1);

@@ -212,6 +212,19 @@ impl Server {
     }
 
     /// Exchanges a code with the public client `spa` (form body), returning the response.
+    /// `grant_type=refresh_token` for the public client `spa` at `/{prefix}/oauth/token`.
+    pub fn refresh(&self, prefix: &str, refresh_token: &str) -> Resp {
+        self.post_form(
+            &format!("/{prefix}/oauth/token"),
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", "spa"),
+                ("refresh_token", refresh_token),
+            ],
+            &[],
+        )
+    }
+
     pub fn exchange(&self, prefix: &str, code: &str) -> Resp {
         let name = if prefix == "v3" {
             "authorization_code"
