@@ -38,7 +38,7 @@ describe('release package in Firefox (geckodriver)', () => {
 
   test('signs in through the redirect flow, refreshes through a session, makes valid PKCE pairs', async () => {
     await session.navigate(`${server.origin}/`);
-    assert.deepEqual(await waitForResult(session), signedIn(APP_STATE, { webAssembly: 'object', wasmFetched: true }));
+    assert.deepEqual(await waitForResult(session), signedIn(APP_STATE, { webAssembly: 'object', engines: ['wasm', 'wasm'], fallbackFetched: false }));
     // The code exchange and the refresh; nothing else.
     assert.equal(tokenRequests(await server.stats()), 2);
   });

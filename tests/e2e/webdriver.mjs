@@ -114,8 +114,8 @@ addEventListener('unhandledrejection', (event) => note(event.reason));
 /**
  * The app: signs in with `oauth-spa/core` (Ellipsis dialect) through the redirect flow, then
  * refreshes the tokens through a session of the full entry, and checks 1000 PKCE pairs and the
- * RFC 7636 Appendix B vector. It also reports whether WebAssembly existed and whether the page
- * fetched a .wasm file, so a test can tell which build ran.
+ * RFC 7636 Appendix B vector. It also reports whether WebAssembly existed, the engine each entry
+ * runs on (init()), and whether the page fetched a JavaScript engine (*_fallback.js).
  */
 function releaseApp(appState) {
   return `
@@ -124,7 +124,7 @@ import initFull, * as full from '/pkg/oauth_spa.js';
 const options = { clientId: 'demo-public', redirectUri: location.origin + '/', baseUrl: location.origin + '/v3' };
 const report = (r) => { document.body.dataset.result = JSON.stringify(r); };
 try {
-  await Promise.all([initCore(), initFull()]);
+  const engines = await Promise.all([initCore(), initFull()]);
   const config = core.ellipsis(options);
   if (new URLSearchParams(location.search).has('state')) {
     const t = await core.handleCallback(config);
@@ -144,7 +144,8 @@ try {
       pairs, vector: core.computeCodeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
       pending: Object.keys(sessionStorage).length,
       webAssembly: typeof WebAssembly,
-      wasmFetched: performance.getEntriesByType('resource').some((e) => new URL(e.name).pathname.endsWith('.wasm')),
+      engines,
+      fallbackFetched: performance.getEntriesByType('resource').some((e) => new URL(e.name).pathname.endsWith('_fallback.js')),
     });
   } else {
     location.assign(core.startLogin(config, { appState: ${JSON.stringify(appState)} }));
