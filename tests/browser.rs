@@ -182,6 +182,37 @@ fn rfc7636_appendix_b_in_the_browser() {
     }
 }
 
+#[wasm_bindgen_test]
+fn missing_crypto_gives_crypto_unavailable() {
+    // `crypto.getRandomValues` replaced by one that throws: once the random pool is used up
+    // (128 pairs at most), a pair is refused with `crypto_unavailable`, not a panic and not a
+    // verifier from stale octets; with the real one back, pairs work again.
+    js_sys::eval(
+        "Object.defineProperty(crypto, 'getRandomValues', { configurable: true, writable: true, \
+         value() { throw new TypeError('no randomness here') } })",
+    )
+    .unwrap();
+    let mut refused = None;
+    let mut made = 0;
+    for _ in 0..200 {
+        match create_pkce_pair() {
+            Ok(_) => made += 1,
+            Err(e) => {
+                refused = Some(e);
+                break;
+            }
+        }
+    }
+    let again = create_pkce_pair();
+    js_sys::eval("delete crypto.getRandomValues").unwrap();
+    let restored = create_pkce_pair();
+    let e = refused.expect("pairs kept coming without crypto.getRandomValues");
+    assert!(made <= 128, "{made} pairs from a 4 KB pool");
+    assert_eq!(code_of(&e), "crypto_unavailable");
+    assert_eq!(code_of(&again.unwrap_err()), "crypto_unavailable");
+    assert_eq!(s(&restored.unwrap(), "verifier").unwrap().len(), 43);
+}
+
 // ---- startLogin ---------------------------------------------------------------------------
 
 #[wasm_bindgen_test]
