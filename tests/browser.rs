@@ -183,6 +183,41 @@ fn rfc7636_appendix_b_in_the_browser() {
 }
 
 #[wasm_bindgen_test]
+async fn challenge_matches_webcrypto_for_every_verifier_length() {
+    // Verifiers of 43 to 128 characters take one to three SHA-256 blocks, with every padding
+    // edge between (55/56, 64, 119/120 octets): each challenge must equal BASE64URL of
+    // crypto.subtle's SHA-256 (an independent implementation) of the same verifier.
+    let script = r#"(async () => {
+        const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~';
+        const out = [];
+        for (let n = 43; n <= 128; n++) {
+            let v = '';
+            for (let i = 0; i < n; i++) v += chars[(i * 7 + n * 3) % chars.length];
+            const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(v)));
+            const b64 = btoa(String.fromCharCode(...d));
+            out.push([v, b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')]);
+        }
+        return out;
+    })()"#;
+    let cases = JsFuture::from(js_sys::Promise::from(js_sys::eval(script).unwrap()))
+        .await
+        .unwrap();
+    let cases = js_sys::Array::from(&cases);
+    assert_eq!(cases.length(), 86);
+    for case in cases.iter() {
+        let verifier = s(&case, "0").unwrap();
+        let expected = s(&case, "1").unwrap();
+        assert_eq!(expected.len(), 43);
+        assert_eq!(
+            compute_code_challenge(verifier.as_str().into()).unwrap(),
+            expected,
+            "verifier of {} characters",
+            verifier.len()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 fn missing_crypto_gives_crypto_unavailable() {
     // `crypto.getRandomValues` replaced by one that throws: once the random pool is used up
     // (128 pairs at most), a pair is refused with `crypto_unavailable`, not a panic and not a
