@@ -1,6 +1,7 @@
 // The one error class of oauth-spa. Its own module: every entry of the package (`oauth-spa`,
 // `oauth-spa/core`) and both engines (WebAssembly and the JavaScript fallback) import this file,
-// so `instanceof OAuthError` holds whichever of them threw.
+// so `instanceof OAuthError` holds whichever of them threw. It also keeps the loader of each
+// entry the page imported, so that one `await init()` readies them all.
 
 /** An OAuth failure with a stable `code` a program can branch on. */
 export class OAuthError extends Error {
@@ -21,3 +22,6 @@ Object.defineProperty(OAuthError, 'name', { value: 'OAuthError' });
 export function oauthError(code, message, error, errorDescription, errorUri, status) {
   return new OAuthError(code, message, error, errorDescription, errorUri, status);
 }
+
+// Each entry's loader (js/loader.js): a function that loads that entry's engine once.
+export const loaders = [];

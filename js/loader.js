@@ -15,8 +15,7 @@ const WASM = '__OAUTH_SPA_WASM__';
 const loadFallback = () => import('__OAUTH_SPA_FALLBACK__');
 
 function notReady(cause) {
-  const e = new OAuthError('not_initialized',
-    'oauth-spa is not initialized: await init() (the default export) before calling it');
+  const e = new OAuthError('not_initialized', 'oauth-spa is not initialized: await init() first');
   if (cause !== undefined) e.cause = cause;
   return e;
 }
@@ -45,17 +44,23 @@ async function load() {
 }
 
 let loading;
-/**
- * Loads the engine once: resolves to `"wasm"`, or `"js"` where the JavaScript fallback runs.
- * Importing the package starts it; await it before the synchronous functions.
- */
-export default function init() {
+function loadOnce() {
   return loading ??= load().catch((e) => {
     loading = undefined;
     throw notReady(e);
   });
 }
-init().catch(() => {});
+loaders.push(loadOnce);
+loadOnce().catch(() => {});
+
+/**
+ * Loads the engine of every entry the page imported (each once): resolves to this entry's,
+ * `"wasm"`, or `"js"` where the JavaScript fallback runs. Importing an entry starts it; await it
+ * before the synchronous functions.
+ */
+export default function init() {
+  return Promise.all(loaders.map((f) => f())).then(() => engine);
+}
 
 // A function that returns a promise waits for the engine itself; once the engine is ready it
 // runs at once, in the caller's task (a popup must open inside the click that asked for it).

@@ -35,6 +35,11 @@ assert.throws(() => core.createPkcePair(),
 await assert.rejects(core.handleCallback({ clientId: 5 }, 'https://app.example/?code=a&state=b'),
   (e) => e instanceof full.OAuthError && e.code === 'invalid_config');
 
+// One init() readies every entry the app imported.
+assert.equal(await core.default(), expected);
+assert.equal(full.computeCodeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
+  'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', 'the full entry is ready after the core entry\'s init()');
+
 for (const [name, mod] of [['oauth-spa', full], ['oauth-spa/core', core]]) {
   assert.equal(await mod.default(), expected, `${name} runs on ${expected}`);
   assert.equal(await mod.default(), expected, 'init() again: the same engine');

@@ -18,7 +18,7 @@ import { deflateAsync } from '@gfx/zopfli';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { shortenNames } from './build/wasm-binary.mjs';
-import { renameInGlue, renewMemoryViews, installLoader, fallbackModule } from './build/glue.mjs';
+import { renameInGlue, renewMemoryViews, installLoader, fallbackModule, mergeImports } from './build/glue.mjs';
 import { initDeclarations, packageJson } from './build/package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,7 +60,7 @@ for (const name of names) {
   const wasmFile = join(dir, `${name}_bg.wasm`);
   const dts = join(dir, `${name}.d.ts`);
   let js = readFileSync(entry, 'utf8');
-  if (js.includes('/* postbuild: done */')) throw new Error(`postbuild: ${entry} was already processed`);
+  if (js.includes('_fallback.js')) throw new Error(`postbuild: ${entry} was already processed`);
   // `Op` (src/wasm/op.rs) is how the glue calls back into Rust once fetch answers: internal, not
   // part of the API (its types are skipped too), so the entry does not export it.
   js = js.replace(/^export class Op \{/m, 'class Op {');
@@ -105,8 +105,8 @@ for (const name of names) {
     entryPoints: [entry], bundle: true, outfile: entry, allowOverwrite: true, format: 'esm',
     minify: true, target: 'es2020', legalComments: 'none', logLevel: 'error',
     plugins: [sharedError],
-    banner: { js: '/* postbuild: done */' },
   });
+  writeFileSync(entry, mergeImports(readFileSync(entry, 'utf8'), ERROR_MODULE));
   writeFileSync(dts, initDeclarations(readFileSync(dts, 'utf8')));
   rmSync(wasmFile);
   rmSync(join(dir, `${name}_bg.wasm.d.ts`), { force: true });

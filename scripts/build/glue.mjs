@@ -58,7 +58,8 @@ export function renewMemoryViews(src) {
  * Replaces wasm-bindgen's loading code (from `let wasmModule, ... wasm;` to the end: fetching
  * a .wasm next to the module, `initSync`, the default export) with `loader` (js/loader.js),
  * whose `__OAUTH_SPA_WASM__` and `__OAUTH_SPA_FALLBACK__` become `wasmBase64` and
- * `fallbackPath`. `OAuthError` is imported from `errorPath` and exported. Each function named
+ * `fallbackPath`. `OAuthError` and the shared list of `loaders` are imported from `errorPath`;
+ * `OAuthError` is exported. Each function named
  * in `asyncNames` (those that return a promise) waits for `init()` itself.
  */
 export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath, asyncNames }) {
@@ -77,7 +78,7 @@ export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath
     if (!re.test(out)) throw new Error(`export function ${name} not found in the glue`);
     out = out.replace(re, `function ${name}$now(`);
   }
-  out = `import { OAuthError } from '${errorPath}';\n` + out + 'let wasm, engine;\n'
+  out = `import { OAuthError, loaders } from '${errorPath}';\n` + out + 'let wasm, engine;\n'
     + loader.replace('__OAUTH_SPA_WASM__', wasmBase64).replace('__OAUTH_SPA_FALLBACK__', fallbackPath)
     + asyncNames.map((n) => `export const ${n} = whenReady(${n}$now);\n`).join('')
     + 'export { OAuthError };\n';
@@ -102,4 +103,20 @@ export function fallbackModule(src) {
     throw new Error('wasm2js output has other imports or exports');
   }
   return out;
+}
+
+/**
+ * esbuild keeps one `import{...}from"<path>"` statement per import of an external module: merge
+ * those of `path` into the first (the names they bind are distinct, esbuild made them so).
+ */
+export function mergeImports(src, path) {
+  const re = new RegExp(`import\\{([^}]*)\\}from"${esc(path)}";`, 'g');
+  const names = [...src.matchAll(re)].map((m) => m[1]);
+  if (names.length < 2) return src;
+  let first = true;
+  return src.replace(re, () => {
+    if (!first) return '';
+    first = false;
+    return `import{${names.join(',')}}from"${path}";`;
+  });
 }

@@ -59,7 +59,7 @@ describe('reach: CSP without wasm-unsafe-eval, calls before init', () => {
   }
 
   const early = { code: 'not_initialized', fullError: true,
-    message: 'oauth-spa is not initialized: await init() (the default export) before calling it' };
+    message: 'oauth-spa is not initialized: await init() first' };
 
   test("script-src 'self': both entries sign in on the JavaScript engine", async () => {
     const { result, requested } = await open("script-src 'self'");
