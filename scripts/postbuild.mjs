@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { shortenNames } from './build/wasm-binary.mjs';
 import { renameInGlue, renewMemoryViews, installLoader, fallbackModule, mergeImports } from './build/glue.mjs';
-import { initDeclarations, packageJson } from './build/package.mjs';
+import { initDeclarations, packageJson, pathEntries } from './build/package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [dir, ...names] = process.argv.slice(2);
@@ -117,6 +117,7 @@ await build({
   target: 'es2020', legalComments: 'none', logLevel: 'error',
 });
 rmSync(join(dir, 'snippets'), { recursive: true, force: true });
+for (const [file, text] of pathEntries(names)) writeFileSync(join(dir, file), text);
 const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
 const workspace = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 writeFileSync(join(dir, 'package.json'), JSON.stringify(packageJson({ cargo, workspace, names, dir }), null, 2) + '\n');

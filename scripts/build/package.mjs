@@ -42,6 +42,7 @@ export function packageJson({ cargo, workspace, names }) {
     const sub = n === 'oauth_spa' ? '.' : `./${n.replace(/^oauth_spa_/, '')}`;
     exports[sub] = { types: `./${n}.d.ts`, default: `./${n}.js` };
     files.push(`${n}.js`, `${n}.d.ts`, `${n}_fallback.js`);
+    if (sub !== '.') files.push(`${sub.slice(2)}.js`, `${sub.slice(2)}.d.ts`);
   }
   exports['./package.json'] = './package.json';
   const pkg = {
@@ -63,4 +64,17 @@ export function packageJson({ cargo, workspace, names }) {
     sideEffects: false,
   });
   return pkg;
+}
+
+/**
+ * For a tool that resolves `oauth-spa/core` by path, not through `exports` (Parcel unless the
+ * app enables package exports; TypeScript's node10 resolution): `core.js` and `core.d.ts` at the
+ * package root, re-exporting the entry `name`. Returns [file, text] pairs.
+ */
+export function pathEntries(names) {
+  return names.filter((n) => n !== 'oauth_spa').flatMap((n) => {
+    const sub = n.replace(/^oauth_spa_/, '');
+    const text = `export * from './${n}.js';\nexport { default } from './${n}.js';\n`;
+    return [[`${sub}.js`, text], [`${sub}.d.ts`, text]];
+  });
 }

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { leb, readLeb, sections, shortName, shortenNames, str, withoutCustomSection, assemble } from '../../scripts/build/wasm-binary.mjs';
 import { fallbackModule, installLoader, mergeImports, renameInGlue, renewMemoryViews } from '../../scripts/build/glue.mjs';
-import { initDeclarations, packageJson } from '../../scripts/build/package.mjs';
+import { initDeclarations, packageJson, pathEntries } from '../../scripts/build/package.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'node_modules', '.bin');
@@ -210,6 +210,9 @@ version = "9"
   assert.deepEqual(Object.keys(pkg.exports), ['.', './core', './package.json']);
   assert.deepEqual(pkg.exports['./core'], { types: './oauth_spa_core.d.ts', default: './oauth_spa_core.js' });
   assert.ok(pkg.files.includes('oauth_spa_core_fallback.js') && pkg.files.includes('oauth_error.js'));
+  assert.ok(pkg.files.includes('core.js') && pkg.files.includes('core.d.ts'));
+  assert.deepEqual(pathEntries(['oauth_spa', 'oauth_spa_core']).map(([f]) => f), ['core.js', 'core.d.ts']);
+  assert.equal(pathEntries(['oauth_spa_core'])[0][1], "export * from './oauth_spa_core.js';\nexport { default } from './oauth_spa_core.js';\n");
   assert.throws(() => packageJson({ cargo: '[package]\nname = "x"\n', workspace: {}, names: [] }), /no version/);
 });
 
