@@ -3,7 +3,8 @@
 // node-resolve), and where a tool cannot do without one, the one line the README shows (the
 // row's `line`). pkg/ is packed once (npm pack) and installed offline into an empty app; each row
 // gets a copy of that app, builds or serves it with its tool, and the result signs in through the
-// whole redirect flow in Chromium against the embedded server (Ellipsis dialect). A forged
+// whole redirect flow in Chromium against the embedded server (Ellipsis dialect), then again with
+// `WebAssembly` deleted (the package's JavaScript fallback, which the tool must keep). A forged
 // response gives `unknown_state`, an `instanceof` the full entry's `OAuthError`, with no token
 // request.
 //
@@ -292,8 +293,8 @@ for (const row of rows) {
     const appOrigin = () => (row.start ? fx.origins[0] : server.server.origin);
     const devLog = () => (fx.devLog ? `\n${row.command} said:\n${fx.devLog.join('').slice(-4000)}` : '');
 
-    test('signs in through the redirect flow (Ellipsis dialect)', async (t) => {
-      const { page: p, problems } = server.browser;
+    /** Signs in from the app's first page; returns the seconds it took and what the pages loaded. */
+    async function signIn(p, problems) {
       // What the app's pages load from its origin, for the byte figures.
       const loaded = new Set();
       const onRequest = (r) => {
@@ -305,30 +306,47 @@ for (const row of rows) {
       await p.goto(`${appOrigin()}/`);
       const r = await result(p, problems, devLog());
       p.off('request', onRequest);
-      figures.signInSeconds = +((performance.now() - t1) / 1000).toFixed(1);
+      const seconds = +((performance.now() - t1) / 1000).toFixed(1);
       assert.deepEqual(r, {
         ok: true, tokenType: 'Bearer', accessToken: 'string', appState: 'from the bundle',
         search: '', session: 'function',
       }, problems.join('\n') + devLog());
       assert.equal(tokenRequests(await server.server.stats()), 1);
       assert.deepEqual(problems, []);
-
-      if (fx.www) {
-        const files = [...loaded].map((path) => path.replace(/^\//, '')).filter((f) => f && !f.endsWith('.html'));
-        const sizes = {};
-        for (const f of files) {
-          const file = join(fx.www, f);
-          if ((await stat(file).catch(() => null))?.isFile()) sizes[f] = gzipSync(await readFile(file), { level: 9 }).length;
+      if (!fx.www) return { seconds };
+      const sizes = {};
+      for (const path of loaded) {
+        const f = path.replace(/^\//, '');
+        const file = join(fx.www, f);
+        if (f && !f.endsWith('.html') && (await stat(file).catch(() => null))?.isFile()) {
+          sizes[f] = gzipSync(await readFile(file), { level: 9 }).length;
         }
-        figures.loaded = sizes;
       }
-      const line = [
+      return { seconds, sizes };
+    }
+    const bytes = (sizes) => `${total(sizes)} B gzip -9 (${Object.entries(sizes).map(([f, n]) => `${f} ${n}`).join(', ')})`;
+
+    test('signs in through the redirect flow (Ellipsis dialect)', async (t) => {
+      const { page: p, problems } = server.browser;
+      const { seconds, sizes } = await signIn(p, problems);
+      figures.signInSeconds = seconds;
+      figures.loaded = sizes;
+      t.diagnostic(`${row.command}${row.line ? ` + one line (${row.line})` : ''}: ${[
         figures.buildSeconds !== undefined ? `build ${figures.buildSeconds} s` : `dev server up in ${figures.startSeconds} s`,
-        `sign-in ${figures.signInSeconds} s`,
+        `sign-in ${seconds} s`,
         figures.emitted ? `emitted ${total(figures.emitted)} B gzip -9 in ${Object.keys(figures.emitted).length} files` : null,
-        figures.loaded ? `the app loaded ${total(figures.loaded)} B gzip -9 (${Object.entries(figures.loaded).map(([f, n]) => `${f} ${n}`).join(', ')})` : null,
-      ].filter(Boolean).join('; ');
-      t.diagnostic(`${row.command}${row.line ? ` + one line (${row.line})` : ''}: ${line}`);
+        sizes ? `the app loaded ${bytes(sizes)}` : null,
+      ].filter(Boolean).join('; ')}`);
+    });
+
+    // Where WebAssembly is missing (Apple's Lockdown Mode), the package loads its JavaScript
+    // translation: the tool must have kept that import working.
+    test('signs in without WebAssembly (the JavaScript fallback)', async (t) => {
+      const { context, page: p, problems } = server.browser;
+      await context.addInitScript(() => { delete globalThis.WebAssembly; });
+      const { seconds, sizes } = await signIn(p, problems);
+      figures.loadedWithoutWasm = sizes;
+      t.diagnostic(`sign-in ${seconds} s${sizes ? `; the app loaded ${bytes(sizes)}` : ''}`);
     });
 
     test('a forged response is an OAuthError of the package, and nothing is sent', async () => {
