@@ -1,25 +1,7 @@
-// Browser side of oauth-spa's wasm glue: the error class, sessionStorage access and the
-// token request. Small on purpose; all protocol logic lives in Rust.
+// Browser side of oauth-spa's wasm glue: sessionStorage access and the token request. Small on
+// purpose; all protocol logic lives in Rust. The error class is in error.js.
 
-/** An OAuth failure with a stable `code` a program can branch on. */
-export class OAuthError extends Error {
-  constructor(code, message, error, errorDescription, errorUri, status) {
-    super(message);
-    this.name = 'OAuthError';
-    this.code = code;
-    if (error != null) this.error = error;
-    if (errorDescription != null) this.errorDescription = errorDescription;
-    if (errorUri != null) this.errorUri = errorUri;
-    if (status != null) this.status = status;
-  }
-}
-
-// The class's own name, which the minified package would otherwise lose (`e.constructor.name`).
-Object.defineProperty(OAuthError, 'name', { value: 'OAuthError' });
-
-export function oauthError(code, message, error, errorDescription, errorUri, status) {
-  return new OAuthError(code, message, error, errorDescription, errorUri, status);
-}
+import { OAuthError } from './error.js';
 
 // Each of these throws when storage is disabled, sandboxed or full; Rust maps that to
 // `storage_unavailable`.

@@ -1,7 +1,7 @@
 // Browser plumbing of sessions, discovery and popup sign-in: storage, Web Locks, events,
 // windows and GET requests. Every protocol and timing decision is made in Rust (`core`, a
 // session `Op`: `step`, `refresh`, `revoke`, `ends`).
-import { OAuthError } from './glue.js';
+import { OAuthError } from './error.js';
 
 const TYPE = 'oauth-spa:callback';
 const err = (code, message) => new OAuthError(code, message);

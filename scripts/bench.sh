@@ -28,7 +28,7 @@ fi
 
 # 2. The release package of oauth-spa.
 # OAUTH_SPA_PKG=<dir> measures an already built package instead (no build).
-have_pkg() { [ -f pkg/oauth_spa_bg.wasm ] && [ -f pkg/oauth_spa.js ]; }
+have_pkg() { [ -f pkg/oauth_spa_fallback.js ] && [ -f pkg/oauth_spa.js ]; }
 if [ -z "${OAUTH_SPA_PKG:-}" ]; then
   if [ "$mode" = smoke ] && ! have_pkg && { [ -d pkg ] || [ -d pkg.core ]; }; then
     # A build by someone else is under way in this shared tree (build.sh empties pkg/ first):
@@ -37,8 +37,8 @@ if [ -z "${OAUTH_SPA_PKG:-}" ]; then
     for _ in $(seq 120); do have_pkg && [ ! -d pkg.core ] && break; sleep 1; done
   fi
   if [ "$mode" = full ] || ! have_pkg; then
-    echo "[bench] bash scripts/build.sh web" >&2
-    bash scripts/build.sh web
+    echo "[bench] bash scripts/build.sh" >&2
+    bash scripts/build.sh
   fi
 fi
 

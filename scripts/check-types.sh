@@ -4,7 +4,7 @@
 # usage.ts and session-usage.ts against oauth_spa.d.ts, core-usage.ts against oauth_spa_core.d.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f pkg/oauth_spa.d.ts ] && [ -f pkg/oauth_spa_core.d.ts ] || bash scripts/build.sh web
+[ -f pkg/oauth_spa.d.ts ] && [ -f pkg/oauth_spa_core.d.ts ] || bash scripts/build.sh
 if grep -nwE 'any' pkg/*.d.ts; then
   echo "check-types: the declarations above use 'any'" >&2
   exit 1

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Packs pkg/ the way it would be published, installs the tarball into an empty app, and
 # imports both entries by name, `oauth-spa` (everything) and `oauth-spa/core` (the code-flow
-# API): each entry, its wasm file and the OAuthError export must be in the package. Runs in Node (initSync with the wasm bytes), which has
-# crypto.getRandomValues but no sessionStorage.
+# API), in Node (crypto.getRandomValues, no sessionStorage): once with WebAssembly, once with
+# `node --jitless`, which has none, so the JavaScript engine runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f pkg/oauth_spa_bg.wasm ] && [ -f pkg/oauth_spa_core_bg.wasm ] || bash scripts/build.sh web
+[ -f pkg/oauth_spa.js ] && [ -f pkg/oauth_spa_core_fallback.js ] || bash scripts/build.sh
 app=$(mktemp -d)
 trap 'rm -rf "$app"' EXIT
 tarball=$(cd pkg && npm pack --silent --pack-destination "$app")
@@ -13,27 +13,37 @@ cd "$app"
 echo '{"name":"pack-check-app","private":true,"type":"module"}' > package.json
 npm install --silent --no-audit --no-fund "./$tarball"
 cat > check.mjs <<'JS'
-import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import * as full from 'oauth-spa';
 import * as core from 'oauth-spa/core';
 
+// Node with --jitless has no WebAssembly: the package must run on its JavaScript engine.
+const expected = typeof WebAssembly === 'object' ? 'wasm' : 'js';
 const codeFlow = ['createPkcePair', 'computeCodeChallenge', 'ellipsis', 'startLogin', 'handleCallback',
-  'exchangeCode', 'OAuthError', 'initSync', 'default'];
+  'exchangeCode', 'OAuthError', 'default'];
 const sessionApi = ['createSession', 'refresh', 'revokeToken', 'discover', 'loginWithPopup', 'popupCallback'];
-for (const [name, mod, wasm, more] of [
-  ['oauth-spa', full, 'oauth_spa_bg.wasm', sessionApi],
-  ['oauth-spa/core', core, 'oauth_spa_core_bg.wasm', []],
-]) {
-  for (const k of [...codeFlow, ...more]) assert.ok(k in mod, `${name} exports ${k}`);
-  if (!more.length) for (const k of sessionApi) assert.ok(!(k in mod), `${name} has no ${k}`);
-  assert.ok(!('Op' in mod), `${name} does not export the internal Op class`);
-  const { initSync, createPkcePair, computeCodeChallenge, startLogin, OAuthError } = mod;
-  initSync({ module: readFileSync(new URL(`./node_modules/oauth-spa/${wasm}`, import.meta.url)) });
+// Nothing but the API: not wasm-bindgen's loader, not the internal Op class.
+const exact = (mod, names) => assert.deepEqual(Object.keys(mod).sort(), [...names].sort());
+exact(full, [...codeFlow, ...sessionApi]);
+exact(core, codeFlow);
+assert.equal(full.OAuthError, core.OAuthError, 'one OAuthError class for both entries');
+
+// Before the engine is ready: a typed error that says what to do, for a synchronous call.
+assert.throws(() => core.createPkcePair(),
+  (e) => e instanceof full.OAuthError && e.code === 'not_initialized' && /await init\(\)/.test(e.message));
+// A function that returns a promise waits for the engine itself.
+await assert.rejects(core.handleCallback({ clientId: 5 }, 'https://app.example/?code=a&state=b'),
+  (e) => e instanceof full.OAuthError && e.code === 'invalid_config');
+
+for (const [name, mod] of [['oauth-spa', full], ['oauth-spa/core', core]]) {
+  assert.equal(await mod.default(), expected, `${name} runs on ${expected}`);
+  assert.equal(await mod.default(), expected, 'init() again: the same engine');
+  const { createPkcePair, computeCodeChallenge, startLogin, OAuthError } = mod;
   const pair = createPkcePair();
   assert.equal(pair.verifier.length, 43);
   assert.equal(pair.method, 'S256');
   assert.equal(computeCodeChallenge(pair.verifier), pair.challenge);
+  // RFC 7636 Appendix B.
   assert.equal(computeCodeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
     'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
   assert.throws(() => computeCodeChallenge('short'), (e) => e instanceof OAuthError && e.code === 'invalid_verifier');
@@ -42,7 +52,19 @@ for (const [name, mod, wasm, more] of [
   assert.throws(() => startLogin(config), (e) => e instanceof OAuthError && e.code === 'storage_unavailable');
   assert.throws(() => startLogin({ ...config, clientId: 5 }),
     (e) => e instanceof OAuthError && e.code === 'invalid_config' && e.message === 'config.clientId must be a string');
-  console.log(`pack-check: ${name} imports by name from the installed tarball and works`);
+  // A 3 MiB argument makes the engine's memory grow (the JS engine replaces its buffer): what
+  // crosses afterwards must still be read from the new memory.
+  const big = mod.ellipsis({ clientId: 'c'.repeat(3 << 20) });
+  assert.equal(big.clientId, 'c'.repeat(3 << 20));
+  const seen = new Set();  // and many pairs after it
+  for (let i = 0; i < 2000; i++) {
+    const p = createPkcePair();
+    assert.equal(computeCodeChallenge(p.verifier), p.challenge);
+    seen.add(p.verifier);
+  }
+  assert.equal(seen.size, 2000);
+  console.log(`pack-check: ${name} imports by name from the installed tarball and works (${expected})`);
 }
 JS
 node check.mjs
+node --jitless check.mjs

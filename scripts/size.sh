@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Size of the release package as users get it (issue 2 budget): builds pkg/ with
-# scripts/build.sh web, then prints gzip -9 bytes of each entry's files, each and total per entry
-# (KB = 1024 bytes):
-#   oauth-spa       pkg/oauth_spa_bg.wasm + pkg/oauth_spa.js            (everything)
-#   oauth-spa/core  pkg/oauth_spa_core_bg.wasm + pkg/oauth_spa_core.js  (the code-flow API)
-# Any other JS file of pkg/ that the browser loads (snippets/**) is listed too and counted in
-# each entry's total.
+# Size of the release package as users get it: builds pkg/ with scripts/build.sh, then prints
+# gzip -9 bytes of the files a browser with WebAssembly loads for each entry, each and total per
+# entry (KB = 1024 bytes):
+#   oauth-spa       pkg/oauth_spa.js (its wasm inside) + pkg/oauth_error.js           (everything)
+#   oauth-spa/core  pkg/oauth_spa_core.js (its wasm inside) + pkg/oauth_error.js      (the code flow)
+# and what a browser without WebAssembly loads in addition: the entry's JavaScript engine,
+# pkg/<entry>_fallback.js.
 # Usage: scripts/size.sh [--budget BYTES] [--no-build]
-#   --budget BYTES  exit 1 when the code-flow entry's total (oauth-spa/core, the issue-2 API)
-#                   is over BYTES (e.g. --budget 16384 for 16 KB)
+#   --budget BYTES  exit 1 when the code-flow entry's total (oauth-spa/core) is over BYTES
 #   --no-build      measure the pkg/ that is already there
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,17 +26,13 @@ case "$budget" in ''|*[!0-9]*) [ -z "$budget" ] || { echo "size: --budget wants 
 
 if [ -n "$build" ]; then
   log=$(mktemp)
-  if ! bash scripts/build.sh web >"$log" 2>&1; then
+  if ! bash scripts/build.sh >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"
     echo "size: the build failed" >&2; exit 1
   fi
   rm -f "$log"
 fi
 
-snippets=()
-if [ -d pkg/snippets ]; then
-  while IFS= read -r f; do snippets+=("$f"); done < <(find pkg/snippets -type f -name '*.js' | sort)
-fi
 
 kb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1024 }'; }
 total=0
@@ -56,10 +51,16 @@ measure() { # title, files... (sets total)
   done
   printf '  %-42s %9s %9d %8s\n' total '' "$total" "$(kb "$total")"
 }
-measure "oauth-spa (everything)" pkg/oauth_spa_bg.wasm pkg/oauth_spa.js ${snippets[@]+"${snippets[@]}"}
+measure "oauth-spa (everything)" pkg/oauth_spa.js pkg/oauth_error.js
+echo
+measure "without WebAssembly, in addition: the JavaScript engine of oauth-spa" pkg/oauth_spa_fallback.js
 echo
 measure "oauth-spa/core (code flow: createPkcePair, computeCodeChallenge, ellipsis, startLogin, handleCallback, exchangeCode)" \
-  pkg/oauth_spa_core_bg.wasm pkg/oauth_spa_core.js ${snippets[@]+"${snippets[@]}"}
+  pkg/oauth_spa_core.js pkg/oauth_error.js
+core_total=$total
+echo
+measure "without WebAssembly, in addition: the JavaScript engine of oauth-spa/core" pkg/oauth_spa_core_fallback.js
+total=$core_total
 
 if [ -n "$budget" ]; then
   if [ "$total" -gt "$budget" ]; then

@@ -12,7 +12,7 @@ log() { printf '[start] %s\n' "$*"; }
 
 bash scripts/setup.sh
 log "building the package (release, --target web)"
-bash scripts/build.sh web
+bash scripts/build.sh
 log "building the embedded server (release)"
 cargo build --release --locked --quiet -p oauth-spa-server
 server="${CARGO_TARGET_DIR:-target}/release/oauth-spa-server"

@@ -56,8 +56,8 @@ step "browser tests, code-flow build (headless Chrome)" wasm-pack test --headles
 kill "$server_pid" 2>/dev/null; server_pid=
 
 # The release package as users get it (wasm-opt included): types, size, end to end.
-step "release build (pkg/)" bash scripts/build.sh web
-step "release build, bundler target (pkg-bundler/)" bash scripts/build.sh bundler
+step "build pipeline unit tests (node --test tests/build/)" node --test tests/build/
+step "release build (pkg/)" bash scripts/build.sh
 step "TypeScript declarations (tsc --strict, no any)" bash scripts/check-types.sh
 step "npm pack + install + import by name" bash scripts/pack-check.sh
 # Size is a benchmark, not a pass/fail test: report it (README records the figure).

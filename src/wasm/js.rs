@@ -14,7 +14,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/js/glue.js")]
+// The error class has a module of its own, shared by every entry of the package.
+#[wasm_bindgen(module = "/js/error.js")]
 extern "C" {
     #[wasm_bindgen(js_name = oauthError)]
     fn oauth_error(
@@ -25,6 +26,10 @@ extern "C" {
         uri: Option<&str>,
         status: Option<u16>,
     ) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/js/glue.js")]
+extern "C" {
     #[wasm_bindgen(catch)]
     fn sget(key: &str) -> Result<Option<String>, JsValue>;
     #[wasm_bindgen(catch)]

@@ -17,6 +17,10 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** The engine the package is expected to run on in these tests: `wasm`, or `js` (no WebAssembly). */
+export const ENGINE = process.env.OAUTH_SPA_E2E_ENGINE ?? 'wasm';
+if (!['wasm', 'js'].includes(ENGINE)) throw new Error(`OAUTH_SPA_E2E_ENGINE must be wasm or js, not ${ENGINE}`);
+
 export function serverBinary() {
   const targetDir = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
   return process.env.OAUTH_SPA_SERVER ?? join(targetDir, 'release', 'oauth-spa-server');
@@ -25,7 +29,7 @@ export function serverBinary() {
 /** Fails early, with the command to run, when the release artefacts are missing. */
 export function checkPrerequisites() {
   const missing = [];
-  if (!existsSync(join(ROOT, 'pkg', 'oauth_spa_bg.wasm'))) missing.push('pkg/ (run: bash scripts/build.sh web)');
+  if (!existsSync(join(ROOT, 'pkg', 'oauth_spa_fallback.js'))) missing.push('pkg/ (run: bash scripts/build.sh)');
   if (!existsSync(serverBinary())) missing.push(`${serverBinary()} (run: cargo build --release -p oauth-spa-server)`);
   if (!existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (run: bash scripts/setup.sh)`);
   if (missing.length) throw new Error(`e2e prerequisites missing: ${missing.join('; ')}`);
@@ -123,6 +127,9 @@ function clientsConfig(origins) {
  * Resolves { context, page, close(), problems } where problems collects page errors.
  */
 export async function launchBrowser({ args = [] } = {}) {
+  // OAUTH_SPA_E2E_ENGINE=js: Chromium without the WebAssembly global (as in Apple's Lockdown
+  // Mode), so the package runs on its JavaScript engine.
+  if (ENGINE === 'js') args = [...args, '--js-flags=--noexpose-wasm'];
   const dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-chromium-'));
   const profile = join(dir, 'profile');
   const tmp = join(dir, 'tmp');
@@ -135,6 +142,11 @@ export async function launchBrowser({ args = [] } = {}) {
   });
   context.setDefaultTimeout(10000);
   const page = context.pages()[0] ?? await context.newPage();
+  const wasm = await page.evaluate(() => typeof WebAssembly);
+  if (wasm !== (ENGINE === 'js' ? 'undefined' : 'object')) {
+    await context.close();
+    throw new Error(`OAUTH_SPA_E2E_ENGINE=${ENGINE}, but typeof WebAssembly is ${wasm}`);
+  }
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });

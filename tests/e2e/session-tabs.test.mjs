@@ -16,7 +16,7 @@ import { CHROMIUM, ROOT } from './harness.mjs';
 
 const MOCK = `
 import { makeSession } from './session.js';
-import { OAuthError } from './glue.js';
+import { OAuthError } from './error.js';
 // The stand-in core: expiry from expiresAt (60 s skew), refresh and revoke through the test's
 // server bindings.
 window.mockCore = (delay) => ({
@@ -61,11 +61,12 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
     dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-tabs-'));
     await copyFile(join(ROOT, 'js', 'session.js'), join(dir, 'session.js'));
     await copyFile(join(ROOT, 'js', 'glue.js'), join(dir, 'glue.js'));
+    await copyFile(join(ROOT, 'js', 'error.js'), join(dir, 'error.js'));
     await writeFile(join(dir, 'mock.js'), MOCK);
     await writeFile(join(dir, 'index.html'), '<!doctype html><link rel="icon" href="data:,"><script type="module" src="mock.js"></script>');
     server = http.createServer(async (req, res) => {
       const name = req.url === '/' ? 'index.html' : req.url.slice(1);
-      if (!['index.html', 'mock.js', 'session.js', 'glue.js'].includes(name)) { res.writeHead(404); return res.end(); }
+      if (!['index.html', 'mock.js', 'session.js', 'glue.js', 'error.js'].includes(name)) { res.writeHead(404); return res.end(); }
       const { readFile } = await import('node:fs/promises');
       res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/html' });
       res.end(await readFile(join(dir, name)));

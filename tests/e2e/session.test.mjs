@@ -3,7 +3,7 @@
 // tabs asking for a token at the same moment. Nothing is mocked: real fetch, real windows,
 // real localStorage and Web Locks, real server state.
 //
-// Needs pkg/ (bash scripts/build.sh web; OAUTH_SPA_PKG=<dir> to use another build) and Chromium.
+// Needs pkg/ (bash scripts/build.sh; OAUTH_SPA_PKG=<dir> to use another build) and Chromium.
 // Run: node --test tests/e2e/session.test.mjs
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -104,7 +104,7 @@ async function startEvilOrigin(spaOrigin) {
 describe('sessions, refresh, revocation, discovery and popup against oidc-provider', () => {
   let spa, op, browser, config;
   before(async () => {
-    if (!existsSync(join(PKG, 'oauth_spa_bg.wasm'))) throw new Error(`no package in ${PKG}: run bash scripts/build.sh web`);
+    if (!existsSync(join(PKG, 'oauth_spa_fallback.js'))) throw new Error(`no package in ${PKG}: run bash scripts/build.sh`);
     spa = await startSpa();
     op = await startSessionProvider({ port: await freePort(), spaOrigin: spa.origin, redirectUri: `${spa.origin}/callback.html` });
     browser = await launchBrowser();

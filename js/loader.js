@@ -1,0 +1,62 @@
+// ---- js/loader.js: how an entry of the package loads its engine --------------------------
+// scripts/postbuild.mjs puts this text in place of wasm-bindgen's own loading code at the end of
+// the generated glue (it uses the glue's `__wbg_get_imports` and memory caches), and fills in
+// the two constants below.
+//
+// The WebAssembly module travels inside this file (deflate-raw, then base64: about the bytes of
+// the gzipped .wasm once the file is served gzipped), so there is no second request to wait for
+// and nothing for a bundler to find, copy or serve. Where WebAssembly cannot run (Apple's
+// Lockdown Mode removes it; a Content-Security-Policy without 'wasm-unsafe-eval' refuses to
+// compile it; a browser without DecompressionStream), the same module translated to JavaScript
+// by binaryen's wasm2js is imported instead: same Rust, same API, same behaviour, and only the
+// browsers that need it download it.
+
+const WASM = '__OAUTH_SPA_WASM__';
+const loadFallback = () => import('__OAUTH_SPA_FALLBACK__');
+
+function notReady(cause) {
+  const e = new OAuthError('not_initialized',
+    'oauth-spa is not initialized: await init() (the default export) before calling it');
+  if (cause !== undefined) e.cause = cause;
+  return e;
+}
+
+// Until an engine is ready, each call that reaches it throws `not_initialized`.
+wasm = new Proxy({}, { get() { throw notReady(); } });
+
+async function compile(imports) {
+  const bytes = Uint8Array.from(atob(WASM), (c) => c.charCodeAt(0));
+  const module = await new Response(new Blob([bytes]).stream()
+    .pipeThrough(new DecompressionStream('deflate-raw'))).arrayBuffer();
+  return (await WebAssembly.instantiate(module, imports)).instance.exports;
+}
+
+async function load() {
+  const imports = __wbg_get_imports();
+  let kind = 'wasm';
+  let exports = typeof WebAssembly == 'object' ? await compile(imports).catch(() => null) : null;
+  if (!exports) {
+    kind = 'js';
+    exports = (await loadFallback()).instantiate(imports);
+  }
+  wasm = exports;
+  cachedDataViewMemory0 = cachedUint8ArrayMemory0 = null;
+  return (engine = kind);
+}
+
+let loading;
+/**
+ * Loads the engine once: resolves to `"wasm"`, or `"js"` where the JavaScript fallback runs.
+ * Importing the package starts it; await it before the synchronous functions.
+ */
+export default function init() {
+  return loading ??= load().catch((e) => {
+    loading = undefined;
+    throw notReady(e);
+  });
+}
+init().catch(() => {});
+
+// A function that returns a promise waits for the engine itself; once the engine is ready it
+// runs at once, in the caller's task (a popup must open inside the click that asked for it).
+const whenReady = (f) => (...args) => (engine ? f(...args) : init().then(() => f(...args)));

@@ -1,0 +1,214 @@
+// Unit tests of the build pipeline's steps (scripts/build/), on tiny fixtures: a wasm module
+// assembled here with binaryen's wasm-as, and glue text in the shape wasm-bindgen writes.
+// Run: node --test tests/build/
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { leb, readLeb, sections, shortName, shortenNames, str, withoutCustomSection, assemble } from '../../scripts/build/wasm-binary.mjs';
+import { fallbackModule, installLoader, renameInGlue, renewMemoryViews } from '../../scripts/build/glue.mjs';
+import { initDeclarations, packageJson } from '../../scripts/build/package.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'node_modules', '.bin');
+const dir = mkdtempSync(join(tmpdir(), 'oauth-spa-build-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// A module shaped like wasm-bindgen's output: imports from its own `_bg.js` module and from a
+// snippet, exports memory and a function.
+const WAT = `(module
+  (import "./t_bg.js" "__wbg_add_0123" (func $add (param i32 i32) (result i32)))
+  (import "./snippets/t-1/js/glue.js" "twice" (func $twice (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "calc") (param i32) (result i32)
+    (call $twice (call $add (local.get 0) (i32.const 1))))
+  (func (export "grow") (result i32) (memory.grow (i32.const 1))))`;
+function fixtureWasm() {
+  writeFileSync(join(dir, 't.wat'), WAT);
+  execFileSync(join(BIN, 'wasm-as'), [join(dir, 't.wat'), '-o', join(dir, 't.wasm')]);
+  return readFileSync(join(dir, 't.wasm'));
+}
+const customSection = (name, bytes) => ({ id: 0, body: Buffer.concat([str(name), Buffer.from(bytes)]) });
+
+test('LEB128 round trip, and short names are distinct identifiers', () => {
+  for (const n of [0, 1, 127, 128, 300, 16384, 2 ** 31]) assert.deepEqual(readLeb(leb(n), 0), [n, leb(n).length]);
+  const names = Array.from({ length: 3000 }, (_, i) => shortName(i));
+  assert.equal(new Set(names).size, names.length);
+  for (const n of names) assert.match(n, /^[A-Za-z]+$/);
+  assert.deepEqual(names.slice(0, 3), ['a', 'b', 'c']);
+  assert.equal(shortName(52), 'aa');
+});
+
+test('withoutCustomSection removes exactly the named custom sections', () => {
+  const bin = fixtureWasm();
+  const withFeatures = assemble(bin, [...sections(bin), customSection('target_features', [1, 0x2b, 3, 0x61, 0x62, 0x63]),
+    customSection('keep', [9])]);
+  assert.ok(WebAssembly.validate(withFeatures));
+  const out = withoutCustomSection(withFeatures, 'target_features');
+  assert.ok(WebAssembly.validate(out));
+  const names = sections(out).filter((s) => s.id === 0).map((s) => s.name);
+  assert.ok(names.includes('keep') && !names.includes('target_features'));
+  assert.equal(out.length, withFeatures.length - (2 + 1 + 15 + 6));
+  assert.throws(() => sections(Buffer.from('not wasm!')), /not a wasm file/);
+});
+
+test('shortenNames renames imports and exports, and the module still runs with the renamed glue', async () => {
+  const { wasm, renames } = shortenNames(fixtureWasm());
+  assert.ok(WebAssembly.validate(wasm));
+  assert.deepEqual([...renames.modules], [['./t_bg.js', 'a'], ['./snippets/t-1/js/glue.js', 'b']]);
+  assert.deepEqual([...renames.fields], [['__wbg_add_0123', 'a']]);
+  assert.deepEqual([...renames.exports], [['memory', 'a'], ['calc', 'b'], ['grow', 'c']]);
+  assert.deepEqual([...renames.snippets.get('./snippets/t-1/js/glue.js')], ['twice']);
+  // Glue text as wasm-bindgen writes it.
+  const glue = `const import1 = { twice: (x) => 2 * x };
+function imports() {
+    const import0 = {
+        __proto__: null,
+        __wbg_add_0123: function(arg0, arg1) { return arg0 + arg1; },
+    };
+    return {
+        __proto__: null,
+        "./t_bg.js": import0,
+        "./snippets/t-1/js/glue.js": import1,
+    };
+}
+export const run = (exports) => { wasm = exports; return wasm.calc(4) + wasm.memory.buffer.byteLength * 0; };
+let wasm;
+export { imports };
+`;
+  const renamed = renameInGlue(glue, renames);
+  assert.match(renamed, /^\s*a: function\(arg0, arg1\)/m);
+  assert.match(renamed, /a: import0,/);
+  assert.match(renamed, /b: \{ twice: import1\.twice \},/);
+  assert.match(renamed, /wasm\.b\(4\) \+ wasm\.a\.buffer/);
+  writeFileSync(join(dir, 'glue.mjs'), renamed);
+  const g = await import(pathToFileURL(join(dir, 'glue.mjs')));
+  const { instance } = await WebAssembly.instantiate(wasm, g.imports());
+  assert.equal(g.run(instance.exports), 10);
+  assert.throws(() => renameInGlue(glue + 'wasm.nope();', renames), /wasm\.nope, which is not exported/);
+  assert.throws(() => renameInGlue('no imports here', renames), /not found in the glue/);
+});
+
+test('renewMemoryViews makes every cached view follow a replaced buffer', () => {
+  const glue = `let cachedDataViewMemory0 = null;
+function getDataViewMemory0() {
+    if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {
+        cachedDataViewMemory0 = new DataView(wasm.memory.buffer);
+    }
+    return cachedDataViewMemory0;
+}
+let cachedUint8ArrayMemory0 = null;
+function getUint8ArrayMemory0() {
+    if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0) {
+        cachedUint8ArrayMemory0 = new Uint8Array(wasm.memory.buffer);
+    }
+    return cachedUint8ArrayMemory0;
+}
+`;
+  const out = renewMemoryViews(glue);
+  // Run it against a memory whose buffer is replaced, as wasm2js's is when it grows.
+  const wasm = { memory: { buffer: new ArrayBuffer(8) } };
+  const f = new Function('wasm', `${out}; return [getDataViewMemory0, getUint8ArrayMemory0];`)(wasm);
+  const [dv, u8] = f;
+  assert.equal(dv().byteLength, 8);
+  assert.equal(u8().byteLength, 8);
+  wasm.memory.buffer = new ArrayBuffer(16);
+  assert.equal(dv().byteLength, 16);
+  assert.equal(u8().byteLength, 16);
+  assert.throws(() => renewMemoryViews('function f() {}'), /no cached memory view/);
+});
+
+test('installLoader swaps wasm-bindgen\'s loading code for the loader and wraps async functions', () => {
+  const glue = `import { x } from './snippets/t-1/js/glue.js';
+export function sync() { return wasm.a(); }
+export function later(config) { return wasm.b(config); }
+function __wbg_get_imports() { return {}; }
+let cachedDataViewMemory0 = null, cachedUint8ArrayMemory0 = null;
+let wasmModule, wasmInstance, wasm;
+function __wbg_finalize_init(instance, module) { wasm = instance.exports; }
+function initSync(module) { return new URL('t_bg.wasm', import.meta.url); }
+async function __wbg_init(module_or_path) {}
+export { initSync, __wbg_init as default };
+`;
+  const loader = readFileSync(join(ROOT, 'js', 'loader.js'), 'utf8');
+  const out = installLoader(glue, { loader, wasmBase64: 'AGFzbQ==', fallbackPath: './t_fallback.js',
+    errorPath: './snippets/t-1/js/error.js', asyncNames: ['later'] });
+  assert.ok(out.startsWith("import { OAuthError } from './snippets/t-1/js/error.js';\n"));
+  for (const gone of ['initSync', '__wbg_init', 'import.meta.url', 'wasmModule', '__OAUTH_SPA_']) {
+    assert.ok(!out.includes(gone), `${gone} is gone`);
+  }
+  assert.match(out, /const WASM = 'AGFzbQ==';/);
+  assert.match(out, /import\('\.\/t_fallback\.js'\)/);
+  assert.match(out, /^function later\$now\(config\)/m);
+  assert.match(out, /^export const later = whenReady\(later\$now\);$/m);
+  assert.match(out, /^export function sync\(\)/m);
+  assert.match(out, /^export default function init\(\)/m);
+  assert.match(out, /^export \{ OAuthError \};$/m);
+  const bad = { loader, wasmBase64: 'AA==', fallbackPath: './f.js', errorPath: './e.js', asyncNames: [] };
+  assert.throws(() => installLoader('let x;', bad), /declaration was not found/);
+  assert.throws(() => installLoader(glue, { ...bad, asyncNames: ['missing'] }), /export function missing not found/);
+  assert.throws(() => installLoader(glue, { ...bad, wasmBase64: 'not base64!' }), /not base64/);
+  assert.throws(() => installLoader(glue, { ...bad, loader: 'nothing' }), /exactly once/);
+});
+
+test('fallbackModule turns wasm2js output into instantiate(imports), which runs like the wasm', async () => {
+  const { wasm } = shortenNames(fixtureWasm());
+  writeFileSync(join(dir, 's.wasm'), wasm);
+  const translated = execFileSync(join(BIN, 'wasm2js'), [join(dir, 's.wasm')], { encoding: 'utf8' });
+  assert.match(translated, /^import \* as /m, 'wasm2js imports what the wasm imports');
+  const out = fallbackModule(translated);
+  assert.doesNotMatch(out, /^import /m);
+  writeFileSync(join(dir, 'fallback.mjs'), out);
+  const m = await import(pathToFileURL(join(dir, 'fallback.mjs')));
+  assert.deepEqual(Object.keys(m), ['instantiate']);
+  const calls = [];
+  const exports = m.instantiate({ a: { a: (x, y) => { calls.push([x, y]); return x + y; } }, b: { twice: (x) => 2 * x } });
+  assert.equal(exports.b(4), 10);
+  assert.deepEqual(calls, [[4, 1]]);
+  // Its memory grows by replacing its buffer (what renewMemoryViews is for).
+  const before = exports.a.buffer;
+  assert.equal(exports.c(), 1);
+  assert.notEqual(exports.a.buffer, before);
+  assert.equal(exports.a.buffer.byteLength, 2 * 65536);
+  assert.throws(() => fallbackModule('export const x = 1;'), /not the wasm2js output/);
+});
+
+test('initDeclarations replaces wasm-bindgen\'s loader types with init(): Promise<Engine>', () => {
+  const dts = `export function startLogin(config: ClientConfig): string;
+export type InitInput = RequestInfo | URL;
+export interface InitOutput { readonly a: WebAssembly.Memory; }
+export function initSync(module: { module: SyncInitInput } | SyncInitInput): InitOutput;
+export default function __wbg_init (module_or_path?: InitInput): Promise<InitOutput>;
+`;
+  const out = initDeclarations(dts);
+  assert.match(out, /^export function startLogin/m);
+  assert.match(out, /^export type Engine = "wasm" \| "js";$/m);
+  assert.match(out, /^export default function init\(\): Promise<Engine>;$/m);
+  for (const gone of ['InitInput', 'InitOutput', 'initSync', '__wbg_init']) assert.ok(!out.includes(gone), gone);
+  assert.throws(() => initDeclarations('export function f(): void;'), /InitInput/);
+});
+
+test('packageJson: metadata from Cargo.toml, one export per entry, no internal file exported', () => {
+  const cargo = `[package]
+name = "oauth-spa"
+version = "1.2.3"
+license = "MIT OR Apache-2.0"
+description = "d"
+keywords = ["oauth", "pkce"]
+
+[dependencies]
+version = "9"
+`;
+  const pkg = packageJson({ cargo, workspace: { repository: { type: 'git', url: 'u' }, bugs: 'b' }, names: ['oauth_spa', 'oauth_spa_core'] });
+  assert.equal(pkg.version, '1.2.3');
+  assert.deepEqual(pkg.keywords, ['oauth', 'pkce']);
+  assert.deepEqual(pkg.repository, { type: 'git', url: 'u' });
+  assert.equal(pkg.bugs, 'b');
+  assert.deepEqual(Object.keys(pkg.exports), ['.', './core', './package.json']);
+  assert.deepEqual(pkg.exports['./core'], { types: './oauth_spa_core.d.ts', default: './oauth_spa_core.js' });
+  assert.ok(pkg.files.includes('oauth_spa_core_fallback.js') && pkg.files.includes('oauth_error.js'));
+  assert.throws(() => packageJson({ cargo: '[package]\nname = "x"\n', workspace: {}, names: [] }), /no version/);
+});
