@@ -27,7 +27,8 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ROOT, freePort, tokenRequests, useServerAndBrowser } from './harness.mjs';
 
-const PKG = join(ROOT, 'pkg');
+// E2E_BUNDLER_PKG=folder tries another package folder (default pkg/).
+const PKG = process.env.E2E_BUNDLER_PKG ?? join(ROOT, 'pkg');
 const modules = join(ROOT, 'node_modules');
 
 // The app: signs in on its first load, finishes the sign-in when it comes back with a response,
