@@ -38,7 +38,8 @@ const modules = join(ROOT, 'node_modules');
 const APP = `
 import initCore, { ellipsis, startLogin, handleCallback } from 'oauth-spa/core';
 import initFull, * as full from 'oauth-spa';
-await Promise.all([initCore(), initFull()]);
+// init() resolves to the engine each entry runs on: 'wasm', or 'js' (the fallback).
+const engines = await Promise.all([initCore(), initFull()]);
 
 const server = document.querySelector('meta[name="authorization-server"]')?.content || location.origin;
 const config = ellipsis({ clientId: 'demo-public', redirectUri: location.origin + '/', baseUrl: server + '/v3' });
@@ -52,7 +53,7 @@ if (location.hash === '#forged') {
 } else if (new URLSearchParams(location.search).has('state')) {
   handleCallback(config).then((t) => report({
     ok: true, tokenType: t.tokenType, accessToken: typeof t.accessToken, appState: t.appState,
-    search: location.search, session: typeof full.createSession,
+    search: location.search, session: typeof full.createSession, engines,
   }), failed);
 } else {
   location.assign(startLogin(config, { appState: 'from the bundle' }));
@@ -132,6 +133,7 @@ const ROWS = [
   },
   ...[[], ['--splitting']].map((extra) => ({
     name: `esbuild --bundle --format=esm ${extra.join(' ')}`.trim(),
+    inlinesFallback: extra.length === 0,
     command: ['esbuild src/index.js --bundle --format=esm', ...extra, '--outdir=dist'].join(' '),
     html: 'type="module" src="./index.js"',
     build: async (app) => {
@@ -295,7 +297,7 @@ for (const row of rows) {
     const devLog = () => (fx.devLog ? `\n${row.command} said:\n${fx.devLog.join('').slice(-4000)}` : '');
 
     /** Signs in from the app's first page; returns the seconds it took and what the pages loaded. */
-    async function signIn(p, problems) {
+    async function signIn(p, problems, engine) {
       // What the app's pages load from its origin, for the byte figures.
       const loaded = new Set();
       const onRequest = (r) => {
@@ -310,11 +312,11 @@ for (const row of rows) {
       const seconds = +((performance.now() - t1) / 1000).toFixed(1);
       assert.deepEqual(r, {
         ok: true, tokenType: 'Bearer', accessToken: 'string', appState: 'from the bundle',
-        search: '', session: 'function',
+        search: '', session: 'function', engines: [engine, engine],
       }, problems.join('\n') + devLog());
       assert.equal(tokenRequests(await server.server.stats()), 1);
       assert.deepEqual(problems, []);
-      if (!fx.www) return { seconds };
+      if (!fx.www) return { seconds, paths: loaded };
       const sizes = {};
       for (const path of loaded) {
         const f = path.replace(/^\//, '');
@@ -323,13 +325,14 @@ for (const row of rows) {
           sizes[f] = gzipSync(await readFile(file), { level: 9 }).length;
         }
       }
-      return { seconds, sizes };
+      return { seconds, paths: loaded, sizes };
     }
     const bytes = (sizes) => `${total(sizes)} B gzip -9 (${Object.entries(sizes).map(([f, n]) => `${f} ${n}`).join(', ')})`;
 
     test('signs in through the redirect flow (Ellipsis dialect)', async (t) => {
       const { page: p, problems } = server.browser;
-      const { seconds, sizes } = await signIn(p, problems);
+      const { seconds, paths, sizes } = await signIn(p, problems, 'wasm');
+      fx.paths = paths;
       figures.signInSeconds = seconds;
       figures.loaded = sizes;
       t.diagnostic(`${row.command}${row.line ? ` + one line (${row.line})` : ''}: ${[
@@ -345,8 +348,15 @@ for (const row of rows) {
     test('signs in without WebAssembly (the JavaScript fallback)', async (t) => {
       const { context, page: p, problems } = server.browser;
       await context.addInitScript(() => { delete globalThis.WebAssembly; });
-      const { seconds, sizes } = await signIn(p, problems);
+      const { seconds, paths, sizes } = await signIn(p, problems, 'js');
       figures.loadedWithoutWasm = sizes;
+      // Nobody with WebAssembly downloads the fallback: it is a file of its own, loaded only
+      // here. Without --splitting, esbuild puts a dynamic import() into the one output file.
+      if (fx.paths) {
+        const extra = [...paths].filter((f) => !fx.paths.has(f));
+        if (row.inlinesFallback) assert.deepEqual(extra, [], 'the fallback is inside the bundle');
+        else assert.ok(extra.length > 0, `the fallback is a file loaded only without WebAssembly: ${[...paths].join(', ')}`);
+      }
       t.diagnostic(`sign-in ${seconds} s${sizes ? `; the app loaded ${bytes(sizes)}` : ''}`);
     });
 
