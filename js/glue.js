@@ -44,14 +44,6 @@ export function replaceUrl(u) {
   if (u !== location.href) history.replaceState(history.state, '', u);
 }
 
-// Fills `b` (a view of wasm memory: Rust's 4 KB random pool, src/wasm/js.rs) with random
-// octets; throws when `crypto.getRandomValues` is missing. Shared memory (a threaded build) is
-// filled through a copy: getRandomValues refuses views of a SharedArrayBuffer.
-export function rand(b) {
-  if (b.buffer instanceof ArrayBuffer) crypto.getRandomValues(b);
-  else b.set(crypto.getRandomValues(new Uint8Array(b.length)));
-}
-
 // POSTs to the token endpoint (`headers`: a JSON object of strings) and resolves to `ex.finish(status, bodyText)` (Rust reads the
 // answer). Rejects with an OAuthError: `timeout` after `ms`, `aborted` when `signal` fires,
 // `network_error` when fetch fails, or what `finish` throws.

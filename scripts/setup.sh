@@ -21,11 +21,14 @@ for comp in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$comp" || rustup component add "$comp"
 done
 
-# 2. Debian packages: Chromium + driver, Firefox ESR. Never Debian's binaryen (wasm-opt 108 breaks output).
+# 2. Debian packages: Chromium + driver, Firefox ESR, WebKitGTK's WebDriver (with its MiniBrowser)
+#    and Xvfb for it (MiniBrowser has no headless mode). Never Debian's binaryen (wasm-opt 108 breaks output).
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || need_apt+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || need_apt+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (scripts/setup.sh), then runs every check:
 # formatting, clippy (host and wasm32), native tests, browser tests in headless Chrome and
-# Firefox against a local token endpoint, the size budget, end-to-end tests in Chromium
-# against real authorization servers, and a smoke run of the benchmark.
+# Firefox against a local token endpoint, the build pipeline's unit tests, the package checks,
+# the size report, end-to-end tests in Chromium, Firefox and WebKit against real authorization
+# servers (and in Chromium once more on the JavaScript engine), and a smoke run of the benchmark.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -59,13 +60,19 @@ kill "$server_pid" 2>/dev/null; server_pid=
 step "build pipeline unit tests (node --test tests/build/)" node --test tests/build/
 step "release build (pkg/)" bash scripts/build.sh
 step "TypeScript declarations (tsc --strict, no any)" bash scripts/check-types.sh
-step "npm pack + install + import by name" bash scripts/pack-check.sh
+step "npm pack + install + import by name (Node, WebAssembly and --jitless)" bash scripts/pack-check.sh
+step "publint --strict + arethetypeswrong --profile esm-only" bash scripts/lint-package.sh
 # Size is a benchmark, not a pass/fail test: report it (README records the figure).
 if [ -f scripts/size.sh ]; then
   step "size report" bash scripts/size.sh
 fi
 if [ -d tests/e2e ]; then
-  step "end-to-end (Chromium, release build)" bash -c 'cargo build --release --locked -p oauth-spa-server && node --test --test-concurrency=1 tests/e2e/'
+  step "end-to-end (Chromium, Firefox, WebKit; release build)" bash -c 'cargo build --release --locked -p oauth-spa-server && node --test --test-concurrency=1 tests/e2e/'
+  # The same sign-ins on the JavaScript engine: every page without WebAssembly.
+  step "end-to-end on the JavaScript engine (Chromium without WebAssembly)" env OAUTH_SPA_E2E_ENGINE=js \
+    node --test --test-concurrency=1 tests/e2e/embedded-server.test.mjs tests/e2e/oidc-provider.test.mjs \
+    tests/e2e/bad-paths.test.mjs tests/e2e/session.test.mjs tests/e2e/demo-page.test.mjs \
+    tests/e2e/insecure-context.test.mjs tests/e2e/reach.test.mjs
 fi
 if [ -f scripts/bench.sh ]; then
   step "benchmark smoke run" bash scripts/bench.sh --smoke

@@ -182,6 +182,72 @@ fn rfc7636_appendix_b_in_the_browser() {
     }
 }
 
+#[wasm_bindgen_test]
+async fn challenge_matches_webcrypto_for_every_verifier_length() {
+    // Verifiers of 43 to 128 characters take one to three SHA-256 blocks, with every padding
+    // edge between (55/56, 64, 119/120 octets): each challenge must equal BASE64URL of
+    // crypto.subtle's SHA-256 (an independent implementation) of the same verifier.
+    let script = r#"(async () => {
+        const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~';
+        const out = [];
+        for (let n = 43; n <= 128; n++) {
+            let v = '';
+            for (let i = 0; i < n; i++) v += chars[(i * 7 + n * 3) % chars.length];
+            const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(v)));
+            const b64 = btoa(String.fromCharCode(...d));
+            out.push([v, b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')]);
+        }
+        return out;
+    })()"#;
+    let cases = JsFuture::from(js_sys::Promise::from(js_sys::eval(script).unwrap()))
+        .await
+        .unwrap();
+    let cases = js_sys::Array::from(&cases);
+    assert_eq!(cases.length(), 86);
+    for case in cases.iter() {
+        let verifier = s(&case, "0").unwrap();
+        let expected = s(&case, "1").unwrap();
+        assert_eq!(expected.len(), 43);
+        assert_eq!(
+            compute_code_challenge(verifier.as_str().into()).unwrap(),
+            expected,
+            "verifier of {} characters",
+            verifier.len()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn missing_crypto_gives_crypto_unavailable() {
+    // `crypto.getRandomValues` replaced by one that throws: once the random pool is used up
+    // (128 pairs at most), a pair is refused with `crypto_unavailable`, not a panic and not a
+    // verifier from stale octets; with the real one back, pairs work again.
+    js_sys::eval(
+        "Object.defineProperty(crypto, 'getRandomValues', { configurable: true, writable: true, \
+         value() { throw new TypeError('no randomness here') } })",
+    )
+    .unwrap();
+    let mut refused = None;
+    let mut made = 0;
+    for _ in 0..200 {
+        match create_pkce_pair() {
+            Ok(_) => made += 1,
+            Err(e) => {
+                refused = Some(e);
+                break;
+            }
+        }
+    }
+    let again = create_pkce_pair();
+    js_sys::eval("delete crypto.getRandomValues").unwrap();
+    let restored = create_pkce_pair();
+    let e = refused.expect("pairs kept coming without crypto.getRandomValues");
+    assert!(made <= 128, "{made} pairs from a 4 KB pool");
+    assert_eq!(code_of(&e), "crypto_unavailable");
+    assert_eq!(code_of(&again.unwrap_err()), "crypto_unavailable");
+    assert_eq!(s(&restored.unwrap(), "verifier").unwrap().len(), 43);
+}
+
 // ---- startLogin ---------------------------------------------------------------------------
 
 #[wasm_bindgen_test]

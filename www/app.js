@@ -1,5 +1,5 @@
 // oauth-spa demo: a single-page app that signs in with Authorization Code + PKCE through the
-// wasm package, the way any app would import it (wasm-pack --target web, served at /pkg/).
+// package, the way any app would import it (pkg/, built by scripts/build.sh, served at /pkg/).
 // The package is imported when the page starts (main), so that a package that fails to load
 // shows an error instead of leaving the page at "Loading…".
 let computeCodeChallenge, ellipsis, startLogin, handleCallback;

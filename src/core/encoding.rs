@@ -1,8 +1,11 @@
 //! Byte encodings the protocol needs: base64 (RFC 4648 §4 and §5) and
 //! `application/x-www-form-urlencoded` (RFC 6749 Appendix B, WHATWG URL §5).
 //!
-//! Hand-written on purpose: each is a few lines, and the `base64` crate's `Engine::encode`
-//! pulls formatting machinery into the wasm binary (see `size.md`).
+//! Base64 is written out here instead of taken from the `base64` crate: measured in the shipped
+//! build, the crate (its `encode_slice`, the cheapest way in) adds 1.5 to 1.9 KB gzip to each
+//! entry, 5 to 7 % of the code-flow entry, for what is about twenty lines here (its
+//! `Engine::encode` adds 4.6 KB); docs/size.md has the figures. The tests pin these functions
+//! to the RFC 4648 vectors and to the crate for every input length from 0 to 299.
 
 use alloc::{string::String, vec::Vec};
 const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -208,6 +211,25 @@ mod tests {
         }
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
         assert_eq!(base64_std(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn same_as_the_base64_crate_for_every_length() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        use base64::Engine as _;
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 167 + 11) as u8).collect();
+        for n in 0..data.len() {
+            assert_eq!(
+                base64_std(&data[..n]),
+                STANDARD.encode(&data[..n]),
+                "length {n}"
+            );
+            assert_eq!(
+                base64url(&data[..n]),
+                URL_SAFE_NO_PAD.encode(&data[..n]),
+                "length {n}"
+            );
+        }
     }
 
     #[test]

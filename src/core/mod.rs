@@ -18,7 +18,6 @@ pub mod revocation;
 pub mod secret;
 #[cfg(feature = "session")]
 pub mod session;
-pub mod sha256;
 pub mod token;
 pub mod transaction;
 pub mod url;

@@ -1,13 +1,14 @@
 //! PKCE, RFC 7636: code verifier (§4.1) and S256 code challenge (§4.2).
 //!
-//! SHA-256 runs in Rust, not in `crypto.subtle`, so it works synchronously and on pages that
-//! are not secure contexts (plain http on a LAN address), where `crypto.subtle` is undefined.
+//! SHA-256 (the `sha2` crate) runs in Rust, not in `crypto.subtle`, so it works synchronously
+//! and on pages that are not secure contexts (plain http on a LAN address), where
+//! `crypto.subtle` is undefined.
 
 use crate::core::encoding::base64url;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::secret::Secret;
-use crate::core::sha256::sha256;
 use alloc::string::String;
+use sha2::{Digest, Sha256};
 
 /// The only challenge method this crate sends. `plain` is never used (RFC 7636 §7.2), and
 /// Ellipsis Drive defaults to `plain` when the method is omitted, so it is always sent.
@@ -81,7 +82,7 @@ pub fn code_challenge_s256(verifier: &str) -> Result<String, Error> {
 }
 
 fn s256(verifier: &str) -> String {
-    base64url(&sha256(verifier.as_bytes()))
+    base64url(&Sha256::digest(verifier.as_bytes()))
 }
 
 #[cfg(test)]
@@ -102,6 +103,32 @@ mod tests {
             code_challenge_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap(),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    fn hex(d: &[u8]) -> String {
+        d.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The SHA-256 examples of FIPS 180-2 Appendix B (one block, two blocks) and the empty
+    /// message, through the SHA-256 that `s256` uses.
+    #[test]
+    fn fips_180_2_sha256_vectors() {
+        for (message, digest) in [
+            (
+                &b""[..],
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            (
+                b"abc",
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ),
+            (
+                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+            ),
+        ] {
+            assert_eq!(hex(&Sha256::digest(message)), digest);
+        }
     }
 
     #[test]

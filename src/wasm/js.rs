@@ -58,9 +58,6 @@ extern "C" {
     /// back, as ASCII octets (read in JS without a TextDecoder: faster for short strings).
     #[wasm_bindgen(js_name = pkcePair)]
     pub(crate) fn pkce_pair(both: &[u8]) -> JsValue;
-    /// `crypto.getRandomValues(buf)`, written straight into wasm memory.
-    #[wasm_bindgen(catch)]
-    fn rand(buf: &mut [u8]) -> Result<(), JsValue>;
     /// A JS `Promise` (exports set its TypeScript type with `unchecked_return_type`). With
     /// the `std` feature, Rust can `.await` it.
     #[wasm_bindgen(typescript_type = "Promise<unknown>")]
@@ -146,10 +143,11 @@ impl RandomPool {
     };
 
     /// 32 fresh octets; refills the whole pool first when fewer are left. Its only call out is
-    /// `crypto.getRandomValues` (js/glue.js `rand`); the callers refuse a nested call, should a
-    /// replaced one call back into this module.
+    /// `crypto.getRandomValues` (through `getrandom::fill`, which writes straight into wasm
+    /// memory); the callers refuse a nested call, should a replaced one call back into this
+    /// module.
     pub(crate) fn take32(&mut self) -> Result<[u8; 32], Error> {
-        if self.left < 32 && rand(&mut self.buf).is_ok() {
+        if self.left < 32 && getrandom::fill(&mut self.buf).is_ok() {
             self.left = POOL_SIZE;
         }
         // `left` is 0 or 32..=POOL_SIZE, so the range is valid whenever 32 octets are left.

@@ -85,6 +85,8 @@ export interface TokenSet {
 
 /** Stable error codes. */
 export type OAuthErrorCode =
+  /** The engine is not loaded yet (await init()), or could not load: see the error's `cause`. */
+  | "not_initialized"
   | "invalid_config"
   | "invalid_argument"
   | "insecure_endpoint"

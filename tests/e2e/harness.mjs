@@ -127,9 +127,6 @@ function clientsConfig(origins) {
  * Resolves { context, page, close(), problems } where problems collects page errors.
  */
 export async function launchBrowser({ args = [] } = {}) {
-  // OAUTH_SPA_E2E_ENGINE=js: Chromium without the WebAssembly global (as in Apple's Lockdown
-  // Mode), so the package runs on its JavaScript engine.
-  if (ENGINE === 'js') args = [...args, '--js-flags=--noexpose-wasm'];
   const dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-chromium-'));
   const profile = join(dir, 'profile');
   const tmp = join(dir, 'tmp');
@@ -141,7 +138,12 @@ export async function launchBrowser({ args = [] } = {}) {
     env: { ...process.env, TMPDIR: tmp },
   });
   context.setDefaultTimeout(10000);
+  // OAUTH_SPA_E2E_ENGINE=js: every page of this browser without the WebAssembly global (as in
+  // Apple's Lockdown Mode), removed before any script of the page runs, so the package runs on
+  // its JavaScript engine. (Chromium's --js-flags=--noexpose-wasm leaves it in place.)
+  if (ENGINE === 'js') await context.addInitScript(() => { delete globalThis.WebAssembly; });
   const page = context.pages()[0] ?? await context.newPage();
+  await page.goto('about:blank');
   const wasm = await page.evaluate(() => typeof WebAssembly);
   if (wasm !== (ENGINE === 'js' ? 'undefined' : 'object')) {
     await context.close();
