@@ -52,15 +52,17 @@ export const CONFIDENTIAL_SECRET = 'e2e-secret with spaces & symbols+£';
 /**
  * Starts the embedded server (release binary) on a free loopback port, serving `www` (default
  * the demo, www/) and pkg/,
- * with its test hooks. The page's "/" on 127.0.0.1 and on each of `hosts` (same port) is a
- * registered redirect URI of both clients.
+ * with its test hooks. The page's "/" on 127.0.0.1 and on each of `hosts` (same port), and on
+ * each of `origins` (an app served elsewhere, such as a dev server), is a registered redirect
+ * URI of both clients, so these origins may also call the token endpoint (CORS).
  * Resolves { origin, port, stats(), reset(), advanceClock(s), stop(), log }.
  */
-export async function startEmbeddedServer({ autoApprove = true, hosts = [], www = join(ROOT, 'www') } = {}) {
+export async function startEmbeddedServer({ autoApprove = true, hosts = [], origins: others = [],
+  www = join(ROOT, 'www') } = {}) {
   checkPrerequisites();
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-server-'));
-  const origins = [`http://127.0.0.1:${port}`, ...hosts.map((h) => `http://${h}:${port}`)];
+  const origins = [`http://127.0.0.1:${port}`, ...hosts.map((h) => `http://${h}:${port}`), ...others];
   const clientsFile = join(dir, 'clients.json');
   await writeFile(clientsFile, JSON.stringify(clientsConfig(origins), null, 2));
   const args = ['--port', String(port), '--www', www, '--pkg', join(ROOT, 'pkg'),
