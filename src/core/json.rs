@@ -33,13 +33,22 @@ impl core::fmt::Debug for Json {
 }
 
 impl Json {
-    /// Parses a whole document; trailing non-whitespace is an error.
+    /// Parses a whole document of at most [`MAX_DEPTH`] levels; trailing non-whitespace is an
+    /// error.
     pub fn parse(text: &str) -> Option<Json> {
+        Json::parse_within(text, MAX_DEPTH)
+    }
+
+    /// [`Json::parse`] with a lower depth limit: for a document this library keeps and later
+    /// writes inside others (see [`TOKEN_RESPONSE_DEPTH`]). `max_depth` above [`MAX_DEPTH`]
+    /// counts as [`MAX_DEPTH`].
+    pub fn parse_within(text: &str, max_depth: u32) -> Option<Json> {
         let mut p = Parser {
             t: text,
             s: text.as_bytes(),
             i: 0,
             depth: 0,
+            max: max_depth.min(MAX_DEPTH),
         };
         let v = p.value()?;
         p.ws();
@@ -97,7 +106,15 @@ impl Json {
     }
 }
 
-const MAX_DEPTH: u32 = 64;
+/// The deepest nesting [`Json::parse`] reads: 64 arrays or objects (`[[1]]` is 2 levels).
+/// Deeper documents are refused, so that reading is never a deep recursion.
+pub const MAX_DEPTH: u32 = 64;
+
+/// The deepest token response accepted. The response is kept as the TokenSet's `raw`, which
+/// the JavaScript API writes one level deeper (the TokenSet object) and reads back two levels
+/// deeper (`createSession(config, { tokens })`'s options object): 64 - 2 levels keep what was
+/// accepted readable by [`Json::parse`].
+pub const TOKEN_RESPONSE_DEPTH: u32 = MAX_DEPTH - 2;
 
 /// The most members a token response or metadata document may have (real ones have a few
 /// dozen): checking for repeated names is quadratic, and a server sending 80,000 members would
@@ -109,6 +126,7 @@ struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: u32,
+    max: u32,
 }
 
 impl Parser<'_> {
@@ -197,7 +215,7 @@ impl Parser<'_> {
 
     fn nest(&mut self) -> Option<()> {
         self.depth += 1;
-        (self.depth <= MAX_DEPTH).then_some(())
+        (self.depth <= self.max).then_some(())
     }
 
     fn digits(&mut self) -> usize {
