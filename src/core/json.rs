@@ -416,9 +416,10 @@ pub fn push_u64(out: &mut String, n: u64) {
 
 /// Reads a JSON number or numeric string as a non-negative whole number of seconds or
 /// milliseconds, floored: `3600`, `"3600"`, `" 3600 "` (ASCII whitespace), `3600.0`, `3599.9`,
-/// and exponent forms such as `3.6e3` or `1.0E7` (RFC 8259 §6) are accepted; negative numbers
-/// and non-numeric strings are not. Values of 10^15 or more (a server's "never", such as
-/// Java's `Long.MAX_VALUE` or `1e308`) read as [`SATURATED`].
+/// and exponent forms such as `3.6e3`, `1.0E7` or `1e0005` (RFC 8259 §6) are accepted;
+/// negative numbers, non-numeric strings and exponents of more than three significant digits
+/// are not. Values of 2^53 or more (a server's "never", such as Java's `Long.MAX_VALUE` or
+/// `1e308`) read as [`SATURATED`].
 pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
     const LIMIT: u64 = SATURATED + 1;
     let is_digit = |b: u8| b.is_ascii_digit();
@@ -433,10 +434,17 @@ pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
                 Some(d) => (true, d),
                 None => (false, e.strip_prefix('+').unwrap_or(e)),
             };
-            if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(is_digit) {
+            if digits.is_empty() || !digits.bytes().all(is_digit) {
                 return None;
             }
-            let n = digits.bytes().fold(0, |n, b| n * 10 + i32::from(b - b'0'));
+            // Leading zeros are allowed (RFC 8259 §6: `1e0005`); exponents from 1000 on are
+            // refused (counted up to 1000, so any number of digits is read in one pass).
+            let n = digits
+                .bytes()
+                .fold(0, |n, b| (n * 10 + i32::from(b - b'0')).min(1000));
+            if n > 999 {
+                return None;
+            }
             (m, if negative { -n } else { n })
         }
         None => (text, 0),
@@ -463,9 +471,11 @@ pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
     Some(n)
 }
 
-/// What [`as_non_negative_integer`] reads a value of 10^15 or more as: 10^15 - 1 (seconds:
-/// 31 million years; milliseconds: the year 33658).
-pub const SATURATED: u64 = 999_999_999_999_999;
+/// What [`as_non_negative_integer`] reads a value of 2^53 or more as: 2^53 - 1, the largest
+/// whole number a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`). It is past the
+/// last instant a JavaScript `Date` holds (8.64e15 ms, ECMAScript §21.4.1.1), so every
+/// `expiresAt` this library writes reads back as it was (as seconds: 285 million years).
+pub const SATURATED: u64 = (1 << 53) - 1;
 
 #[cfg(test)]
 mod tests {
@@ -602,9 +612,12 @@ mod tests {
             ("0e99", 0),
             ("999999999999999", 999_999_999_999_999),
             ("000000000000000003600", 3600),
+            ("1e15", 1_000_000_000_000_000),
+            ("8640000000000000", 8_640_000_000_000_000),
+            ("9007199254740991", SATURATED),
             // A server's "never": saturated, not refused.
-            ("1e15", SATURATED),
-            ("1000000000000000", SATURATED),
+            ("9007199254740992", SATURATED),
+            ("1e16", SATURATED),
             ("9223372036854775807", SATURATED),
             ("9999999999999999999999", SATURATED),
             ("1e100", SATURATED),
@@ -633,6 +646,32 @@ mod tests {
         ] {
             assert_eq!(as_non_negative_integer(&bad), None);
         }
+    }
+
+    #[test]
+    fn exponents_with_leading_zeros() {
+        // RFC 8259 §6: exp = e [ minus / plus ] 1*DIGIT, leading zeros allowed.
+        for (text, n) in [
+            ("1e0005", 100_000),
+            ("1E+0003", 1000),
+            ("36e0002", 3600),
+            ("1e-0001", 0),
+            ("36000e-0001", 3600),
+            ("1e00000000000000000000003", 1000),
+            ("1e000", 1),
+        ] {
+            assert_eq!(Json::parse(text), Some(Json::Number(text.into())), "{text}");
+            assert_eq!(
+                as_non_negative_integer(&Json::Number(text.into())),
+                Some(n),
+                "{text}"
+            );
+        }
+        // Still refused: more than three significant exponent digits.
+        assert_eq!(
+            as_non_negative_integer(&Json::Number("1e0001000".into())),
+            None
+        );
     }
 
     #[test]

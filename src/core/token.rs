@@ -608,6 +608,36 @@ mod tests {
         assert_eq!(t.expires_at, Some(8_640_000_000_000_000), "a valid JS Date");
     }
 
+    #[test]
+    #[cfg(feature = "session")]
+    fn long_lifetimes_read_back_as_they_were_written() {
+        // expiresAt is now + expires_in seconds, capped at the last instant a JavaScript Date
+        // holds (ECMAScript §21.4.1.1: 8.64e15 ms); the stored TokenSet reads back the same.
+        const T0: u64 = 1_700_000_000_000;
+        const DATE_MAX: u64 = 8_640_000_000_000_000;
+        for (expires_in, expires_at) in [
+            ("3600", T0 + 3_600_000),
+            ("1e12", T0 + 1_000_000_000_000_000),
+            ("1000000000000", T0 + 1_000_000_000_000_000),
+            ("8638300000000", T0 + 8_638_300_000_000_000),
+            ("8638300000001", DATE_MAX),
+            ("1e15", DATE_MAX),
+            ("9223372036854775807", DATE_MAX),
+            ("1e308", DATE_MAX),
+        ] {
+            let body = cat(&[
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":"#,
+                expires_in,
+                "}",
+            ]);
+            let t = parse_token_response(&rfc(), 200, &body, T0, None).unwrap();
+            assert_eq!(t.expires_at, Some(expires_at), "{expires_in}");
+            let stored = Json::parse(t.to_json(None).expose()).unwrap();
+            let back = crate::core::session::token_set_from_json(&stored).unwrap();
+            assert_eq!(back.expires_at, Some(expires_at), "{expires_in} read back");
+        }
+    }
+
     fn err(status: u16, body: &str) -> Error {
         parse_token_response(&rfc(), status, body, 0, None).unwrap_err()
     }
