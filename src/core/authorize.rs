@@ -4,7 +4,7 @@ use crate::core::args::Fields;
 use crate::core::config::ClientConfig;
 use crate::core::encoding::{append_pairs, base64url, cat, parse_form};
 use crate::core::error::{Error, ErrorCode};
-use crate::core::json::Json;
+use crate::core::json::{first_repeat, Json};
 use crate::core::pkce::{PkceVerifier, CODE_CHALLENGE_METHOD};
 use crate::core::transaction::{sweep, Storage, Transaction};
 use crate::core::url;
@@ -89,7 +89,7 @@ pub fn start_login(
             ));
         }
     }
-    for (i, (name, _)) in options.extra_params.iter().enumerate() {
+    for (name, _) in &options.extra_params {
         if name.is_empty() {
             return Err(Error::new(
                 ErrorCode::InvalidArgument,
@@ -106,18 +106,22 @@ pub fn start_login(
                 ],
             ));
         }
-        if options.extra_params.iter().take(i).any(|(n, _)| n == name)
-            || existing.iter().any(|(n, _)| n == name)
-        {
-            return Err(Error::concat(
-                ErrorCode::InvalidArgument,
-                &[
-                    "extraParams parameter ",
-                    name,
-                    " would be sent twice (RFC 6749 §3.1)",
-                ],
-            ));
-        }
+    }
+    // A name of extraParams given twice, or already in the endpoint's query (whose own
+    // repeats are the server's business).
+    let mut names = existing
+        .iter()
+        .chain(&options.extra_params)
+        .map(|(n, _)| n.as_str());
+    if let Some(name) = first_repeat(&mut names, existing.len()) {
+        return Err(Error::concat(
+            ErrorCode::InvalidArgument,
+            &[
+                "extraParams parameter ",
+                name,
+                " would be sent twice (RFC 6749 §3.1)",
+            ],
+        ));
     }
 
     let verifier = PkceVerifier::from_random(&random.verifier);
