@@ -5,6 +5,8 @@
 //! which calls back into a session `Op` (a [`TokenExchange`]) with the token endpoint's answer
 //! (size: no futures executor, no closures).
 
+#[cfg(not(feature = "std"))]
+mod heap;
 mod js;
 mod op;
 #[cfg(not(feature = "std"))]
