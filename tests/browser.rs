@@ -961,6 +961,39 @@ async fn full_session_storage_gives_storage_unavailable() {
     assert_eq!(code_of(&e), "storage_unavailable");
 }
 
+/// Sweeping lists the prefix's keys in one pass (js/glue.js `skeys`): thousands of stale
+/// values are removed, while other keys, keys with a newline and live logins stay.
+#[wasm_bindgen_test]
+fn thousands_of_stored_keys_are_swept() {
+    storage().clear();
+    let run = run_id("sweep-many");
+    let config = rfc_config(&run, "ok", "");
+    let (_, live) = login(&config);
+    for i in 0..3_000 {
+        storage().set(&format!("oauth-spa:tx:old{i}"), r#"{"v":1,"expiresAt":1}"#);
+        storage().set(&format!("other:{i}"), "kept");
+    }
+    storage().set("oauth-spa:tx:with\nnewline", "not listed");
+    let (_, new) = login(&config);
+    let mut left = storage().keys();
+    left.sort();
+    assert_eq!(
+        left.len(),
+        3_003,
+        "3000 other keys, two logins, one unlisted"
+    );
+    assert!(left.iter().all(|k| !k.starts_with("oauth-spa:tx:old")));
+    for k in [
+        format!("oauth-spa:tx:{live}"),
+        format!("oauth-spa:tx:{new}"),
+        "oauth-spa:tx:with\nnewline".into(),
+        "other:2999".into(),
+    ] {
+        assert!(left.binary_search(&k).is_ok(), "{k} kept");
+    }
+    storage().clear();
+}
+
 #[wasm_bindgen_test]
 fn expired_transactions_are_swept_on_start() {
     storage().clear();

@@ -8,7 +8,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Function, Object, Reflect};
-use oauth_spa::wasm::{create_session, popup_callback, refresh, revoke_token};
+use oauth_spa::wasm::{create_session, login_with_popup, popup_callback, refresh, revoke_token};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -953,4 +953,70 @@ async fn the_lease_fallback_survives_a_storage_that_throws() {
     assert_eq!(log(&run).await.length(), 1);
     call(&session, "close", &[]);
     js("localStorage.removeItem(a)", &[&key.into()]);
+}
+
+/// `loginWithPopup` with an authorization endpoint whose query repeats a parameter: the opener
+/// expects the `state` its login made (not one read back from the authorization URL, which
+/// has `iss` twice), so the popup's answer is exchanged. A real popup window; the answer is
+/// posted from inside it, from its first document (same origin as the opener, before the
+/// authorization server's page replaces it; its `location.origin` is "null", so the target
+/// is `self.origin`), as `popupCallback` posts it on the redirect page.
+#[wasm_bindgen_test]
+async fn popup_sign_in_with_a_repeated_parameter_in_the_authorization_endpoint() {
+    let run = run_id();
+    let c = config(&run, "ok", None);
+    let prefix = ["oauth-spa:popup:", &run, ":"].concat();
+    for (k, v) in [
+        (
+            "authorizationEndpoint",
+            "https://as.example/authorize?iss=a&iss=b",
+        ),
+        ("redirectUri", "https://app.example/cb"),
+        ("storageKeyPrefix", &prefix),
+    ] {
+        Reflect::set(&c, &k.into(), &v.into()).unwrap();
+    }
+    // Keep the window the library opens (it stays the real one).
+    js(
+        "const open = window.open;
+         window.open = function (...args) { return (window.__popup = open.apply(this, args)); };
+         window.__open = open;",
+        &[],
+    );
+    let result = login_with_popup(c, JsValue::UNDEFINED);
+    js("window.open = window.__open; delete window.__open;", &[]);
+    // The state of the login: the suffix of its transaction's key.
+    let state = js(
+        "return Object.keys(sessionStorage).find((k) => k.startsWith(a)).slice(a.length)",
+        &[&prefix.clone().into()],
+    )
+    .as_string()
+    .expect("the login's transaction");
+    let answer = ["https://app.example/cb?code=c0de&state=", &state].concat();
+    js(
+        "const w = window.__popup;
+         const s = w.document.createElement('script');
+         s.textContent = 'opener.postMessage({ type: \"oauth-spa:callback\", url: '
+           + JSON.stringify(a) + ' }, self.origin)';
+         w.document.documentElement.appendChild(s);",
+        &[&answer.into()],
+    );
+    let outcome = settle_within(result, 10_000).await;
+    js("window.__popup.close(); delete window.__popup;", &[]);
+    let tokens = outcome.unwrap_or_else(|e| {
+        panic!(
+            "loginWithPopup failed: {:?} {:?}",
+            s(&e, "code"),
+            s(&e, "message")
+        )
+    });
+    assert!(s(&tokens, "accessToken").is_some_and(|t| t.starts_with("at-")));
+    let requests = log(&run).await;
+    assert_eq!(requests.length(), 1, "one code exchange");
+    assert_eq!(s(&requests.get(0), "body.code").as_deref(), Some("c0de"));
+    let left = js(
+        "return Object.keys(sessionStorage).filter((k) => k.startsWith(a)).length",
+        &[&prefix.into()],
+    );
+    assert_eq!(left.as_f64(), Some(0.0), "the transaction is consumed");
 }

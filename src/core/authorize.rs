@@ -4,7 +4,7 @@ use crate::core::args::Fields;
 use crate::core::config::ClientConfig;
 use crate::core::encoding::{append_pairs, base64url, cat, parse_form};
 use crate::core::error::{Error, ErrorCode};
-use crate::core::json::Json;
+use crate::core::json::{first_repeat, Json};
 use crate::core::pkce::{PkceVerifier, CODE_CHALLENGE_METHOD};
 use crate::core::transaction::{sweep, Storage, Transaction};
 use crate::core::url;
@@ -75,10 +75,8 @@ pub fn start_login(
     storage: &mut dyn Storage,
 ) -> Result<AuthorizationRequest, Error> {
     config.validate()?;
-    let endpoint_query = url::parse("authorizationEndpoint", &config.authorization_endpoint)?
-        .query
-        .unwrap_or("");
-    let existing = parse_form(endpoint_query);
+    let endpoint_query = url::parse("authorizationEndpoint", &config.authorization_endpoint)?.query;
+    let existing = parse_form(endpoint_query.unwrap_or(""));
     for name in RESERVED_PARAMS {
         if existing.iter().any(|(n, _)| n == name) {
             return Err(Error::concat(
@@ -91,7 +89,7 @@ pub fn start_login(
             ));
         }
     }
-    for (i, (name, _)) in options.extra_params.iter().enumerate() {
+    for (name, _) in &options.extra_params {
         if name.is_empty() {
             return Err(Error::new(
                 ErrorCode::InvalidArgument,
@@ -108,18 +106,22 @@ pub fn start_login(
                 ],
             ));
         }
-        if options.extra_params.iter().take(i).any(|(n, _)| n == name)
-            || existing.iter().any(|(n, _)| n == name)
-        {
-            return Err(Error::concat(
-                ErrorCode::InvalidArgument,
-                &[
-                    "extraParams parameter ",
-                    name,
-                    " would be sent twice (RFC 6749 §3.1)",
-                ],
-            ));
-        }
+    }
+    // A name of extraParams given twice, or already in the endpoint's query (whose own
+    // repeats are the server's business).
+    let mut names = existing
+        .iter()
+        .chain(&options.extra_params)
+        .map(|(n, _)| n.as_str());
+    if let Some(name) = first_repeat(&mut names, existing.len()) {
+        return Err(Error::concat(
+            ErrorCode::InvalidArgument,
+            &[
+                "extraParams parameter ",
+                name,
+                " would be sent twice (RFC 6749 §3.1)",
+            ],
+        ));
     }
 
     let verifier = PkceVerifier::from_random(&random.verifier);
@@ -145,9 +147,15 @@ pub fn start_login(
         &transaction.to_json(),
     )?;
 
+    // RFC 6749 §3.1: the endpoint URI may have a query, which "MUST be retained when adding
+    // additional query parameters". It is kept byte for byte (`?a=1?` means a = "1?": RFC
+    // 3986 §3.4 allows `?` in a query), and the parameters added start a pair of their own:
+    // after `?` when there is no query, after `&` unless the query is empty or ends with one.
     let mut url = config.authorization_endpoint.clone();
-    if !url.bytes().any(|b| b == b'?') {
-        url.push('?');
+    match endpoint_query {
+        None => url.push('?'),
+        Some(q) if !q.is_empty() && !q.ends_with('&') => url.push('&'),
+        Some(_) => {}
     }
     append_pairs(
         &mut url,
@@ -305,6 +313,72 @@ mod tests {
             !r.url.contains("/back"),
             "appState must not leave the browser"
         );
+    }
+
+    #[test]
+    fn added_parameters_never_join_the_endpoints_last_pair() {
+        // RFC 6749 §3.1: the endpoint's query is kept as it is, and the request's parameters
+        // follow it as pairs of their own.
+        for (endpoint, kept) in [
+            (
+                "https://as.example/authorize?a=1?",
+                "https://as.example/authorize?a=1?&",
+            ),
+            (
+                "https://as.example/authorize?a=%3F?",
+                "https://as.example/authorize?a=%3F?&",
+            ),
+            (
+                "https://as.example/authorize?a=1&",
+                "https://as.example/authorize?a=1&",
+            ),
+            (
+                "https://as.example/authorize?a",
+                "https://as.example/authorize?a&",
+            ),
+            (
+                "https://as.example/authorize?",
+                "https://as.example/authorize?",
+            ),
+            (
+                "https://as.example/authorize",
+                "https://as.example/authorize?",
+            ),
+            ("https://as.example/a?b/?", "https://as.example/a?b/?&"),
+        ] {
+            let mut c = config();
+            c.authorization_endpoint = endpoint.into();
+            let r = start_login(
+                &c,
+                &LoginOptions::default(),
+                &random(),
+                0,
+                &mut MemoryStorage::new(),
+            )
+            .unwrap();
+            let rest = r.url.strip_prefix(kept);
+            assert!(
+                rest.is_some_and(|q| q.starts_with("response_type=code&client_id=")),
+                "{endpoint}: {}",
+                r.url
+            );
+            let query = url::parse("u", &r.url).unwrap().query.unwrap();
+            let pairs = parse_form(query);
+            assert!(pairs.contains(&("response_type".into(), "code".into())));
+            assert!(pairs.contains(&("state".into(), r.state.clone())));
+        }
+        let mut c = config();
+        c.authorization_endpoint = "https://as.example/authorize?a=1?".into();
+        let r = start_login(
+            &c,
+            &LoginOptions::default(),
+            &random(),
+            0,
+            &mut MemoryStorage::new(),
+        )
+        .unwrap();
+        let query = url::parse("u", &r.url).unwrap().query.unwrap();
+        assert_eq!(parse_form(query)[0], ("a".into(), "1?".into()), "kept");
     }
 
     #[test]

@@ -585,6 +585,61 @@ mod tests {
         }
     }
 
+    /// Every URL a config holds is checked the way the WHATWG URL parser (`fetch`, the
+    /// browser's location) will read it: a backslash, for one, is a `/` there.
+    #[test]
+    fn every_url_is_refused_where_a_browser_would_read_it_differently() {
+        const BAD: [&str; 4] = [
+            r"https://as.example\.evil.example/x",
+            r"https://\\/a",
+            "https://as.example%2eevil.example/x",
+            "https://as.example/a/%2e%2e/x",
+        ];
+        type Set = fn(&mut ClientConfig, &str);
+        let fields: Vec<(Set, &str)> = vec![
+            (
+                |c, u| c.authorization_endpoint = u.into(),
+                "authorizationEndpoint",
+            ),
+            (|c, u| c.token_endpoint = u.into(), "tokenEndpoint"),
+            (|c, u| c.redirect_uri = Some(u.into()), "redirectUri"),
+            (|c, u| c.issuer = Some(u.into()), "issuer"),
+        ];
+        #[cfg(feature = "session")]
+        let fields = {
+            let mut f = fields;
+            f.push((
+                |c, u| c.revocation_endpoint = Some(u.into()),
+                "revocationEndpoint",
+            ));
+            f
+        };
+        for bad in BAD {
+            for &(set, field) in &fields {
+                let mut c = ok();
+                set(&mut c, bad);
+                let e = c.validate().unwrap_err();
+                assert_eq!(e.code(), ErrorCode::InvalidConfig, "{field} {bad}");
+                assert!(
+                    e.message().starts_with(field),
+                    "{field} {bad}: {}",
+                    e.message()
+                );
+            }
+            // Ellipsis' baseUrl, named as given.
+            let mut j = String::from(r#"{"clientId":"a","baseUrl":"#);
+            crate::core::json::write_string(&mut j, bad);
+            j.push('}');
+            let e = ClientConfig::ellipsis_from_json(&Json::parse(&j).unwrap()).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig, "baseUrl {bad}");
+            assert!(
+                e.message().starts_with("options.baseUrl "),
+                "baseUrl {bad}: {}",
+                e.message()
+            );
+        }
+    }
+
     #[test]
     fn secret_not_in_debug() {
         let c = ok().with_client_secret("very-secret-value");

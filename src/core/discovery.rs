@@ -229,6 +229,52 @@ mod tests {
         }
     }
 
+    /// The issuer and the document's endpoints are read the way `fetch` will read them: with a
+    /// backslash in the issuer, the URLs built from it would go to a host named `.well-known`.
+    #[test]
+    fn refuses_urls_a_browser_reads_differently() {
+        for issuer in [
+            r"https://as.example\.evil.example",
+            r"https://\\",
+            "https://as.example%2eevil.example",
+            "https://as.example/tenant/..",
+        ] {
+            let e = metadata_urls(issuer).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig, "{issuer}");
+            assert!(e.message().starts_with("issuer "), "{}", e.message());
+        }
+        for (member, url) in [
+            (
+                "authorization_endpoint",
+                r"https://server.example.com\.evil.example/a",
+            ),
+            (
+                "token_endpoint",
+                r"https://server.example.com\.evil.example/t",
+            ),
+            (
+                "revocation_endpoint",
+                r"https://server.example.com\.evil.example/r",
+            ),
+            ("token_endpoint", "https://server.example.com/a/%2e%2e/t"),
+        ] {
+            let mut m = String::from(
+                r#"{"issuer":"https://server.example.com","authorization_endpoint":"https://server.example.com/authorize","token_endpoint":"https://server.example.com/token""#,
+            );
+            if member != "revocation_endpoint" {
+                m = m.replace(&["\"", member, "\":"].concat(), "\"old\":");
+            }
+            m.push_str(",\"");
+            m.push_str(member);
+            m.push_str("\":");
+            crate::core::json::write_string(&mut m, url);
+            m.push('}');
+            let e = parse_metadata(ISS, &m).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidMetadata, "{member} {url}");
+            assert!(e.message().starts_with(member), "{member}: {}", e.message());
+        }
+    }
+
     const ISS: &str = "https://server.example.com";
 
     fn doc(extra: &str) -> String {

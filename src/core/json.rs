@@ -33,13 +33,22 @@ impl core::fmt::Debug for Json {
 }
 
 impl Json {
-    /// Parses a whole document; trailing non-whitespace is an error.
+    /// Parses a whole document of at most [`MAX_DEPTH`] levels; trailing non-whitespace is an
+    /// error.
     pub fn parse(text: &str) -> Option<Json> {
+        Json::parse_within(text, MAX_DEPTH)
+    }
+
+    /// [`Json::parse`] with a lower depth limit: for a document this library keeps and later
+    /// writes inside others (see [`TOKEN_RESPONSE_DEPTH`]). `max_depth` above [`MAX_DEPTH`]
+    /// counts as [`MAX_DEPTH`].
+    pub fn parse_within(text: &str, max_depth: u32) -> Option<Json> {
         let mut p = Parser {
             t: text,
             s: text.as_bytes(),
             i: 0,
             depth: 0,
+            max: max_depth.min(MAX_DEPTH),
         };
         let v = p.value()?;
         p.ws();
@@ -70,16 +79,11 @@ impl Json {
         }
     }
 
-    /// The name of the first member name that occurs twice in this object, if any. Quadratic
-    /// in the number of members: readers of server documents refuse objects with more than
-    /// [`MAX_MEMBERS`] first.
+    /// The first member name, in document order, that repeats an earlier one, if any.
+    /// O(n log n) name comparisons for n members.
     pub fn duplicate_member(&self) -> Option<&str> {
         match self {
-            Json::Object(m) => m
-                .iter()
-                .enumerate()
-                .find(|(i, (k, _))| m.iter().take(*i).any(|(k2, _)| k2 == k))
-                .map(|(_, (k, _))| k.as_str()),
+            Json::Object(m) => first_repeat(&mut m.iter().map(|(k, _)| k.as_str()), 0),
             _ => None,
         }
     }
@@ -97,18 +101,87 @@ impl Json {
     }
 }
 
-const MAX_DEPTH: u32 = 64;
+/// The deepest nesting [`Json::parse`] reads: 64 arrays or objects (`[[1]]` is 2 levels).
+/// Deeper documents are refused, so that reading is never a deep recursion.
+pub const MAX_DEPTH: u32 = 64;
+
+/// The deepest token response accepted. The response is kept as the TokenSet's `raw`, which
+/// the JavaScript API writes one level deeper (the TokenSet object) and reads back two levels
+/// deeper (`createSession(config, { tokens })`'s options object): 64 - 2 levels keep what was
+/// accepted readable by [`Json::parse`].
+pub const TOKEN_RESPONSE_DEPTH: u32 = MAX_DEPTH - 2;
 
 /// The most members a token response or metadata document may have (real ones have a few
-/// dozen): checking for repeated names is quadratic, and a server sending 80,000 members would
-/// otherwise hold the page for seconds.
+/// dozen): a bound on the work and memory a server can make the page spend on them.
 pub const MAX_MEMBERS: usize = 1000;
+
+/// Sorts `v` in place: heapsort, O(n log n) comparisons in the worst case, no recursion, and
+/// a fraction of the code of `sort_unstable` (measured in the shipped wasm: 1.4 KB gzip less;
+/// a `BTreeSet` of the names cost 1.8 KB more than this).
+fn heap_sort(v: &mut [(&str, usize)]) {
+    // Moves `v[root]` down its subtree within `v[..end]` until both children are smaller.
+    fn sift_down(v: &mut [(&str, usize)], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && less(&v[child], &v[child + 1]) {
+                child += 1;
+            }
+            if !less(&v[root], &v[child]) {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    // One comparison function, not two inlined copies.
+    #[inline(never)]
+    fn less(a: &(&str, usize), b: &(&str, usize)) -> bool {
+        a < b
+    }
+    let n = v.len();
+    for root in (0..n / 2).rev() {
+        sift_down(v, root, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
+}
+
+/// The first of `names` equal to an earlier one; the first `known` names are only remembered,
+/// never reported (they may repeat among themselves). O(n log n) comparisons, where checking
+/// each name against all before it would be O(n²): a few thousand long names then take
+/// seconds.
+pub(crate) fn first_repeat<'a>(
+    names: &mut dyn Iterator<Item = &'a str>,
+    known: usize,
+) -> Option<&'a str> {
+    // Sorted by name, then by position: equal names are neighbours, earliest first.
+    let mut sorted: Vec<(&str, usize)> = Vec::new();
+    for (i, n) in names.enumerate() {
+        sorted.push((n, i));
+    }
+    heap_sort(&mut sorted);
+    let mut first: Option<(usize, &str)> = None;
+    for pair in sorted.windows(2) {
+        if let [(a, _), (b, i)] = *pair {
+            if a == b && i >= known && first.is_none_or(|(f, _)| i < f) {
+                first = Some((i, b));
+            }
+        }
+    }
+    first.map(|(_, n)| n)
+}
 
 struct Parser<'a> {
     t: &'a str,
     s: &'a [u8],
     i: usize,
     depth: u32,
+    max: u32,
 }
 
 impl Parser<'_> {
@@ -197,7 +270,7 @@ impl Parser<'_> {
 
     fn nest(&mut self) -> Option<()> {
         self.depth += 1;
-        (self.depth <= MAX_DEPTH).then_some(())
+        (self.depth <= self.max).then_some(())
     }
 
     fn digits(&mut self) -> usize {
@@ -398,9 +471,10 @@ pub fn push_u64(out: &mut String, n: u64) {
 
 /// Reads a JSON number or numeric string as a non-negative whole number of seconds or
 /// milliseconds, floored: `3600`, `"3600"`, `" 3600 "` (ASCII whitespace), `3600.0`, `3599.9`,
-/// and exponent forms such as `3.6e3` or `1.0E7` (RFC 8259 §6) are accepted; negative numbers
-/// and non-numeric strings are not. Values of 10^15 or more (a server's "never", such as
-/// Java's `Long.MAX_VALUE` or `1e308`) read as [`SATURATED`].
+/// and exponent forms such as `3.6e3`, `1.0E7` or `1e0005` (RFC 8259 §6) are accepted;
+/// negative numbers, non-numeric strings and exponents of more than three significant digits
+/// are not. Values of 2^53 or more (a server's "never", such as Java's `Long.MAX_VALUE` or
+/// `1e308`) read as [`SATURATED`].
 pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
     const LIMIT: u64 = SATURATED + 1;
     let is_digit = |b: u8| b.is_ascii_digit();
@@ -415,10 +489,17 @@ pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
                 Some(d) => (true, d),
                 None => (false, e.strip_prefix('+').unwrap_or(e)),
             };
-            if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(is_digit) {
+            if digits.is_empty() || !digits.bytes().all(is_digit) {
                 return None;
             }
-            let n = digits.bytes().fold(0, |n, b| n * 10 + i32::from(b - b'0'));
+            // Leading zeros are allowed (RFC 8259 §6: `1e0005`); exponents from 1000 on are
+            // refused (counted up to 1000, so any number of digits is read in one pass).
+            let n = digits
+                .bytes()
+                .fold(0, |n, b| (n * 10 + i32::from(b - b'0')).min(1000));
+            if n > 999 {
+                return None;
+            }
             (m, if negative { -n } else { n })
         }
         None => (text, 0),
@@ -445,9 +526,11 @@ pub fn as_non_negative_integer(v: &Json) -> Option<u64> {
     Some(n)
 }
 
-/// What [`as_non_negative_integer`] reads a value of 10^15 or more as: 10^15 - 1 (seconds:
-/// 31 million years; milliseconds: the year 33658).
-pub const SATURATED: u64 = 999_999_999_999_999;
+/// What [`as_non_negative_integer`] reads a value of 2^53 or more as: 2^53 - 1, the largest
+/// whole number a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`). It is past the
+/// last instant a JavaScript `Date` holds (8.64e15 ms, ECMAScript §21.4.1.1), so every
+/// `expiresAt` this library writes reads back as it was (as seconds: 285 million years).
+pub const SATURATED: u64 = (1 << 53) - 1;
 
 #[cfg(test)]
 mod tests {
@@ -584,9 +667,12 @@ mod tests {
             ("0e99", 0),
             ("999999999999999", 999_999_999_999_999),
             ("000000000000000003600", 3600),
+            ("1e15", 1_000_000_000_000_000),
+            ("8640000000000000", 8_640_000_000_000_000),
+            ("9007199254740991", SATURATED),
             // A server's "never": saturated, not refused.
-            ("1e15", SATURATED),
-            ("1000000000000000", SATURATED),
+            ("9007199254740992", SATURATED),
+            ("1e16", SATURATED),
             ("9223372036854775807", SATURATED),
             ("9999999999999999999999", SATURATED),
             ("1e100", SATURATED),
@@ -615,6 +701,63 @@ mod tests {
         ] {
             assert_eq!(as_non_negative_integer(&bad), None);
         }
+    }
+
+    #[test]
+    fn exponents_with_leading_zeros() {
+        // RFC 8259 §6: exp = e [ minus / plus ] 1*DIGIT, leading zeros allowed.
+        for (text, n) in [
+            ("1e0005", 100_000),
+            ("1E+0003", 1000),
+            ("36e0002", 3600),
+            ("1e-0001", 0),
+            ("36000e-0001", 3600),
+            ("1e00000000000000000000003", 1000),
+            ("1e000", 1),
+        ] {
+            assert_eq!(Json::parse(text), Some(Json::Number(text.into())), "{text}");
+            assert_eq!(
+                as_non_negative_integer(&Json::Number(text.into())),
+                Some(n),
+                "{text}"
+            );
+        }
+        // Still refused: more than three significant exponent digits.
+        assert_eq!(
+            as_non_negative_integer(&Json::Number("1e0001000".into())),
+            None
+        );
+    }
+
+    #[test]
+    fn heap_sort_sorts() {
+        // Every arrangement of 0..7 names drawn from four (repeats included) sorts as the
+        // standard library sorts it.
+        const NAMES: [&str; 4] = ["", "a", "ab", "b"];
+        for len in 0..7u32 {
+            for code in 0..4usize.pow(len) {
+                let mut v: Vec<(&str, usize)> = (0..len as usize)
+                    .map(|i| (NAMES[code / 4usize.pow(i as u32) % 4], i % 3))
+                    .collect();
+                let mut want = v.clone();
+                want.sort();
+                heap_sort(&mut v);
+                assert_eq!(v, want);
+            }
+        }
+    }
+
+    #[test]
+    fn first_repeats() {
+        let first = |names: &[&'static str], known| first_repeat(&mut names.iter().copied(), known);
+        assert_eq!(first(&[], 0), None);
+        assert_eq!(first(&["a", "b", "c"], 0), None);
+        assert_eq!(first(&["b", "a", "c", "a", "b"], 0), Some("a"));
+        assert_eq!(first(&["b", "a", "b", "a"], 0), Some("b"));
+        // The first `known` names may repeat among themselves, not be repeated after.
+        assert_eq!(first(&["x", "x", "a", "b"], 2), None);
+        assert_eq!(first(&["x", "x", "a", "x"], 2), Some("x"));
+        assert_eq!(first(&["x", "a", "b", "a", "x"], 1), Some("a"));
     }
 
     #[test]

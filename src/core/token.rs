@@ -5,7 +5,9 @@
 use crate::core::config::{BodyEncoding, ClientAuth, ClientConfig, Dialect};
 use crate::core::encoding::{append_pairs, base64_std, cat, form_encode};
 use crate::core::error::{Error, ErrorCode};
-use crate::core::json::{as_non_negative_integer, Json, ObjectWriter, MAX_MEMBERS};
+use crate::core::json::{
+    as_non_negative_integer, Json, ObjectWriter, MAX_MEMBERS, TOKEN_RESPONSE_DEPTH,
+};
 use crate::core::secret::Secret;
 use alloc::{string::String, vec::Vec};
 
@@ -244,7 +246,10 @@ pub fn parse_token_response(
     requested_scope: Option<&str>,
 ) -> Result<TokenSet, Error> {
     let ok = (200..300).contains(&status);
-    let json = Json::parse(body).filter(|j| matches!(j, Json::Object(_)));
+    // At most 62 levels: what is accepted must read back inside a TokenSet (`raw`) and inside
+    // `createSession`'s options (`TOKEN_RESPONSE_DEPTH`).
+    let json =
+        Json::parse_within(body, TOKEN_RESPONSE_DEPTH).filter(|j| matches!(j, Json::Object(_)));
     if let Some(j) = &json {
         // An empty `error` (or `message`) is no error: as if omitted (RFC 6749 §3.1 spirit).
         let s = |n: &str| {
@@ -291,7 +296,7 @@ pub fn parse_token_response(
     let invalid = |m: &'static str| Error::new(ErrorCode::InvalidTokenResponse, m);
     let Some(j) = json else {
         return Err(invalid(
-            "the token response is not a JSON object (or nests deeper than 64 levels)",
+            "the token response is not a JSON object (or nests deeper than 62 levels)",
         ));
     };
     if j.member_count() > MAX_MEMBERS {
@@ -603,6 +608,36 @@ mod tests {
         assert_eq!(t.expires_at, Some(8_640_000_000_000_000), "a valid JS Date");
     }
 
+    #[test]
+    #[cfg(feature = "session")]
+    fn long_lifetimes_read_back_as_they_were_written() {
+        // expiresAt is now + expires_in seconds, capped at the last instant a JavaScript Date
+        // holds (ECMAScript §21.4.1.1: 8.64e15 ms); the stored TokenSet reads back the same.
+        const T0: u64 = 1_700_000_000_000;
+        const DATE_MAX: u64 = 8_640_000_000_000_000;
+        for (expires_in, expires_at) in [
+            ("3600", T0 + 3_600_000),
+            ("1e12", T0 + 1_000_000_000_000_000),
+            ("1000000000000", T0 + 1_000_000_000_000_000),
+            ("8638300000000", T0 + 8_638_300_000_000_000),
+            ("8638300000001", DATE_MAX),
+            ("1e15", DATE_MAX),
+            ("9223372036854775807", DATE_MAX),
+            ("1e308", DATE_MAX),
+        ] {
+            let body = cat(&[
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":"#,
+                expires_in,
+                "}",
+            ]);
+            let t = parse_token_response(&rfc(), 200, &body, T0, None).unwrap();
+            assert_eq!(t.expires_at, Some(expires_at), "{expires_in}");
+            let stored = Json::parse(t.to_json(None).expose()).unwrap();
+            let back = crate::core::session::token_set_from_json(&stored).unwrap();
+            assert_eq!(back.expires_at, Some(expires_at), "{expires_in} read back");
+        }
+    }
+
     fn err(status: u16, body: &str) -> Error {
         parse_token_response(&rfc(), status, body, 0, None).unwrap_err()
     }
@@ -668,6 +703,46 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "session")]
+    fn what_is_accepted_reads_back_at_any_depth() {
+        // `raw` holds the response object; the TokenSet wraps it one level deeper, and
+        // `createSession({ tokens })` one more: whatever is accepted must read back through
+        // both (the JSON reader stops at 64 levels).
+        let body = |arrays: usize| {
+            cat(&[
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":60,"x":"#,
+                &"[".repeat(arrays),
+                &"]".repeat(arrays),
+                "}",
+            ])
+        };
+        let mut accepted = 0;
+        for arrays in 58..=64 {
+            let Ok(t) = parse_token_response(&rfc(), 200, &body(arrays), 1_000, None) else {
+                continue;
+            };
+            accepted = arrays;
+            let text = t.to_json(Some("/back"));
+            let stored = Json::parse(text.expose())
+                .unwrap_or_else(|| panic!("{arrays} levels: TokenSet::to_json does not parse"));
+            let back = crate::core::session::token_set_from_json(&stored).unwrap();
+            assert_eq!(back.access_token.expose(), "a");
+            assert_eq!(back.expires_at, Some(61_000));
+            assert_eq!(stored.get("raw"), Some(&t.raw), "{arrays}");
+            // createSession(config, { tokens }) reads its options object as JSON.
+            let options = cat(&[r#"{"storage":"memory","tokens":"#, text.expose(), "}"]);
+            let options = Json::parse(&options)
+                .unwrap_or_else(|| panic!("{arrays} levels: createSession's options do not parse"));
+            let tokens = options.get("tokens").unwrap();
+            assert!(crate::core::session::token_set_from_json(tokens).is_some());
+        }
+        assert_eq!(accepted, 61, "the deepest response accepted");
+        let e = err(200, &body(62));
+        assert_eq!(e.code(), ErrorCode::InvalidTokenResponse);
+        assert!(e.message().contains("deeper than 62"), "{}", e.message());
+    }
+
+    #[test]
     fn tokens_are_printable_ascii_and_empty_ones_are_absent() {
         // RFC 6749 Appendix A.12 / A.17: 1*VSCHAR, which includes the space.
         let ok =
@@ -700,7 +775,7 @@ mod tests {
 
     #[test]
     fn invalid_success_bodies() {
-        let deep = "[".repeat(64) + &"]".repeat(64);
+        let deep = "[".repeat(62) + &"]".repeat(62);
         let deep = cat(&[
             r#"{"access_token":"a","token_type":"Bearer","x":"#,
             &deep,
@@ -708,7 +783,7 @@ mod tests {
         ]);
         for (body, code, needle) in [
             ("not json", ErrorCode::InvalidTokenResponse, "JSON"),
-            (&deep, ErrorCode::InvalidTokenResponse, "deeper than 64"),
+            (&deep, ErrorCode::InvalidTokenResponse, "deeper than 62"),
             ("[1]", ErrorCode::InvalidTokenResponse, "JSON"),
             (
                 r#"{"token_type":"Bearer"}"#,

@@ -4,7 +4,8 @@
 use crate::core::error::Error;
 use crate::core::json::{as_non_negative_integer, Json, ObjectWriter};
 use crate::core::secret::Secret;
-use alloc::{borrow::ToOwned, string::String, vec::Vec};
+use alloc::{borrow::ToOwned, collections::BTreeMap, string::String, vec::Vec};
+use core::ops::Bound;
 
 /// Key/value storage with the shape of the Web Storage API (`sessionStorage`).
 ///
@@ -22,10 +23,11 @@ pub trait Storage {
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error>;
 }
 
-/// A [`Storage`] in memory, for tests and for non-browser hosts.
+/// A [`Storage`] in memory, for tests and for non-browser hosts. Ordered by key: each
+/// operation is O(log n), listing a prefix O(log n + k).
 #[derive(Default, Debug, Clone)]
 pub struct MemoryStorage {
-    entries: Vec<(String, String)>,
+    entries: BTreeMap<String, String>,
 }
 
 impl MemoryStorage {
@@ -45,29 +47,24 @@ impl MemoryStorage {
 
 impl Storage for MemoryStorage {
     fn get(&self, key: &str) -> Result<Option<String>, Error> {
-        Ok(self
-            .entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone()))
+        Ok(self.entries.get(key).cloned())
     }
     fn set(&mut self, key: &str, value: &str) -> Result<(), Error> {
-        match self.entries.iter_mut().find(|(k, _)| k == key) {
-            Some(e) => e.1 = value.to_owned(),
-            None => self.entries.push((key.to_owned(), value.to_owned())),
-        }
+        self.entries.insert(key.to_owned(), value.to_owned());
         Ok(())
     }
     fn remove(&mut self, key: &str) -> Result<(), Error> {
-        self.entries.retain(|(k, _)| k != key);
+        self.entries.remove(key);
         Ok(())
     }
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        // The keys from `prefix` on, in order, while they start with it.
         Ok(self
             .entries
-            .iter()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, _)| k.clone())
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(prefix))
+            .cloned()
             .collect())
     }
 }

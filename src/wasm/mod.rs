@@ -5,6 +5,8 @@
 //! which calls back into a session `Op` (a [`TokenExchange`]) with the token endpoint's answer
 //! (size: no futures executor, no closures).
 
+#[cfg(not(feature = "std"))]
+mod heap;
 mod js;
 mod op;
 #[cfg(not(feature = "std"))]
@@ -18,7 +20,9 @@ pub use session::{
 };
 
 use crate::core::args::Fields;
-use crate::core::authorize::{start_login as core_start_login, LoginOptions, LoginRandom};
+use crate::core::authorize::{
+    start_login as core_start_login, AuthorizationRequest, LoginOptions, LoginRandom,
+};
 use crate::core::callback::{begin_callback, is_other_clients_login, strip_response_params};
 use crate::core::config::ClientConfig;
 use crate::core::error::{Error, ErrorCode};
@@ -79,7 +83,7 @@ pub fn start_login_js(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "StartLoginOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    string_result(start_login_url(&config, &options))
+    string_result(start_login_request(&config, &options).map(|r| r.url))
 }
 
 fn string_result(r: Result<String, Error>) -> Result<JsValue, JsValue> {
@@ -111,21 +115,23 @@ pub fn ellipsis(
 /// Starts a login: stores the pending transaction in `sessionStorage` and returns the
 /// authorization URL. Synchronous, so `window.open(url)` can run in the click handler.
 pub fn start_login(config: JsValue, options: JsValue) -> Result<String, JsValue> {
-    start_login_url(&config, &options).map_err(to_js)
+    start_login_request(&config, &options)
+        .map(|r| r.url)
+        .map_err(to_js)
 }
 
-/// `startLogin`: the authorization URL.
-pub(crate) fn start_login_url(config: &JsValue, options: &JsValue) -> Result<String, Error> {
-    {
-        let config = read_config(config)?;
-        let opts = LoginOptions::from_json(&arg(options))?;
-        let random = LoginRandom {
-            verifier: random32()?,
-            state: random32()?,
-        };
-        let r = core_start_login(&config, &opts, &random, now_ms(), &mut SessionStorage)?;
-        Ok(r.url)
-    }
+/// `startLogin`: the authorization URL and the `state` it carries.
+pub(crate) fn start_login_request(
+    config: &JsValue,
+    options: &JsValue,
+) -> Result<AuthorizationRequest, Error> {
+    let config = read_config(config)?;
+    let opts = LoginOptions::from_json(&arg(options))?;
+    let random = LoginRandom {
+        verifier: random32()?,
+        state: random32()?,
+    };
+    core_start_login(&config, &opts, &random, now_ms(), &mut SessionStorage)
 }
 
 /// Finishes a login on the redirect page: validates the response in `url` (default

@@ -9,7 +9,6 @@
 use super::js::{arg, get, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
 use crate::core::args::Fields;
-use crate::core::callback::parse_authorization_response;
 use crate::core::discovery::metadata_urls;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
@@ -309,21 +308,21 @@ pub fn login_with_popup(
         Ok(p) => p,
         Err(e) => return rejected(e),
     };
-    // `startLogin` itself: it checks the options, stores the transaction, builds the URL.
-    let url = match super::start_login_url(&config_js, &options) {
-        Ok(u) => u,
+    // `startLogin` itself: it checks the options, stores the transaction, builds the URL. The
+    // popup's response must carry the `state` this login made (never one read back from the
+    // URL, whose endpoint query may hold anything, `state` aside).
+    let r = match super::start_login_request(&config_js, &options) {
+        Ok(r) => r,
         Err(e) => return rejected(e),
     };
-    // The state the popup's response must carry: the one in the authorization URL.
-    let state = parse_authorization_response(&url)
-        .ok()
-        .and_then(|r| r.state)
-        .unwrap_or_default();
     open_popup(
-        &url,
+        &r.url,
         features.as_deref().unwrap_or("popup,width=480,height=640"),
         ms,
-        Op(Kind::Popup { config, state }),
+        Op(Kind::Popup {
+            config,
+            state: r.state,
+        }),
     )
 }
 
