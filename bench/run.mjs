@@ -25,8 +25,8 @@ const PKG = DIST_PKG;
 
 // The package's entries: everything, and (if built) the code-flow-only entry 'oauth-spa/core'.
 const SPA_ENTRIES = [
-  { name: 'oauth-spa', js: 'oauth_spa.js', shared: 'oauth_error.js', what: 'import "oauth-spa": everything (code flow + sessions)', required: true },
-  { name: 'oauth-spa/core', js: 'oauth_spa_core.js', shared: 'oauth_error.js', what: 'import "oauth-spa/core": the code flow only', required: false },
+  { name: 'oauth-spa', js: 'oauth_spa.js', what: 'import "oauth-spa": everything (code flow + sessions)', required: true },
+  { name: 'oauth-spa/core', js: 'oauth_spa_core.js', what: 'import "oauth-spa/core": the code flow only', required: false },
 ];
 let spaEntries = []; // those present in the snapshot
 const DIST = path.join(BENCH, 'dist');
@@ -96,11 +96,11 @@ const SIZE_ENTRIES = [
 async function measureSizes() {
   const rows = [];
   // Every file the browser loads for an entry (with WebAssembly): the entry, which carries its
-  // wasm, and the error module it imports, each gzipped on its own.
+  // wasm.
   const snippets = jsUnder(PKG, 'snippets');
   const sum = (list) => list.reduce((a, b) => a + b, 0);
   for (const e of spaEntries) {
-    const shipped = [e.js, e.shared, ...snippets];
+    const shipped = [e.js, ...snippets];
     const gzipFiles = Object.fromEntries(shipped.map((f) => [f, gzipBytes(path.join(PKG, f))]));
     rows.push({
       name: e.name,
@@ -333,7 +333,7 @@ function checkFigures(r) {
 // ---------------------------------------------------------------- main
 async function main() {
   for (const e of SPA_ENTRIES.filter((x) => x.required)) {
-    for (const f of [e.js, e.shared]) {
+    for (const f of [e.js]) {
       if (!fs.existsSync(path.join(PKG_SOURCE, f))) fail(`${path.join(PKG_SOURCE, f)} is missing: build the release package first (bash scripts/build.sh)`);
     }
   }
@@ -341,7 +341,7 @@ async function main() {
     try {
       fs.rmSync(DIST_PKG, { recursive: true, force: true });
       fs.cpSync(PKG_SOURCE, DIST_PKG, { recursive: true });
-      if (SPA_ENTRIES.filter((x) => x.required).every((e) => fs.existsSync(path.join(DIST_PKG, e.js)) && fs.existsSync(path.join(DIST_PKG, e.shared)))) break;
+      if (SPA_ENTRIES.filter((x) => x.required).every((e) => fs.existsSync(path.join(DIST_PKG, e.js)))) break;
       throw new Error('the package changed while it was copied');
     } catch (e) {
       if (attempt >= 5) fail(`could not snapshot ${PKG_SOURCE}: ${e.message}`);
@@ -349,7 +349,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 3000));
     }
   }
-  spaEntries = SPA_ENTRIES.filter((e) => fs.existsSync(path.join(PKG, e.js)) && fs.existsSync(path.join(PKG, e.shared)));
+  spaEntries = SPA_ENTRIES.filter((e) => fs.existsSync(path.join(PKG, e.js)));
   if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found (npm run setup installs it)`);
   const started = Date.now();
   // Taken right after scripts/bench.sh built the package, before anything else.
@@ -409,7 +409,7 @@ async function main() {
       'playwright-core': depVersion('playwright-core'),
     },
     method: {
-      size: 'oauth-spa: sum of gzip -9 -c of each file the browser loads from pkg/ with WebAssembly (oauth_spa.js with its wasm inside, oauth_error.js) from scripts/build.sh. Others: esbuild --bundle --minify --format=esm of bench/entries/<lib>.js, then gzip -9 -c. KB = 1024 bytes (as scripts/size.sh); the 12 KB target = 12288 bytes.',
+      size: 'oauth-spa: sum of gzip -9 -c of each file the browser loads from pkg/ with WebAssembly (oauth_spa.js, its wasm inside) from scripts/build.sh. Others: esbuild --bundle --minify --format=esm of bench/entries/<lib>.js, then gzip -9 -c. KB = 1024 bytes (as scripts/size.sh); the 12 KB target = 12288 bytes.',
       pkce: 'Headless Chromium, one page (cross-origin isolated). Each round runs every candidate for roundMs in a fixed order (A B C D, repeated); sequential calls, async ones awaited one at a time. One warm-up round discarded. Ratio = candidate pairs/s / oauth4webapi pairs/s in the same round.',
       exchange: 'Page on 127.0.0.1, token endpoint on another 127.0.0.1 port with CORS, answering a fixed RFC 6749 §5.1 JSON body. oauth-spa: startLogin (untimed) then handleCallback(config, callbackUrl) timed; oauth-spa exchangeCode (context): the same request without transaction or callback URL; bare fetch: the same form POST + response.json(); oauth4webapi (context): validateAuthResponse + authorizationCodeGrantRequest + processAuthorizationCodeResponse. Alternated with the order rotated each time (A B C D, B C D A, ...); overhead = median / median(bare fetch) - 1.',
       coldStart: 'Each sample in a new browser context (fresh profile, empty caches): import the entry glue (pkg/oauth_spa.js, or pkg/oauth_spa_core.js), then init() = decompress + compile + instantiate the wasm it carries, timed with performance.now(). Entries alternated.',

@@ -3,8 +3,7 @@
 #   oauth_spa.js       import 'oauth-spa'       everything (cargo feature `session`)
 #   oauth_spa_core.js  import 'oauth-spa/core'  the code-flow API only
 # Each entry carries its WebAssembly inside it, and has a JavaScript translation of the same
-# module (<entry>_fallback.js) that it loads only where WebAssembly cannot run; oauth_error.js is
-# the error class both share. The same files serve a plain <script type="module"> and every
+# module (<entry>_fallback.js) that it loads only where WebAssembly cannot run. The same files serve a plain <script type="module"> and every
 # bundler (scripts/postbuild.mjs says how they are made).
 # Usage: scripts/build.sh [out-dir]   (default: pkg)
 set -euo pipefail

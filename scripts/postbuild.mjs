@@ -7,8 +7,8 @@
 // - translates the wasm to JavaScript with binaryen's wasm2js: <name>_fallback.js, the engine
 //   where WebAssembly cannot run, loaded only there (a dynamic import);
 // - puts the wasm inside <name>.js (deflate-raw, base64) with the loader of js/loader.js instead
-//   of wasm-bindgen's, and bundles the glue and its snippets into one minified module; the error
-//   class stays a module of its own, oauth_error.js, shared by every entry and engine;
+//   of wasm-bindgen's, and bundles the glue and its snippets into one minified module (one
+//   request; js/error.js says how the entries share one error class);
 // - writes the declarations of init() and removes the files no longer shipped.
 // Then it writes package.json. The steps live in scripts/build/ (tested by tests/build/).
 import { readFileSync, writeFileSync, readdirSync, statSync, rmSync, existsSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { deflateAsync } from '@gfx/zopfli';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { shortenNames } from './build/wasm-binary.mjs';
-import { renameInGlue, renewMemoryViews, installLoader, fallbackModule, mergeImports } from './build/glue.mjs';
+import { renameInGlue, renewMemoryViews, installLoader, fallbackModule } from './build/glue.mjs';
 import { initDeclarations, packageJson, pathEntries } from './build/package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,16 +40,12 @@ function find(base, file) {
   return null;
 }
 
-// The error module every entry imports (by this path, relative to the package root).
-const ERROR_MODULE = './oauth_error.js';
 const errorSnippet = find(join(dir, 'snippets'), 'error.js');
 if (!errorSnippet) throw new Error(`postbuild: no snippets/**/error.js in ${dir}`);
-// esbuild: the error snippet stays outside each bundle, as the package's own module.
-const sharedError = {
-  name: 'shared-error',
+// esbuild: the fallback is a file of the package, loaded by the entry at run time.
+const fallbackExternal = {
+  name: 'fallback-external',
   setup(b) {
-    b.onResolve({ filter: /(^|\/)error\.js$/ }, () => ({ path: ERROR_MODULE, external: true }));
-    // The fallback is a file of the package, loaded by the entry at run time.
     b.onResolve({ filter: /_fallback\.js$/ }, (a) => ({ path: a.path, external: true }));
   },
 };
@@ -100,25 +96,19 @@ for (const name of names) {
     asyncNames,
   });
   writeFileSync(entry, js);
-  // One file: the glue, its snippets but the error module inlined, minified.
+  // One file: the glue and its snippets, minified.
   await build({
     entryPoints: [entry], bundle: true, outfile: entry, allowOverwrite: true, format: 'esm',
     minify: true, target: 'es2020', legalComments: 'none', logLevel: 'error',
-    plugins: [sharedError],
+    plugins: [fallbackExternal],
   });
-  writeFileSync(entry, mergeImports(readFileSync(entry, 'utf8'), ERROR_MODULE));
   writeFileSync(dts, initDeclarations(readFileSync(dts, 'utf8')));
   rmSync(wasmFile);
   rmSync(join(dir, `${name}_bg.wasm.d.ts`), { force: true });
 }
 
-await build({
-  entryPoints: [errorSnippet], outfile: join(dir, 'oauth_error.js'), format: 'esm', minify: true,
-  target: 'es2020', legalComments: 'none', logLevel: 'error',
-});
 rmSync(join(dir, 'snippets'), { recursive: true, force: true });
 for (const [file, text] of pathEntries(names)) writeFileSync(join(dir, file), text);
 const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
 const workspace = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 writeFileSync(join(dir, 'package.json'), JSON.stringify(packageJson({ cargo, workspace, names, dir }), null, 2) + '\n');
-if (!existsSync(join(dir, 'oauth_error.js'))) throw new Error('postbuild: oauth_error.js missing');

@@ -2,8 +2,8 @@
 # Size of the release package as users get it: builds pkg/ with scripts/build.sh, then prints
 # gzip -9 bytes of the files a browser with WebAssembly loads for each entry, each and total per
 # entry (KB = 1024 bytes):
-#   oauth-spa       pkg/oauth_spa.js (its wasm inside) + pkg/oauth_error.js           (everything)
-#   oauth-spa/core  pkg/oauth_spa_core.js (its wasm inside) + pkg/oauth_error.js      (the code flow)
+#   oauth-spa       pkg/oauth_spa.js, its wasm inside       (everything)
+#   oauth-spa/core  pkg/oauth_spa_core.js, its wasm inside  (the code flow)
 # and what a browser without WebAssembly loads in addition: the entry's JavaScript engine,
 # pkg/<entry>_fallback.js.
 # Usage: scripts/size.sh [--budget BYTES] [--no-build]
@@ -51,12 +51,12 @@ measure() { # title, files... (sets total)
   done
   printf '  %-42s %9s %9d %8s\n' total '' "$total" "$(kb "$total")"
 }
-measure "oauth-spa (everything)" pkg/oauth_spa.js pkg/oauth_error.js
+measure "oauth-spa (everything)" pkg/oauth_spa.js
 echo
 measure "without WebAssembly, in addition: the JavaScript engine of oauth-spa" pkg/oauth_spa_fallback.js
 echo
 measure "oauth-spa/core (code flow: createPkcePair, computeCodeChallenge, ellipsis, startLogin, handleCallback, exchangeCode)" \
-  pkg/oauth_spa_core.js pkg/oauth_error.js
+  pkg/oauth_spa_core.js
 core_total=$total
 echo
 measure "without WebAssembly, in addition: the JavaScript engine of oauth-spa/core" pkg/oauth_spa_core_fallback.js

@@ -105,18 +105,3 @@ export function fallbackModule(src) {
   return out;
 }
 
-/**
- * esbuild keeps one `import{...}from"<path>"` statement per import of an external module: merge
- * those of `path` into the first (the names they bind are distinct, esbuild made them so).
- */
-export function mergeImports(src, path) {
-  const re = new RegExp(`import\\{([^}]*)\\}from"${esc(path)}";`, 'g');
-  const names = [...src.matchAll(re)].map((m) => m[1]);
-  if (names.length < 2) return src;
-  let first = true;
-  return src.replace(re, () => {
-    if (!first) return '';
-    first = false;
-    return `import{${names.join(',')}}from"${path}";`;
-  });
-}

@@ -37,7 +37,7 @@ export function packageJson({ cargo, workspace, names }) {
   };
   const keywords = /^keywords = \[(.*)\]$/m.exec(cargo);
   const exports = {};
-  const files = ['oauth_error.js', 'LICENSE-APACHE', 'LICENSE-MIT', 'README.md'];
+  const files = ['LICENSE-APACHE', 'LICENSE-MIT', 'README.md'];
   for (const n of names) {
     const sub = n === 'oauth_spa' ? '.' : `./${n.replace(/^oauth_spa_/, '')}`;
     exports[sub] = { types: `./${n}.d.ts`, default: `./${n}.js` };

@@ -36,7 +36,7 @@ describe('demo page', () => {
   });
 
   test('a package that fails to load is an error on the page, not an endless "Loading…"', async () => {
-    for (const file of ['oauth_spa.js', 'oauth_error.js']) {
+    for (const file of ['oauth_spa.js']) {
       const { page } = fx.browser;
       await page.route(`**/pkg/${file}`, (route) => route.fulfill({ status: 404, body: 'not found' }));
       await page.goto(`${fx.server.origin}/`);
