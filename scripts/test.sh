@@ -39,6 +39,8 @@ step "clippy (wasm32)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown
 step "clippy (wasm32, shipped no_std code-flow build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --lib --locked -- -D warnings
 step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session --lib --locked -- -D warnings
 step "native tests (cargo test)" cargo test --workspace --locked
+step "clippy (allocator test crate, wasm32)" cargo clippy --manifest-path tests/alloc-wasm/Cargo.toml --target wasm32-unknown-unknown --target-dir target/alloc-wasm --locked -- -D warnings
+step "allocator property test (the shipped allocator in wasm, in Node)" bash scripts/alloc-test.sh
 
 # Browser tests: real fetch against a real HTTP endpoint on loopback.
 server_log=$(mktemp)
