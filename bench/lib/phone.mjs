@@ -137,7 +137,7 @@ ${body.join('\n')}
 
 /**
  * Writes the site into `siteDir` (emptied first): the assets under v/<hash>/ and the pages.
- * origins: { pageOrigin, tokenOrigin }. Returns { hash, assets: { file: bytes }, pages: { slug: { login, callback } } }.
+ * origins: { pageOrigin, tokenOrigin }. Returns { hash, files (the assets), pages: { slug: { login, callback, authorize } } }.
  */
 export async function writeSite({ siteDir, pkgDir, benchDir, list, origins }) {
   fs.rmSync(siteDir, { recursive: true, force: true });
@@ -232,6 +232,7 @@ export async function calibrate(browser, servers, { bytes }) {
       return { ms: performance.now() - t0, x };
     });
     const unthrottledDownload = await download(bytes);
+    await loop(); // warm-up: the first run includes compiling the loop
     const cpu = { rate1: [], rate4: [] };
     const { cdp, method } = await throttle(page, PROFILE, { cpu: false });
     for (let i = 0; i < 5; i++) {
