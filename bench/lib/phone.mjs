@@ -287,10 +287,23 @@ async function visit(page, url, kind, timeoutMs) {
       htmlStatus: nav.responseStatus,
       scriptsEnd: Math.max(0, ...scripts.map((e) => e.responseEnd)),
       transferBytes: nav.transferSize + res.reduce((a, e) => a + e.transferSize, 0),
-      requests: res.map((e) => ({ path: new URL(e.name).pathname.replace(/^\/v\/[0-9a-f]+\//, '/v/<hash>/'), start: e.startTime, end: e.responseEnd, transferSize: e.transferSize, encodedBodySize: e.encodedBodySize })),
+      requests: res.map((e) => ({ path: new URL(e.name).pathname.replace(/^\/v\/[0-9a-f]+\//, '/v/<hash>/'), start: e.startTime, end: e.responseEnd, transferSize: e.transferSize, encodedBodySize: e.encodedBodySize, decodedBodySize: e.decodedBodySize })),
     };
   });
   return { ...r, ...timing };
+}
+
+// What the figures rely on: a first visit fetches the library gzip-encoded, a repeat visit takes
+// it from the HTTP cache (resource timing: transferSize 0).
+function checkCache(c, r, which) {
+  const assets = r.requests.filter((q) => q.path.startsWith('/v/'));
+  if (!assets.length) throw new Error(`${c.name}: no library request in the resource timing`);
+  for (const q of assets) {
+    if (which === 'first' && !(q.transferSize > 0 && q.encodedBodySize < q.decodedBodySize)) {
+      throw new Error(`${c.name}: ${q.path} on a first visit: transferSize ${q.transferSize}, encoded ${q.encodedBodySize} of ${q.decodedBodySize} B (expected fetched, gzip-encoded)`);
+    }
+    if (which === 'repeat' && q.transferSize !== 0) throw new Error(`${c.name}: ${q.path} on a repeat visit came over the network (${q.transferSize} B), not from the HTTP cache`);
+  }
 }
 
 function checkEngine(c, r, url) {
@@ -312,8 +325,11 @@ export async function runCandidate(browser, servers, site, c, { timeoutMs }) {
       const page = await context.newPage();
       await throttle(page);
       for (const which of ['first', 'repeat']) {
+        const revalidated = servers.stats.notModified;
         const r = await visit(page, urls.login, 'login', timeoutMs);
         checkEngine(c, r, urls.login);
+        checkCache(c, r, which);
+        if (which === 'repeat' && servers.stats.notModified !== revalidated + 1) throw new Error(`${c.name}: the repeat login did not revalidate its HTML (304)`);
         const authorize = new URL(r.url);
         const state = authorize.searchParams.get('state');
         const p = authorize.searchParams;
@@ -357,6 +373,7 @@ export async function runCandidate(browser, servers, site, c, { timeoutMs }) {
         const tokensBefore = servers.stats.tokenRequests;
         const r = await visit(page, url, 'callback', timeoutMs);
         checkEngine(c, r, url);
+        checkCache(c, r, which);
         if (r.accessToken !== ACCESS_TOKEN) throw new Error(`${c.name}: the callback resolved access token ${r.accessToken}`);
         if (servers.stats.tokenRequests !== tokensBefore + 1) throw new Error(`${c.name}: the callback sent ${servers.stats.tokenRequests - tokensBefore} token requests, expected 1`);
         out[`callback ${which}`] = r;
