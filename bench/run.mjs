@@ -1,4 +1,5 @@
-// oauth-spa benchmarks: size, PKCE speed, code exchange overhead, cold start.
+// oauth-spa benchmarks: sign-in pages on a phone-like profile (the headline figures), size, PKCE
+// speed, code exchange overhead, cold start.
 // Usage (from the repo root): bash scripts/bench.sh [--smoke]
 //   full:    prints a table, writes bench/results.json and bench/results.svg
 //   --smoke: one short round of everything; checks every figure is a real positive number;
@@ -14,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { startServers } from './lib/server.mjs';
 import { summary, roundAll } from './lib/stats.mjs';
 import { renderSvg } from './lib/svg.mjs';
+import * as phone from './lib/phone.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -35,10 +37,12 @@ const SMOKE = process.argv.includes('--smoke');
 export const KB = 1024; // KB = 1024 bytes, as scripts/size.sh prints them (so the two agree)
 const TARGETS = { pkceRatio: 5, exchangeOverhead: 0.05, sizeBytes: 12 * KB };
 
-// How much of everything: the full run is ~1-2 minutes, the smoke run a few seconds.
+// How much of everything: the full run is ~10 minutes (the phone rounds ~8 of them), the smoke
+// run ~30 s (one phone round).
 const PLAN = SMOKE
-  ? { pkceWarmupMs: 30, pkceRoundMs: 100, pkceRounds: 1, exchangeWarmup: 2, exchangePairs: 5, coldStarts: 3 }
-  : { pkceWarmupMs: 300, pkceRoundMs: 400, pkceRounds: 20, exchangeWarmup: 40, exchangePairs: 600, coldStarts: 15 };
+  ? { pkceWarmupMs: 30, pkceRoundMs: 100, pkceRounds: 1, exchangeWarmup: 2, exchangePairs: 5, coldStarts: 3, phoneRounds: 1, calibrationBytes: 50_000 }
+  : { pkceWarmupMs: 300, pkceRoundMs: 400, pkceRounds: 20, exchangeWarmup: 40, exchangePairs: 600, coldStarts: 15, phoneRounds: 20, calibrationBytes: 100_000 };
+const PHONE_VISIT_TIMEOUT_MS = 60_000;
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -243,11 +247,50 @@ async function coldStartOnce(browser, servers, glueUrl) {
   }
 }
 
+// The headline: sign-in pages on a phone-like profile (lib/phone.mjs), on their own servers that
+// serve as a production host does (gzip, ETag, immutable hashed asset URLs).
+async function benchPhone(browser) {
+  const siteDir = path.join(DIST, 'site');
+  const servers = await startServers({ '/v/': path.join(siteDir, 'v'), '/site/': siteDir }, { deploy: true, immutable: ['/v/'] });
+  try {
+    const list = phone.candidates(spaEntries);
+    const site = await phone.writeSite({ siteDir, pkgDir: PKG, benchDir: BENCH, list, origins: servers });
+    log('phone: calibration of the throttling');
+    const calibration = await phone.calibrate(browser, servers, { bytes: PLAN.calibrationBytes });
+    log(`phone: ${PLAN.phoneRounds} round(s) of ${list.length} candidates`);
+    const res = await phone.runPhone(browser, servers, site, list, { rounds: PLAN.phoneRounds, timeoutMs: PHONE_VISIT_TIMEOUT_MS, log });
+    return {
+      ...res,
+      calibration,
+      site: { assetHash: site.hash, assets: site.files },
+      server: { ...servers.stats },
+    };
+  } finally {
+    await servers.close();
+  }
+}
+
 // ---------------------------------------------------------------- report
+const PHONE_HEADLINE = 'oauth-spa (wasm)';
+
 function targets(r) {
   const ratio = r.pkce.ratioVsOauth4webapi['oauth-spa'].median;
   const overhead = r.exchange.overheadVsBareFetch['oauth-spa handleCallback'];
+  const p = r.phone;
+  const firstVisit = ['login first', 'callback first'].map((s) => {
+    const mine = p.ms[PHONE_HEADLINE][s].median;
+    const theirs = p.ms[p.baseline][s].median;
+    return {
+      id: `phone-${s.replace(' ', '-')}`,
+      what: `phone profile, ${s === 'login first' ? 'login page, first visit: navigation to authorize URL ready' : 'callback, first visit: navigation to TokenSet'} (median ms)`,
+      target: `<= oauth4webapi (${theirs.toFixed(0)} ms)`,
+      measured: `${mine.toFixed(0)} ms (${(mine / theirs).toFixed(2)}x, ratio of medians)`,
+      value: mine / theirs,
+      met: mine <= theirs,
+    };
+  });
   return [
+    ...firstVisit,
     { id: 'pkce', what: 'PKCE pairs/s vs oauth4webapi (median per-round ratio)', target: `>= ${TARGETS.pkceRatio}x`, measured: `${ratio.toFixed(1)}x`, value: ratio, met: ratio >= TARGETS.pkceRatio },
     { id: 'exchange', what: 'handleCallback over a bare fetch (ratio of medians - 1)', target: `<= ${TARGETS.exchangeOverhead * 100} %`, measured: `${(overhead * 100).toFixed(1)} %`, value: overhead, met: overhead <= TARGETS.exchangeOverhead },
     ...r.size.rows.filter((x) => x.name.startsWith('oauth-spa')).map((x) => ({
@@ -273,6 +316,23 @@ function printReport(r) {
   const out = [];
   out.push(`oauth-spa bench (${r.mode}) ${r.date}`);
   out.push(`${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.chromium}, load ${r.machine.loadavgStart.join(' ')} -> ${r.machine.loadavgEnd.join(' ')}`);
+  out.push('');
+  const p = r.phone;
+  const pr = p.profile;
+  out.push(`Sign-in pages on a phone-like profile (CPU ${pr.cpuThrottlingRate}x, ${pr.latencyMs} ms latency, ${pr.downloadKbps / 1000} Mbit/s down, ${pr.uploadKbps} kbit/s up), gzip served:`);
+  out.push(`ms from navigation start to "authorize URL ready" (login) and to the TokenSet (callback); median (p25-p75) of ${p.rounds} alternated round(s); x = per-round ratio to ${p.baseline}, median`);
+  out.push(table(['candidate', ...p.scenarios], p.order.map((n) => [n, ...p.scenarios.map((s) => {
+    const m = p.ms[n][s];
+    const x = p.ratioVsBaseline[n][s].median;
+    return `${m.median.toFixed(0)} (${m.p25.toFixed(0)}-${m.p75.toFixed(0)})${n === p.baseline ? '' : ` ${x.toFixed(2)}x`}`;
+  })])));
+  out.push('first visit, where the time goes (medians): HTML received / last script received / ready, ms; bytes transferred');
+  out.push(table(['candidate', 'login first', 'callback first'], p.order.map((n) => [n, ...['login first', 'callback first'].map((s) => {
+    const d = p.detail[n][s];
+    return `${d.htmlEndMs.toFixed(0)} / ${d.scriptsEndMs.toFixed(0)} / ${p.ms[n][s].median.toFixed(0)}; ${fmtInt(d.transferBytes)} B`;
+  })])));
+  const c = p.calibration;
+  out.push(`throttling check: ${fmtInt(c.download.bytes)} random bytes took ${c.download.throttledMs.toFixed(0)} ms (expected ${c.download.expectedMs.toFixed(0)}; unthrottled ${c.download.unthrottledMs.toFixed(0)}); CPU loop ${c.cpu.factor.toFixed(1)}x slower at rate ${pr.cpuThrottlingRate}; ${c.networkMethod}`);
   out.push('');
   out.push('Size, gzip -9 (KB = 1024 bytes, as npm run size). oauth-spa: every file of the release pkg/ the browser loads;');
   out.push('others: bench/entries/<lib>.js bundled with esbuild --bundle --minify --format=esm');
@@ -304,11 +364,11 @@ function printReport(r) {
   const cs = Object.entries(r.coldStart);
   out.push(`Cold start in fresh browser contexts, entries alternated: ${cs[0][1].samples} samples each (ms)`);
   out.push(table(['entry: step', 'median ms', 'min ms', 'max ms'], cs.flatMap(([name, c]) => [
-    [`${name}: init() (fetch + compile + instantiate)`, c.initMs.median.toFixed(2), c.initMs.min.toFixed(2), c.initMs.max.toFixed(2)],
-    [`${name}: import glue + init()`, c.importAndInitMs.median.toFixed(2), c.importAndInitMs.min.toFixed(2), c.importAndInitMs.max.toFixed(2)],
+    [`${name}: init() (decompress + compile + instantiate)`, c.initMs.median.toFixed(2), c.initMs.min.toFixed(2), c.initMs.max.toFixed(2)],
+    [`${name}: import entry + init()`, c.importAndInitMs.median.toFixed(2), c.importAndInitMs.min.toFixed(2), c.importAndInitMs.max.toFixed(2)],
   ])));
   out.push('');
-  out.push('Targets (issue 5)');
+  out.push('Targets');
   out.push(table(['target', 'wanted', 'measured', 'result'], r.targets.map((t) => [t.what, t.target, t.measured, t.met ? 'MET' : 'MISSED'])));
   console.log(out.join('\n'));
 }
@@ -317,6 +377,13 @@ function printReport(r) {
 function checkFigures(r) {
   const bad = [];
   const want = (label, x) => { if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) bad.push(`${label} = ${x}`); };
+  for (const n of r.phone.order) {
+    for (const s of r.phone.scenarios) {
+      want(`phone ${n} ${s} ms`, r.phone.ms[n][s].median);
+      want(`phone ${n} ${s} ratio`, r.phone.ratioVsBaseline[n][s].median);
+      if (r.phone.ms[n][s].n !== PLAN.phoneRounds) bad.push(`phone ${n} ${s} samples = ${r.phone.ms[n][s].n}`);
+    }
+  }
   for (const row of r.size.rows) { want(`size ${row.name} gzip`, row.gzipBytes); want(`size ${row.name} raw`, row.rawBytes); }
   for (const n of r.pkce.order) { want(`pkce ${n} /s`, r.pkce.perSecond[n].median); want(`pkce ${n} ratio`, r.pkce.ratioVsOauth4webapi[n].median); }
   for (const n of r.exchange.order) want(`exchange ${n} ms`, r.exchange.ms[n].median);
@@ -367,7 +434,7 @@ async function main() {
 
   const servers = await startServers({ '/pkg/': PKG, '/dist/': DIST, '/pages/': path.join(BENCH, 'pages') });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  let pkce, exchange, coldStart, pageInfo;
+  let pkce, exchange, coldStart, pageInfo, phoneRes;
   try {
     const context = await browser.newContext();
     const { page, errors, info } = await openBenchPage(context, servers);
@@ -380,6 +447,7 @@ async function main() {
     await context.close();
     log('cold start');
     coldStart = await benchColdStart(browser, servers);
+    phoneRes = await benchPhone(browser);
   } finally {
     await browser.close().catch(() => {});
     await servers.close();
@@ -412,6 +480,7 @@ async function main() {
       size: 'oauth-spa: sum of gzip -9 -c of each file the browser loads from pkg/ with WebAssembly (oauth_spa.js, its wasm inside) from scripts/build.sh. Others: esbuild --bundle --minify --format=esm of bench/entries/<lib>.js, then gzip -9 -c. KB = 1024 bytes (as scripts/size.sh); the 12 KB target = 12288 bytes.',
       pkce: 'Headless Chromium, one page (cross-origin isolated). Each round runs every candidate for roundMs in a fixed order (A B C D, repeated); sequential calls, async ones awaited one at a time. One warm-up round discarded. Ratio = candidate pairs/s / oauth4webapi pairs/s in the same round.',
       exchange: 'Page on 127.0.0.1, token endpoint on another 127.0.0.1 port with CORS, answering a fixed RFC 6749 §5.1 JSON body. oauth-spa: startLogin (untimed) then handleCallback(config, callbackUrl) timed; oauth-spa exchangeCode (context): the same request without transaction or callback URL; bare fetch: the same form POST + response.json(); oauth4webapi (context): validateAuthResponse + authorizationCodeGrantRequest + processAuthorizationCodeResponse. Alternated with the order rotated each time (A B C D, B C D A, ...); overhead = median / median(bare fetch) - 1.',
+      phone: 'Headless Chromium on the phone-like profile: CDP Emulation.setCPUThrottlingRate and network conditions (latency per request, download and upload throughput), applied to each page before it navigates; checked at the start by a download of known size and a fixed CPU loop. A site served as production hosts do: gzip -9 (Content-Encoding: gzip), strong ETags, HTML Cache-Control: no-cache (revalidated: 304), assets under /v/<content hash>/ with Cache-Control: public, max-age=31536000, immutable. Each page: a classic inline script that reports, then the app as an inline module script importing the library: oauth-spa from its release package as shipped (no bundler; the JS engine forced by deleting WebAssembly in an init script before any page script), oauth4webapi and oidc-client-ts as esbuild --bundle --minify --format=esm of bench/entries/<lib>.js. Login: from navigation start (performance.now() in the page) to the navigate event of the navigation to the authorization endpoint (URL checked: S256 challenge, state; transaction stored), then cancelled. Callback: navigation to redirect_uri?code&state (the stored transaction put back before any page script) to the tokens resolved, including the real token request to the other loopback origin (CORS). First visit: a new browser context (empty HTTP cache); repeat: the same context, next navigation (the callback URL is new each time, so its HTML is fetched again). Rounds of every candidate, the order rotated each round; ratios are per round vs oauth4webapi.',
       coldStart: 'Each sample in a new browser context (fresh profile, empty caches): import the entry glue (pkg/oauth_spa.js, or pkg/oauth_spa_core.js), then init() = decompress + compile + instantiate the wasm it carries, timed with performance.now(). Entries alternated.',
       package: `a snapshot of ${path.relative(ROOT, PKG_SOURCE) || PKG_SOURCE} taken at the start of the run; PKCE and exchange use the main entry oauth_spa.js`,
       plan: PLAN,
@@ -421,6 +490,7 @@ async function main() {
     pkce,
     exchange,
     coldStart,
+    phone: phoneRes,
     durationSeconds: (Date.now() - started) / 1000,
   };
   r.targets = targets(r);

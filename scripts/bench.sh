@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Benchmarks oauth-spa against the libraries users pick instead (issue 5).
+# Benchmarks oauth-spa against the libraries users pick instead.
 # Usage: scripts/bench.sh [--smoke]
-#   (full)   size + PKCE speed + code exchange overhead + cold start, in headless Chromium on
-#            loopback; prints a table, writes bench/results.json and bench/results.svg. ~2 minutes.
-#   --smoke  one short round of everything (a few seconds); exits non-zero if something breaks
-#            or a figure is not a real positive number, never because a target is missed.
+#   (full)   sign-in pages on a phone-like profile (CPU 4x, 150 ms latency, 1.6 Mbit/s; first and
+#            repeat visit, 20 alternated rounds) + size + PKCE speed + code exchange overhead +
+#            cold start, in headless Chromium on loopback; prints a table, writes
+#            bench/results.json and bench/results.svg. ~10-15 minutes on 2 shared cores.
+#   --smoke  one short round of everything (~30 s); exits non-zero if something breaks, the
+#            throttling does not throttle, or a figure is not a real positive number, never
+#            because a target is missed.
 # The comparison packages are pinned in bench/package-lock.json and installed here (npm ci).
 # oauth-spa is measured from the release package in pkg/: the full run rebuilds it with
 # scripts/build.sh; the smoke run builds it only when it is missing.

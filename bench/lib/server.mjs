@@ -1,11 +1,20 @@
 // Two tiny HTTP servers on 127.0.0.1 (loopback only):
 // - the page origin: static files (the release pkg/, bench/dist, bench/pages), cross-origin isolated
-//   (COOP + COEP) so performance.now() has its fine resolution;
+//   (COOP + COEP) so performance.now() has its fine resolution. With `{ deploy: true }` it serves
+//   as a production static host does: text files gzip-encoded (gzip -9, made once per file, as
+//   precompressed `.gz` files are served), a strong ETag on every file, and the cache policy of a
+//   site whose asset URLs carry a content hash: under the `immutable` prefixes
+//   `Cache-Control: public, max-age=31536000, immutable` (a repeat visit does not ask again),
+//   everything else (the HTML) `no-cache` (a repeat visit revalidates it: 304 Not Modified).
+//   `/calib/<n>` answers n random (incompressible) bytes, never cached: the bench's check that
+//   the network emulation really throttles.
 // - the token origin: a token endpoint answering an RFC 6749 §5.1 response with CORS, so the
 //   browser sends a real cross-origin request as it would to an authorization server.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -31,12 +40,19 @@ function listen(server) {
   });
 }
 
-/** mounts: { '/pkg/': '/abs/dir', ... } */
-export async function startServers(mounts) {
-  const stats = { tokenRequests: 0, badTokenRequests: 0, lastBadReason: '' };
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.json', '.wasm', '.css', '.svg']);
+
+/**
+ * mounts: { '/pkg/': '/abs/dir', ... }
+ * options: { deploy: false, immutable: ['/v/'] } (see the top of this file)
+ */
+export async function startServers(mounts, { deploy = false, immutable = [] } = {}) {
+  const stats = { tokenRequests: 0, badTokenRequests: 0, lastBadReason: '', preflights: 0, pageRequests: 0, notModified: 0 };
   let pageOrigin = '';
+  const encoded = new Map(); // file -> { body, gzip, etag }: made once, as precompressed files are
 
   const pages = http.createServer((req, res) => {
+    stats.pageRequests++;
     const url = new URL(req.url, 'http://x');
     const base = Object.keys(mounts).find((m) => url.pathname.startsWith(m));
     const headers = {
@@ -44,6 +60,12 @@ export async function startServers(mounts) {
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cache-Control': 'no-cache',
     };
+    if (deploy && req.method === 'GET' && /^\/calib\/\d{1,8}$/.test(url.pathname)) {
+      const n = Number(url.pathname.slice('/calib/'.length));
+      res.writeHead(200, { ...headers, 'Cache-Control': 'no-store', 'Content-Type': 'application/octet-stream', 'Content-Length': n })
+        .end(crypto.randomBytes(n));
+      return;
+    }
     if (req.method !== 'GET' || !base) {
       res.writeHead(404, headers).end('not found');
       return;
@@ -60,7 +82,32 @@ export async function startServers(mounts) {
         return;
       }
       headers['Content-Type'] = TYPES[path.extname(file)] || 'application/octet-stream';
-      res.writeHead(200, headers).end(body);
+      if (!deploy) {
+        res.writeHead(200, headers).end(body);
+        return;
+      }
+      let e = encoded.get(file);
+      if (!e || !e.body.equals(body)) {
+        e = {
+          body,
+          gzip: COMPRESSIBLE.has(path.extname(file)) ? zlib.gzipSync(body, { level: 9 }) : null,
+          etag: `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+        };
+        encoded.set(file, e);
+      }
+      headers.ETag = e.etag;
+      if (immutable.some((p) => url.pathname.startsWith(p))) headers['Cache-Control'] = 'public, max-age=31536000, immutable';
+      if (e.gzip) headers.Vary = 'Accept-Encoding';
+      if (req.headers['if-none-match'] === e.etag) {
+        stats.notModified++;
+        res.writeHead(304, headers).end();
+        return;
+      }
+      const gzip = e.gzip && /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+      if (gzip) headers['Content-Encoding'] = 'gzip';
+      const out = gzip ? e.gzip : body;
+      headers['Content-Length'] = out.length;
+      res.writeHead(200, headers).end(out);
     });
   });
 
@@ -70,6 +117,7 @@ export async function startServers(mounts) {
       'Vary': 'Origin',
     };
     if (req.method === 'OPTIONS') {
+      stats.preflights++;
       res.writeHead(204, {
         ...cors,
         'Access-Control-Allow-Methods': 'POST',

@@ -1,4 +1,5 @@
-// Draws bench/results.svg from the results object: four panels of horizontal bars, hand-written SVG.
+// Draws bench/results.svg from the results object: panels of horizontal bars, hand-written SVG.
+// First the headline (sign-in pages on the phone-like profile), then size, PKCE, exchange, cold start.
 
 const W = 860;
 const LABEL_X = 20;
@@ -18,7 +19,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const int = (x) => Math.round(x).toLocaleString('en-US');
 
 /**
- * panel: { title, subtitle, target?: { value, label, met }, rows: [{ label, value, text, highlight }] }
+ * panel: { title, subtitle, barMax?, target?: { value, label, met }, rows: [{ label, value, text, highlight }] }
  * Returns [svgText, height].
  */
 function panel(y0, p) {
@@ -33,7 +34,8 @@ function panel(y0, p) {
   parts.push(`<text x="${LABEL_X}" y="${y + 12}" font-size="12" fill="#475569">${esc(p.subtitle)}</text>`);
   y += 22;
   const max = Math.max(...p.rows.map((r) => r.value), p.target ? p.target.value : 0);
-  const scale = (v) => (max > 0 ? (v / max) * BAR_MAX : 0);
+  const barMax = p.barMax || BAR_MAX;
+  const scale = (v) => (max > 0 ? (v / max) * barMax : 0);
   const rowsTop = y;
   const rowsBottom = y + p.rows.length * ROW_H;
   if (p.target) { // drawn first, under the bars and labels
@@ -58,6 +60,37 @@ export function renderSvg(r) {
   const KB = 1024;
   const t = Object.fromEntries(r.targets.map((x) => [x.id, x]));
   const panels = [];
+
+  const p = r.phone;
+  const pr = p.profile;
+  const profile = `CPU ${pr.cpuThrottlingRate}x, ${pr.latencyMs} ms latency, ${pr.downloadKbps / 1000} Mbit/s down`;
+  const HEAD = 'oauth-spa (wasm)';
+  for (const [s, title] of [
+    ['login first', 'First visit, login page: ms from navigation to the authorize URL (less is better)'],
+    ['callback first', 'First visit, callback: ms from navigation to the TokenSet (less is better)'],
+    ['login repeat', 'Repeat visit, login page (HTTP cache warm): ms to the authorize URL'],
+    ['callback repeat', 'Repeat visit, callback (HTTP cache warm): ms to the TokenSet'],
+  ]) {
+    const first = s.endsWith('first');
+    const base = p.ms[p.baseline][s].median;
+    panels.push({
+      title,
+      subtitle: `Phone-like profile (${profile}), gzip served; median of ${p.rounds} alternated rounds; p25-p75 in brackets.`,
+      barMax: 340, // room for the label of the longest bar
+      target: first ? { value: base, label: 'oauth4webapi', met: p.ms[HEAD][s].median <= base } : undefined,
+      rows: p.order.map((n) => {
+        const m = p.ms[n][s];
+        const x = p.ratioVsBaseline[n][s].median;
+        return {
+          label: n,
+          value: m.median,
+          text: `${int(m.median)} ms (${int(m.p25)}-${int(m.p75)})${n === p.baseline ? '' : `  ${x.toFixed(2)}x`}`,
+          highlight: n === HEAD,
+          secondary: n.startsWith('oauth-spa'),
+        };
+      }),
+    });
+  }
 
   panels.push({
     title: 'Size: gzip -9, KB of 1024 bytes (smaller is better)',
@@ -107,7 +140,7 @@ export function renderSvg(r) {
   const cold = Object.entries(r.coldStart);
   panels.push({
     title: 'Cold start of oauth-spa: median ms',
-    subtitle: `${cold[0][1].samples} fresh browser profiles per entry: import the glue, then init() fetches, compiles and instantiates the wasm.`,
+    subtitle: `${cold[0][1].samples} fresh browser profiles per entry: import the entry, then init() decompresses, compiles and instantiates the wasm it carries.`,
     rows: cold.flatMap(([name, c]) => [
       { label: `${name}: init()`, value: c.initMs.median, text: `${c.initMs.median.toFixed(2)} ms`, highlight: name === 'oauth-spa', secondary: true },
       { label: `${name}: import + init()`, value: c.importAndInitMs.median, text: `${c.importAndInitMs.median.toFixed(2)} ms` },
@@ -128,7 +161,7 @@ export function renderSvg(r) {
   ];
   foot.forEach((line, i) => body.push(`<text x="${LABEL_X}" y="${y + 4 + i * 15}" font-size="11" fill="#64748b">${esc(line)}</text>`));
   const height = y + 18 + 15;
-  const title = `oauth-spa benchmarks: size ${t.size.measured} gzip${t['size-core'] ? ` (core ${t['size-core'].measured})` : ''}, PKCE ${t.pkce.measured} oauth4webapi, exchange overhead ${t.exchange.measured}`;
+  const title = `oauth-spa benchmarks: first visit on a phone-like profile, login ${t['phone-login-first'].measured} vs oauth4webapi, callback ${t['phone-callback-first'].measured}; size ${t.size.measured} gzip${t['size-core'] ? ` (core ${t['size-core'].measured})` : ''}, PKCE ${t.pkce.measured} oauth4webapi, exchange overhead ${t.exchange.measured}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" role="img" aria-label="${esc(title)}" ${FONT}>`,
     `<title>${esc(title)}</title>`,
