@@ -7,10 +7,17 @@
 //!   `ErrorCode::JS_ONLY_CODES` (same file) are the list; the `OAuthErrorCode` union of
 //!   src/wasm/types.d.ts, the error tables of README.md and docs/session.md, and every code
 //!   js/*.js builds an `OAuthError` with or compares `.code` to must match it;
+//! - argument objects: the members each Rust reader accepts (`Fields` calls in the function
+//!   that reads the object) must be the members of its TypeScript interface, and every
+//!   `Fields::new` outside tests must belong to a reader listed here;
+//! - every type named in a `#[wasm_bindgen(unchecked_param_type/unchecked_return_type)]` must
+//!   be declared in the .d.ts files;
+//! - the README's list of `ClientConfig` fields and docs/session.md's `createSession` option
+//!   table must name the members of their interfaces.
 //!
 //! Native, no build: `cargo test --test declarations`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
@@ -276,5 +283,422 @@ fn error_codes_are_declared_once() {
             "JS_ONLY_CODES lists {c:?}, which no js/*.js builds: remove it"
         ));
     }
+    check_all(problems);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument objects
+
+/// The body of the function whose signature contains `anchor` (which must occur once).
+fn fn_body<'a>(src: &'a str, file: &str, anchor: &str) -> &'a str {
+    let hits: Vec<_> = src.match_indices(anchor).collect();
+    assert_eq!(hits.len(), 1, "{file}: `{anchor}` must occur exactly once");
+    block(src, hits[0].0, file.ends_with(".js"))
+}
+
+/// The methods of `Fields` (src/core/args.rs) whose first argument is a member name.
+const FIELD_READS: &[&str] = &[
+    "string(",
+    "required_string(",
+    "bool(",
+    "whole(",
+    "positive(",
+    "one_of(",
+    "string_list(",
+    "string_record(",
+    "get(",
+];
+
+/// Members a reader accepts: `<var>.<method>("name"` for the `Fields` variable(s) in `body`,
+/// and `get(&<arg>, "name")`/`js::get(<arg>, "name")` (read from the JS object directly).
+fn rust_members(body: &str, js_arg: Option<&str>) -> Set {
+    // rustfmt breaks `a\n    .one_of(`: join method chains first.
+    let mut joined = String::with_capacity(body.len());
+    let mut pending = String::new();
+    for c in body.chars() {
+        if c.is_whitespace() {
+            pending.push(c);
+            continue;
+        }
+        if c != '.' {
+            joined.push_str(&pending);
+        }
+        pending.clear();
+        joined.push(c);
+    }
+    let body = joined.as_str();
+    let mut vars = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find("Fields::new(") {
+        let before = rest[..at].trim_end().trim_end_matches('=').trim_end();
+        let var = before
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap();
+        vars.push(var.to_string());
+        rest = &rest[at + 1..];
+    }
+    let mut prefixes = Vec::new();
+    for v in &vars {
+        for m in FIELD_READS {
+            prefixes.push(format!("{v}.{m}"));
+        }
+    }
+    if let Some(arg) = js_arg {
+        prefixes.push(format!("get(&{arg},"));
+        prefixes.push(format!("get({arg},"));
+    }
+    let prefixes: Vec<&str> = prefixes.iter().map(|s| s.as_str()).collect();
+    literals_after(body, &prefixes).into_iter().collect()
+}
+
+/// Members a JavaScript function reads from its parameter `var` (`var.x`, `var?.x`).
+fn js_members(body: &str, var: &str) -> Set {
+    let mut out = Set::new();
+    for sep in ["?.", "."] {
+        let p = format!("{var}{sep}");
+        let mut rest = body;
+        while let Some(at) = rest.find(&p) {
+            rest = &rest[at + p.len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// TypeScript interfaces of the declaration files: name -> (members, extended interfaces).
+/// Interfaces declared twice (ClientConfig: types.d.ts and session.d.ts) are merged, as
+/// TypeScript merges them.
+fn ts_interfaces() -> BTreeMap<String, (Set, Vec<String>)> {
+    let mut out: BTreeMap<String, (Set, Vec<String>)> = BTreeMap::new();
+    for file in ["src/wasm/types.d.ts", "src/wasm/session.d.ts"] {
+        let src = strip_block_comments(&read(file));
+        let mut rest = src.as_str();
+        while let Some(at) = rest.find("export interface ") {
+            let head_end = at + rest[at..].find('{').unwrap();
+            let head = &rest[at + "export interface ".len()..head_end];
+            let mut words = head.split_whitespace();
+            let name = words.next().unwrap().to_string();
+            let extends: Vec<String> = match words.next() {
+                Some("extends") => words
+                    .flat_map(|w| w.split(','))
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let body = block(rest, at, true);
+            let entry = out.entry(name).or_default();
+            entry.1.extend(extends);
+            for line in body.lines() {
+                let line = line.trim();
+                let name: String = line
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let after = &line[name.len()..];
+                if !name.is_empty() && (after.starts_with(':') || after.starts_with("?:")) {
+                    entry.0.insert(name);
+                }
+            }
+            rest = &rest[at + body.len()..];
+        }
+    }
+    out
+}
+
+fn ts_members(all: &BTreeMap<String, (Set, Vec<String>)>, name: &str) -> Set {
+    let (own, extends) = all
+        .get(name)
+        .unwrap_or_else(|| panic!("interface {name} is not declared in src/wasm/*.d.ts"));
+    let mut out = own.clone();
+    for e in extends {
+        out.extend(ts_members(all, e));
+    }
+    out
+}
+
+/// Where an argument object is read: the file, a substring of the reading function's
+/// signature, and the name of the JS value when members are also read from it directly.
+struct Reader {
+    file: &'static str,
+    anchor: &'static str,
+    js_arg: Option<&'static str>,
+}
+
+const fn r(file: &'static str, anchor: &'static str, js_arg: Option<&'static str>) -> Reader {
+    Reader {
+        file,
+        anchor,
+        js_arg,
+    }
+}
+
+/// Each TypeScript argument interface and the functions that read its members.
+fn readers() -> Vec<(&'static str, Vec<Reader>)> {
+    vec![
+        (
+            "ClientConfig",
+            vec![r(
+                "src/core/config.rs",
+                "pub fn from_json(value: &Json)",
+                None,
+            )],
+        ),
+        (
+            "EllipsisOptions",
+            vec![r("src/core/config.rs", "pub fn ellipsis_from_json(", None)],
+        ),
+        (
+            "StartLoginOptions",
+            vec![r(
+                "src/core/authorize.rs",
+                "pub fn from_json(options: &Json) -> Result<LoginOptions",
+                None,
+            )],
+        ),
+        (
+            "ExchangeCodeParams",
+            vec![r("src/wasm/mod.rs", "pub fn exchange_code(", None)],
+        ),
+        (
+            "RequestOptions",
+            vec![r("src/wasm/mod.rs", "fn signal_of(", Some("options"))],
+        ),
+        (
+            "RefreshOptions",
+            vec![r(
+                "src/wasm/session.rs",
+                "\npub fn refresh(",
+                Some("options"),
+            )],
+        ),
+        (
+            "RevokeOptions",
+            vec![r(
+                "src/wasm/session.rs",
+                "pub fn revoke_token(",
+                Some("options"),
+            )],
+        ),
+        (
+            "DiscoverOptions",
+            vec![r(
+                "src/wasm/session.rs",
+                "pub fn discover(",
+                Some("options"),
+            )],
+        ),
+        (
+            "SessionOptions",
+            vec![r(
+                "src/wasm/session.rs",
+                "pub fn create_session(",
+                Some("options"),
+            )],
+        ),
+        (
+            "PopupLoginOptions",
+            vec![
+                r("src/wasm/session.rs", "pub fn login_with_popup(", None),
+                // loginWithPopup hands its options to startLogin's reader.
+                r(
+                    "src/core/authorize.rs",
+                    "pub fn from_json(options: &Json) -> Result<LoginOptions",
+                    None,
+                ),
+            ],
+        ),
+        (
+            "AccessTokenOptions",
+            vec![r("js/session.js", "async getAccessToken(options)", None)],
+        ),
+    ]
+}
+
+#[test]
+fn argument_objects_match_their_typescript_interfaces() {
+    let interfaces = ts_interfaces();
+    let mut problems = Vec::new();
+    let mut covered: BTreeMap<&str, usize> = BTreeMap::new();
+    for (interface, rs) in readers() {
+        let mut accepted = Set::new();
+        for reader in &rs {
+            let src = read(reader.file);
+            let body = fn_body(&src, reader.file, reader.anchor);
+            if reader.file.ends_with(".js") {
+                accepted.extend(js_members(body, "options"));
+            } else {
+                *covered.entry(reader.file).or_default() += body.matches("Fields::new(").count();
+                accepted.extend(rust_members(body, reader.js_arg));
+            }
+        }
+        assert!(!accepted.is_empty(), "no members read for {interface}");
+        problems.extend(difference(
+            &format!("the readers of {interface}"),
+            &accepted,
+            &format!("interface {interface}"),
+            &ts_members(&interfaces, interface),
+        ));
+    }
+    // A reader not listed above would escape the comparison: every `Fields::new` outside the
+    // unit tests must be in a listed function (authorize.rs's reader is listed twice).
+    *covered.get_mut("src/core/authorize.rs").unwrap() -= 1;
+    for file in [
+        "src/core/config.rs",
+        "src/core/authorize.rs",
+        "src/core/args.rs",
+        "src/wasm/mod.rs",
+        "src/wasm/session.rs",
+        "src/core/token.rs",
+        "src/core/discovery.rs",
+        "src/core/session.rs",
+        "src/core/callback.rs",
+    ] {
+        let src = read(file);
+        let code = src.split("#[cfg(test)]").next().unwrap();
+        // The one in args.rs's doc comment and its definition are not readers.
+        let calls = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .map(|l| l.matches("Fields::new(").count())
+            .sum::<usize>();
+        let listed = covered.get(file).copied().unwrap_or(0);
+        if calls != listed {
+            problems.push(format!(
+                "{file} has {calls} Fields::new reader(s) outside tests, {listed} listed in tests/declarations.rs readers()"
+            ));
+        }
+    }
+    check_all(problems);
+}
+
+/// Every type the `#[wasm_bindgen]` exports name in `unchecked_param_type` and
+/// `unchecked_return_type` is declared in the .d.ts files (or is a TypeScript built-in).
+#[test]
+fn wasm_bindgen_type_strings_name_declared_types() {
+    let mut declared: Set = ts_interfaces().into_keys().collect();
+    for file in ["src/wasm/types.d.ts", "src/wasm/session.d.ts"] {
+        for line in read(file).lines() {
+            for kw in ["export type ", "export class "] {
+                if let Some(rest) = line.strip_prefix(kw) {
+                    declared.insert(
+                        rest.chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect(),
+                    );
+                }
+            }
+        }
+    }
+    let builtin = [
+        "string",
+        "undefined",
+        "Promise",
+        "void",
+        "number",
+        "boolean",
+    ];
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for file in ["src/wasm/mod.rs", "src/wasm/session.rs"] {
+        let src = read(file);
+        for ty in literals_after(&src, &["unchecked_param_type =", "unchecked_return_type ="]) {
+            seen += 1;
+            for name in ty.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if !name.is_empty() && !builtin.contains(&name) && !declared.contains(name) {
+                    problems.push(format!("{file}: type {name} (in {ty:?}) is not declared"));
+                }
+            }
+        }
+    }
+    assert!(seen > 20, "read too few wasm_bindgen type strings: {seen}");
+    check_all(problems);
+}
+
+/// The names in backticks of a prose list, outside parentheses: `name` or `name?`.
+fn prose_members(text: &str) -> Set {
+    let mut out = Set::new();
+    let mut depth = 0i32;
+    let mut rest = text;
+    while let Some(i) = rest.find(['(', ')', '`']) {
+        match rest.as_bytes()[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {
+                let end = rest[i + 1..].find('`').expect("closed backtick");
+                let item = &rest[i + 1..i + 1 + end];
+                let name = item.trim_end_matches('?');
+                if depth == 0
+                    && name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    out.insert(name.to_string());
+                }
+                rest = &rest[i + 1 + end + 1..];
+                continue;
+            }
+        }
+        rest = &rest[i + 1..];
+    }
+    out
+}
+
+/// The README's list of `ClientConfig` fields and docs/session.md's `createSession` option table
+/// name the members their interfaces declare.
+#[test]
+fn documented_members_match_the_interfaces() {
+    let interfaces = ts_interfaces();
+    let mut problems = Vec::new();
+
+    let readme = read("README.md");
+    let at = readme
+        .find("`ClientConfig` fields:")
+        .expect("README: `ClientConfig` fields:");
+    let end = at + readme[at..].find("Every field").expect("end of the list");
+    let listed = prose_members(&readme[at + "`ClientConfig` fields:".len()..end]);
+    // The session feature adds `revocationEndpoint`, documented in docs/session.md.
+    let mut declared = ts_members(&interfaces, "ClientConfig");
+    declared.remove("revocationEndpoint");
+    problems.extend(difference(
+        "README's ClientConfig fields",
+        &listed,
+        "interface ClientConfig (types.d.ts)",
+        &declared,
+    ));
+    let session_doc = read("docs/session.md");
+    if !session_doc.contains("`revocationEndpoint`") {
+        problems.push("docs/session.md does not document `revocationEndpoint`".into());
+    }
+
+    let at = session_doc
+        .find("### `createSession(")
+        .expect("docs/session.md: createSession");
+    let table: Set = session_doc[at..]
+        .lines()
+        .skip_while(|l| !l.starts_with("| option |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.split('|')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .trim_matches('`')
+                .to_string()
+        })
+        .collect();
+    problems.extend(difference(
+        "docs/session.md createSession options",
+        &table,
+        "interface SessionOptions",
+        &ts_members(&interfaces, "SessionOptions"),
+    ));
     check_all(problems);
 }
