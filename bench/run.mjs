@@ -308,7 +308,7 @@ function printReport(r) {
     [`${name}: import glue + init()`, c.importAndInitMs.median.toFixed(2), c.importAndInitMs.min.toFixed(2), c.importAndInitMs.max.toFixed(2)],
   ])));
   out.push('');
-  out.push('Targets (issue 5)');
+  out.push('Targets');
   out.push(table(['target', 'wanted', 'measured', 'result'], r.targets.map((t) => [t.what, t.target, t.measured, t.met ? 'MET' : 'MISSED'])));
   console.log(out.join('\n'));
 }

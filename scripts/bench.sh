@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks oauth-spa against the libraries users pick instead (issue 5).
+# Benchmarks oauth-spa against the libraries users pick instead, against the project's targets.
 # Usage: scripts/bench.sh [--smoke]
 #   (full)   size + PKCE speed + code exchange overhead + cold start, in headless Chromium on
 #            loopback; prints a table, writes bench/results.json and bench/results.svg. ~2 minutes.
