@@ -20,21 +20,13 @@ step() { # name, command...
   fi
 }
 
-# Comments, docs, tests and scripts point only inside the repository (CHANGELOG included).
-no_outside_references() {
-  local pattern='shared/notes|\bissues? #?[0-9]|\bissue-[0-9]'
-  if git grep --untracked -n -I -i -E "$pattern" -- . ':!package-lock.json' ':!scripts/test-fast.sh'; then
-    echo "references to places outside the repository (above)"; return 1
-  fi
-}
-
 t0=$SECONDS
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session --lib --locked -- -D warnings
 step "native tests (cargo test --workspace, declarations included)" cargo test --workspace --locked
 step "build pipeline unit tests (node --test tests/build/)" node --test tests/build/
-step "no references outside the repository" no_outside_references
+step "no references outside the repository" bash scripts/check-refs.sh
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test:fast FAILED ($((SECONDS - t0)) s): ${failed[*]}"
