@@ -9,7 +9,8 @@
 //!   js/*.js builds an `OAuthError` with or compares `.code` to must match it;
 //! - argument objects: the members each Rust reader accepts (`Fields` calls in the function
 //!   that reads the object) must be the members of its TypeScript interface, and every
-//!   `Fields::new` outside tests must belong to a reader listed here;
+//!   `Fields::new` outside tests, and every object type an export takes, must belong to a
+//!   reader listed here;
 //! - every type named in a `#[wasm_bindgen(unchecked_param_type/unchecked_return_type)]` must
 //!   be declared in the .d.ts files;
 //! - the README's list of `ClientConfig` fields and docs/session.md's `createSession` option
@@ -700,5 +701,25 @@ fn documented_members_match_the_interfaces() {
         "interface SessionOptions",
         &ts_members(&interfaces, "SessionOptions"),
     ));
+    check_all(problems);
+}
+
+/// Every object type an export takes (`unchecked_param_type`) has its reader listed in
+/// [`readers`], so a new argument object cannot escape the member comparison.
+#[test]
+fn every_argument_interface_has_a_listed_reader() {
+    let listed: BTreeSet<&str> = readers().iter().map(|(i, _)| *i).collect();
+    let mut problems = Vec::new();
+    for file in ["src/wasm/mod.rs", "src/wasm/session.rs"] {
+        for ty in literals_after(&read(file), &["unchecked_param_type ="]) {
+            for name in ty.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if name.starts_with(|c: char| c.is_ascii_uppercase()) && !listed.contains(name) {
+                    problems.push(format!(
+                        "{file}: {name} is an argument type without a reader in tests/declarations.rs readers()"
+                    ));
+                }
+            }
+        }
+    }
     check_all(problems);
 }
