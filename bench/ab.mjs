@@ -5,7 +5,7 @@
 // first build. Each build is first checked against RFC 7636 Appendix B.
 // Usage (from the repo root, after `npm ci --prefix bench`):
 //   node bench/ab.mjs [--rounds N] [--ms MS] [label=]DIR [label=]DIR ...
-// where each DIR is a built pkg/ (scripts/build.sh web), e.g. a copy of pkg/ per variant.
+// where each DIR is a built pkg/ (scripts/build.sh), e.g. a copy of pkg/ per variant.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -22,7 +22,7 @@ for (let i = 0; i < args.length; i++) {
     const eq = args[i].indexOf('=');
     const dir = path.resolve(eq > 0 ? args[i].slice(eq + 1) : args[i]);
     const label = eq > 0 ? args[i].slice(0, eq) : path.basename(dir);
-    if (!fs.existsSync(path.join(dir, 'oauth_spa.js'))) throw new Error(`${dir}: no oauth_spa.js (build it with scripts/build.sh web)`);
+    if (!fs.existsSync(path.join(dir, 'oauth_spa.js'))) throw new Error(`${dir}: no oauth_spa.js (build it with scripts/build.sh)`);
     builds.push({ label, dir });
   }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks oauth-spa against the libraries users pick instead.
+# Benchmarks oauth-spa against the libraries users pick instead, against the project's targets.
 # Usage: scripts/bench.sh [--smoke]
 #   (full)   sign-in pages on a phone-like profile (CPU 4x, 150 ms latency, 1.6 Mbit/s; first and
 #            repeat visit, 20 alternated rounds) + size + PKCE speed + code exchange overhead +

@@ -34,6 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "cargo fmt --check" cargo fmt --all -- --check
+step "no references outside the repository" bash scripts/check-refs.sh
 step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 step "clippy (wasm32, shipped no_std code-flow build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --lib --locked -- -D warnings

@@ -1,4 +1,4 @@
-//! Browser tests of sessions (issue 4): the store (memory, sessionStorage, localStorage), the
+//! Browser tests of sessions: the store (memory, sessionStorage, localStorage), the
 //! lock (one refresh per tab; Web Locks and the localStorage lease across sessions sharing
 //! localStorage), the events, sign-out with RFC 7009 revocation, and `refresh()`. Real
 //! `fetch` against tests/support/token-server.mjs on 127.0.0.1 (its URL compiled in through

@@ -190,7 +190,7 @@ const EXCHANGE = {
 export const EXCHANGE_NAMES = Object.keys(EXCHANGE);
 
 /**
- * What the exchange bench relies on (issue 2's contract): handleCallback resolves a TokenSet of the
+ * What the exchange bench relies on (the API's contract): handleCallback resolves a TokenSet of the
  * §5.1 response, and the state is single-use (a replay rejects with code `unknown_state`).
  * Returns how many token requests it sent (the driver checks the server saw exactly that many).
  */

@@ -13,7 +13,7 @@ use crate::store::{AuthorizationRequest, Code, ConsentMode, PendingConsent};
 /// How long a consent page stays answerable.
 const CONSENT_TTL_MS: u64 = 10 * 60 * 1000;
 
-/// Ellipsis Drive's schema limits (see shared/notes/protocol.md).
+/// Ellipsis Drive API v3 limits: `state` and `code_challenge` of at most 50 characters each.
 const ELLIPSIS_MAX_STATE: usize = 50;
 const ELLIPSIS_MAX_CHALLENGE: usize = 50;
 /// A generous bound for the RFC dialect, so a page cannot make the server echo megabytes.

@@ -179,7 +179,7 @@ let work;
 let template;
 const summary = [];
 before(async () => {
-  if (!existsSync(join(PKG, 'package.json'))) throw new Error('pkg/ is missing (run: bash scripts/build.sh web)');
+  if (!existsSync(join(PKG, 'package.json'))) throw new Error('pkg/ is missing (run: bash scripts/build.sh)');
   work = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-bundler-'));
   template = join(work, 'template');
   await mkdir(join(template, 'src'), { recursive: true });

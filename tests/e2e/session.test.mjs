@@ -1,4 +1,4 @@
-// Issue 4 end to end: the release package in Chromium against npm oidc-provider (a certified
+// Sessions end to end: the release package in Chromium against npm oidc-provider (a certified
 // authorization server): discovery, popup sign-in, refresh with rotation, revocation, and two
 // tabs asking for a token at the same moment. Nothing is mocked: real fetch, real windows,
 // real localStorage and Web Locks, real server state.

@@ -1,4 +1,4 @@
-// npm `oidc-provider` configured for the session tests (issue 4): a public client (auth method
+// npm `oidc-provider` configured for the session tests: a public client (auth method
 // `none`, so refresh tokens rotate), PKCE S256 required, RFC 9207 `iss`, refresh tokens,
 // RFC 7009 revocation, userinfo (to see whether an access token still works), CORS for the
 // SPA's origin only, and an interaction that signs the test user in and consents without clicks.

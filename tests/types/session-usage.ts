@@ -1,4 +1,5 @@
-// Compile-time test of the session declarations (issue 4), tsc --strict like usage.ts.
+// Compile-time test of the session declarations (sessions, refresh, revocation, discovery,
+// popup sign-in), tsc --strict like usage.ts.
 // Each `@ts-expect-error` line must be an error, or tsc fails.
 import init, {
   createSession,
