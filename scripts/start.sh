@@ -11,7 +11,7 @@ PORT=${PORT:-8080}
 log() { printf '[start] %s\n' "$*"; }
 
 bash scripts/setup.sh
-log "building the package (release, --target web)"
+log "building the package (release: pkg/)"
 bash scripts/build.sh
 log "building the embedded server (release)"
 cargo build --release --locked --quiet -p oauth-spa-server
