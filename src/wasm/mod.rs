@@ -5,6 +5,7 @@
 //! which calls back into a session `Op` (a [`TokenExchange`]) with the token endpoint's answer
 //! (size: no futures executor, no closures).
 
+mod boundary;
 #[cfg(not(feature = "std"))]
 mod heap;
 mod js;
@@ -43,7 +44,7 @@ const TS_TYPES: &'static str = include_str!("types.d.ts");
 #[wasm_bindgen(js_name = createPkcePair, unchecked_return_type = "PkcePair")]
 pub fn create_pkce_pair() -> Result<JsValue, JsValue> {
     let v = PkceVerifier::from_random(&random32().map_err(to_js)?);
-    let mut both = String::with_capacity(86);
+    let mut both = String::with_capacity(2 * boundary::PKCE_VERIFIER_LEN);
     both.push_str(v.secret());
     both.push_str(&v.challenge());
     Ok(js::pkce_pair(both.as_bytes()))

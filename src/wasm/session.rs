@@ -6,6 +6,10 @@
 //! Like `handleCallback`, nothing here is Rust `async`: the JS side calls back into an [`Op`]
 //! (`finish`) once the network or the popup has answered.
 
+use super::boundary::{
+    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, STEP_REFRESH, STEP_SIGN_IN, STEP_USE_TOKEN,
+    STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION, URL_SEPARATOR,
+};
 use super::js::{arg, get, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
 use crate::core::args::Fields;
@@ -47,16 +51,16 @@ extern "C" {
 impl Op {
     // ---- the session object's calls (Kind::Session only) ----
 
-    /// 0: use the access token; 1: refresh first; 2: sign in again (`core::session::next_step`).
+    /// `STEP_USE_TOKEN`, `STEP_REFRESH` or `STEP_SIGN_IN` (`core::session::next_step`).
     pub fn step(&self, tokens: JsValue, force: bool) -> u8 {
         let Kind::Session { skew_seconds, .. } = &self.0 else {
-            return 2;
+            return STEP_SIGN_IN;
         };
         let t = tokens_from_js(&tokens);
         match next_step(t.as_ref(), now_ms(), *skew_seconds, force) {
-            NextStep::UseToken => 0,
-            NextStep::Refresh => 1,
-            NextStep::SignIn => 2,
+            NextStep::UseToken => STEP_USE_TOKEN,
+            NextStep::Refresh => STEP_REFRESH,
+            NextStep::SignIn => STEP_SIGN_IN,
         }
     }
 
@@ -82,8 +86,8 @@ impl Op {
         }
     }
 
-    /// Revokes `token` (hint 1: refresh token, else access token): a promise, or `undefined`
-    /// when the configuration has no revocation endpoint.
+    /// Revokes `token` (`HINT_REFRESH_TOKEN`: a refresh token, else an access token): a
+    /// promise, or `undefined` when the configuration has no revocation endpoint.
     pub fn revoke(&self, token: &str, hint: u8) -> JsValue {
         let Kind::Session { config, .. } = &self.0 else {
             return JsValue::UNDEFINED;
@@ -91,10 +95,11 @@ impl Op {
         if config.revocation_endpoint.is_none() {
             return JsValue::UNDEFINED;
         }
-        let hint = if hint == 1 {
-            TokenTypeHint::RefreshToken
-        } else {
-            TokenTypeHint::AccessToken
+        let hint = match hint {
+            HINT_REFRESH_TOKEN => TokenTypeHint::RefreshToken,
+            HINT_ACCESS_TOKEN => TokenTypeHint::AccessToken,
+            // js/session.js passes one of the two; any other value reads as an access token.
+            _ => TokenTypeHint::AccessToken,
         };
         match revocation_request(config, token, Some(hint)) {
             Ok(r) => send(&r, config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
@@ -222,11 +227,10 @@ pub fn discover(
         let o = arg(&options);
         let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
         let ms = a.positive("timeoutMs", crate::core::config::DEFAULT_TIMEOUT_MS)?;
-        // URLs have no spaces: one string is cheaper to pass than an array.
         let mut joined = String::new();
         for u in &urls {
             joined.push_str(u);
-            joined.push(' ');
+            joined.push(URL_SEPARATOR);
         }
         Ok::<_, Error>((issuer, joined, ms, get(&options, "signal")))
     })();
@@ -253,10 +257,14 @@ pub fn create_session(
         let storage = a
             .one_of(
                 "storage",
-                &[("memory", 0), ("sessionStorage", 1), ("localStorage", 2)],
+                &[
+                    ("memory", STORAGE_MEMORY),
+                    ("sessionStorage", STORAGE_SESSION),
+                    ("localStorage", STORAGE_LOCAL),
+                ],
                 "\"memory\", \"sessionStorage\" or \"localStorage\"",
             )?
-            .unwrap_or(0);
+            .unwrap_or(STORAGE_MEMORY);
         let key = a
             .string("storageKey")?
             .unwrap_or_else(|| String::from("oauth-spa:session"));
