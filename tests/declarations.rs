@@ -498,11 +498,15 @@ fn readers() -> Vec<(&'static str, Vec<Reader>)> {
         ),
         (
             "SessionOptions",
-            vec![r(
-                "src/wasm/session.rs",
-                "pub fn create_session(",
-                Some("options"),
-            )],
+            vec![
+                r("src/wasm/session.rs", "fn read_session(", Some("options")),
+                // createSession reads `tokens` itself, once read_session has checked it.
+                r(
+                    "src/wasm/session.rs",
+                    "pub fn create_session(",
+                    Some("options"),
+                ),
+            ],
         ),
         (
             "PopupLoginOptions",
