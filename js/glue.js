@@ -2,20 +2,21 @@
 // purpose; all protocol logic lives in Rust. The error class is in error.js.
 
 import { OAuthError } from './error.js';
+import { KEY_SEPARATOR, PKCE_VERIFIER_LEN } from './boundary.js';
 
 // Each of these throws when storage is disabled, sandboxed or full; Rust maps that to
 // `storage_unavailable`.
 export function sget(k) { return sessionStorage.getItem(k); }
 export function sset(k, v) { sessionStorage.setItem(k, v); }
 export function sremove(k) { sessionStorage.removeItem(k); }
-// The keys that start with `prefix`, joined by "\n" (keys with a newline are not this
+// The keys that start with `prefix`, joined by KEY_SEPARATOR (keys with one are not this
 // library's: the prefix has no control characters and the rest is base64url). Object.keys
 // lists them in one pass; a `key(i)` loop is quadratic in Firefox, whose key(i) walks the
 // entries from the first (10,000 keys: 0.58 s). It leaves out a key that is also the name of
 // a Storage member (`length`, `getItem`, ...): never one of this library's (43-character
 // states after the prefix).
 export function skeys(prefix) {
-  return Object.keys(sessionStorage).filter((k) => k.startsWith(prefix) && !k.includes('\n')).join('\n');
+  return Object.keys(sessionStorage).filter((k) => k.startsWith(prefix) && !k.includes(KEY_SEPARATOR)).join(KEY_SEPARATOR);
 }
 
 // Plain JS operations for Rust (instead of js-sys, whose bindings cost bytes).
@@ -83,10 +84,10 @@ async function post(url, headers, body, ms, signal) {
   }
 }
 
-// A PKCE pair object from the 43-character verifier and the 43-character challenge, joined, as
-// base64url (ASCII) octets in wasm memory: String.fromCharCode reads 86 octets several times
-// faster than a TextDecoder.
+// A PKCE pair object from the verifier and the challenge (PKCE_VERIFIER_LEN characters each),
+// joined, as base64url (ASCII) octets in wasm memory: String.fromCharCode reads these 86 octets
+// several times faster than a TextDecoder.
 export function pkcePair(b) {
   const s = String.fromCharCode.apply(null, b);
-  return { verifier: s.slice(0, 43), challenge: s.slice(43), method: 'S256' };
+  return { verifier: s.slice(0, PKCE_VERIFIER_LEN), challenge: s.slice(PKCE_VERIFIER_LEN), method: 'S256' };
 }

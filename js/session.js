@@ -2,6 +2,10 @@
 // windows and GET requests. Every protocol and timing decision is made in Rust (`core`, a
 // session `Op`: `step`, `refresh`, `revoke`, `ends`).
 import { OAuthError } from './error.js';
+import {
+  STORAGE_MEMORY, STORAGE_SESSION, STORAGE_LOCAL, STEP_USE_TOKEN, STEP_SIGN_IN,
+  HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, URL_SEPARATOR,
+} from './boundary.js';
 
 const TYPE = 'oauth-spa:callback';
 const err = (code, message) => new OAuthError(code, message);
@@ -23,16 +27,16 @@ const fingerprint = (t) => {
   return (h >>> 0).toString(36);
 };
 
-// storage: 0 memory, 1 sessionStorage, 2 localStorage (shared by tabs: locked and adopted).
+// `storage`: STORAGE_MEMORY, STORAGE_SESSION or STORAGE_LOCAL (shared by tabs: locked and adopted).
 export function makeSession(core, storage, key, initial, ms) {
   let store = null;
   try {
-    if (storage) (store = storage === 1 ? sessionStorage : localStorage).getItem(key);
+    if (storage !== STORAGE_MEMORY) (store = storage === STORAGE_SESSION ? sessionStorage : localStorage).getItem(key);
   } catch {
     core.free();
     throw err('storage_unavailable', 'the session storage is unavailable (disabled, sandboxed iframe or quota)');
   }
-  const shared = storage === 2;
+  const shared = storage === STORAGE_LOCAL;
   const changed = new Set(), signedOut = new Set(), errors = new Set();
   // `epoch` counts sign-outs and tokens the app sets: a refresh that was in flight across one
   // is dropped, not stored. `unsaved`: this tab's last write to the store failed and no newer
@@ -141,7 +145,7 @@ export function makeSession(core, storage, key, initial, ms) {
     // those tokens if usable, else a refresh of them.
     const current = () => {
       if (!tokens) throw notSignedIn();
-      return core.step(held(tokens), false) === 0 ? tokens : refreshLocked(tokens, epoch);
+      return core.step(held(tokens), false) === STEP_USE_TOKEN ? tokens : refreshLocked(tokens, epoch);
     };
     if (e0 !== epoch) return current();
     // A store this tab could not write is stale, and one that throws tells nothing: then
@@ -155,7 +159,7 @@ export function makeSession(core, storage, key, initial, ms) {
       }
       if (latest && !same(latest, before)) {
         if (!same(latest, tokens)) set(latest, undefined, false);
-        if (core.step(held(latest), false) === 0) return latest;
+        if (core.step(held(latest), false) === STEP_USE_TOKEN) return latest;
       }
     }
     const old = tokens;
@@ -203,7 +207,7 @@ export function makeSession(core, storage, key, initial, ms) {
   // goes to onError.
   const revokeAll = async (t, ...kept) => {
     let first;
-    for (const [name, hint] of [['refreshToken', 1], ['accessToken', 0]]) {
+    for (const [name, hint] of [['refreshToken', HINT_REFRESH_TOKEN], ['accessToken', HINT_ACCESS_TOKEN]]) {
       const token = t[name];
       if (token && !kept.some((k) => k?.[name] === token)) {
         try { await core.revoke(token, hint); } catch (e) { first ??= e; }
@@ -222,8 +226,8 @@ export function makeSession(core, storage, key, initial, ms) {
   return {
     async getAccessToken(options) {
       const step = core.step(held(tokens), !!options?.forceRefresh);
-      if (step === 0) return tokens.accessToken;
-      if (step === 2) {
+      if (step === STEP_USE_TOKEN) return tokens.accessToken;
+      if (step === STEP_SIGN_IN) {
         const e = notSignedIn();
         if (tokens) set(null, e);
         throw e;
@@ -314,7 +318,7 @@ async function lease(k, ttl, fn) {
 // network failure (a 404 without CORS headers looks like one) moves on to the next URL.
 export async function getMetadata(urls, ms, signal, op) {
   let last;
-  for (const url of urls.trim().split(' ')) {
+  for (const url of urls.trim().split(URL_SEPARATOR)) { // each URL is followed by one
     let res;
     try {
       res = await get(url, ms, signal);

@@ -498,11 +498,15 @@ fn readers() -> Vec<(&'static str, Vec<Reader>)> {
         ),
         (
             "SessionOptions",
-            vec![r(
-                "src/wasm/session.rs",
-                "pub fn create_session(",
-                Some("options"),
-            )],
+            vec![
+                r("src/wasm/session.rs", "fn read_session(", Some("options")),
+                // createSession reads `tokens` itself, once read_session has checked it.
+                r(
+                    "src/wasm/session.rs",
+                    "pub fn create_session(",
+                    Some("options"),
+                ),
+            ],
         ),
         (
             "PopupLoginOptions",
@@ -722,4 +726,186 @@ fn every_argument_interface_has_a_listed_reader() {
         }
     }
     check_all(problems);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The boundary's encodings
+
+/// A constant's value as both languages write it: a whole number, or a character or string
+/// (Rust `b'x'`, `'x'` and `"x"`, JS `'x'` and `"x"`, with their escapes).
+#[derive(Debug, PartialEq)]
+enum Value {
+    Int(u64),
+    Text(String),
+}
+
+/// The value of the literal `lit`, or `None` when it is not a literal of [`Value`].
+fn literal(lit: &str) -> Option<Value> {
+    let lit = lit.trim();
+    if !lit.is_empty() && lit.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        return lit.replace('_', "").parse().ok().map(Value::Int);
+    }
+    let body = lit.strip_prefix('b').unwrap_or(lit);
+    let q = body.chars().next()?;
+    if !(q == '\'' || q == '"') || body.len() < 2 || !body.ends_with(q) {
+        return None;
+    }
+    let mut out = String::new();
+    let mut chars = body[1..body.len() - 1].chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            '0' => '\0',
+            c @ ('\\' | '\'' | '"') => c,
+            _ => return None,
+        });
+    }
+    Some(Value::Text(out))
+}
+
+/// `NAME -> value` of every `const` in src/wasm/boundary.rs (`pub(crate) const NAME: T = v;`),
+/// and the lines that declare a constant some other way.
+fn rust_boundary() -> (BTreeMap<String, Value>, Vec<String>) {
+    let file = "src/wasm/boundary.rs";
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (i, line) in read(file).lines().enumerate() {
+        let line = line.trim();
+        let Some(decl) = line
+            .strip_prefix("pub(crate) ")
+            .unwrap_or(line)
+            .strip_prefix("const ")
+        else {
+            continue;
+        };
+        let parsed = decl
+            .strip_suffix(';')
+            .and_then(|d| d.split_once('='))
+            .and_then(|(name_ty, v)| Some((name_ty.split_once(':')?.0.trim(), literal(v)?)));
+        match parsed {
+            Some((name, v)) if !line.starts_with("const ") => {
+                if out.insert(name.to_string(), v).is_some() {
+                    problems.push(format!("{file}: {name} is declared twice"));
+                }
+            }
+            _ => problems.push(format!(
+                "{file}:{}: not a `pub(crate) const NAME: T = literal;` on one line: {line}",
+                i + 1
+            )),
+        }
+    }
+    (out, problems)
+}
+
+/// `NAME -> value` of every `export const NAME = literal;` of js/boundary.js, and the lines that
+/// export anything else.
+fn js_boundary() -> (BTreeMap<String, Value>, Vec<String>) {
+    let file = "js/boundary.js";
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (i, line) in read(file).lines().enumerate() {
+        let code = line.split(" //").next().unwrap().trim();
+        if !code.starts_with("export") {
+            continue;
+        }
+        let parsed = code
+            .strip_prefix("export const ")
+            .and_then(|d| d.strip_suffix(';'))
+            .and_then(|d| d.split_once('='))
+            .and_then(|(name, v)| Some((name.trim(), literal(v)?)));
+        match parsed {
+            Some((name, v)) => {
+                if out.insert(name.to_string(), v).is_some() {
+                    problems.push(format!("{file}: {name} is exported twice"));
+                }
+            }
+            None => problems.push(format!(
+                "{file}:{}: not an `export const NAME = literal;`: {}",
+                i + 1,
+                line.trim()
+            )),
+        }
+    }
+    (out, problems)
+}
+
+/// The names each js/*.js file imports from './boundary.js'.
+fn js_boundary_imports() -> Vec<(String, Set)> {
+    let mut out = Vec::new();
+    for (name, text) in js_files() {
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("import {") {
+            rest = &rest[at + "import {".len()..];
+            let end = rest.find('}').expect("closed import list");
+            let from = rest[end..].trim_start_matches(['}', ' ']);
+            if from.starts_with("from './boundary.js'") {
+                let names = rest[..end]
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(String::from)
+                    .collect();
+                out.push((name.clone(), names));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn boundary_constants_match_on_both_sides() {
+    let (rust, mut problems) = rust_boundary();
+    let (js, js_problems) = js_boundary();
+    problems.extend(js_problems);
+    assert!(
+        rust.len() >= 10,
+        "src/wasm/boundary.rs: found only {} constants",
+        rust.len()
+    );
+    problems.extend(difference(
+        "src/wasm/boundary.rs",
+        &rust.keys().cloned().collect(),
+        "js/boundary.js",
+        &js.keys().cloned().collect(),
+    ));
+    for (name, v) in &rust {
+        if let Some(j) = js.get(name).filter(|j| *j != v) {
+            problems.push(format!(
+                "{name} is {v:?} in src/wasm/boundary.rs but {j:?} in js/boundary.js"
+            ));
+        }
+    }
+    let imports = js_boundary_imports();
+    for file in ["js/glue.js", "js/session.js"] {
+        if !imports.iter().any(|(f, _)| f == file) {
+            problems.push(format!("{file} imports nothing from './boundary.js'"));
+        }
+    }
+    for (file, names) in imports {
+        for n in names.iter().filter(|n| !js.contains_key(*n)) {
+            problems.push(format!(
+                "{file} imports {n} from './boundary.js', which does not export it"
+            ));
+        }
+    }
+    check_all(problems);
+}
+
+#[test]
+fn boundary_literals_parse() {
+    assert_eq!(literal("0"), Some(Value::Int(0)));
+    assert_eq!(literal("300_000"), Some(Value::Int(300_000)));
+    assert_eq!(literal("b'\\n'"), Some(Value::Text("\n".into())));
+    assert_eq!(literal("'\\n'"), Some(Value::Text("\n".into())));
+    assert_eq!(literal("\" \""), Some(Value::Text(" ".into())));
+    assert_eq!(literal("'\\''"), Some(Value::Text("'".into())));
+    assert_eq!(literal("2 * X"), None);
+    assert_eq!(literal("'a"), None);
+    assert_eq!(literal("-1"), None);
 }

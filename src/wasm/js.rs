@@ -28,6 +28,15 @@ extern "C" {
     ) -> JsValue;
 }
 
+// js/boundary.js (the constants of src/wasm/boundary.rs) ships beside js/glue.js and
+// js/session.js, which import it. wasm-bindgen copies a JS file only when a Rust item names it:
+// this type does, and adds no import and no code. (Here, next to imports every build uses: a
+// declaration left alone in its own module is not linked into a test's wasm.)
+#[wasm_bindgen(module = "/js/boundary.js")]
+extern "C" {
+    type Boundary;
+}
+
 #[wasm_bindgen(module = "/js/glue.js")]
 extern "C" {
     #[wasm_bindgen(catch)]
@@ -55,7 +64,8 @@ extern "C" {
     /// `Date.now()`
     fn now() -> f64;
     /// `{ verifier, challenge, method: "S256" }` from the verifier and challenge written back to
-    /// back, as ASCII octets (read in JS without a TextDecoder: faster for short strings).
+    /// back (`boundary::PKCE_VERIFIER_LEN` octets each), as ASCII octets (read in JS without a
+    /// TextDecoder: faster for short strings).
     #[wasm_bindgen(js_name = pkcePair)]
     pub(crate) fn pkce_pair(both: &[u8]) -> JsValue;
     /// A JS `Promise` (exports set its TypeScript type with `unchecked_return_type`). With
@@ -107,11 +117,10 @@ impl Storage for SessionStorage {
         sremove(key).map_err(storage_failed)
     }
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, Error> {
-        // The keys joined by "\n": a key with a newline is left out by js/glue.js (no key
-        // this library writes has one).
+        // The keys joined by `KEY_SEPARATOR` (js/glue.js leaves out a key that has one).
         let keys = skeys(prefix).map_err(storage_failed)?;
         let mut out = Vec::new();
-        for k in crate::core::encoding::pieces(&keys, b'\n') {
+        for k in crate::core::encoding::pieces(&keys, super::boundary::KEY_SEPARATOR) {
             if !k.is_empty() {
                 out.push(String::from(k));
             }

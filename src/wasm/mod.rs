@@ -5,6 +5,7 @@
 //! which calls back into a session `Op` (a [`TokenExchange`]) with the token endpoint's answer
 //! (size: no futures executor, no closures).
 
+mod boundary;
 #[cfg(not(feature = "std"))]
 mod heap;
 mod js;
@@ -43,7 +44,7 @@ const TS_TYPES: &'static str = include_str!("types.d.ts");
 #[wasm_bindgen(js_name = createPkcePair, unchecked_return_type = "PkcePair")]
 pub fn create_pkce_pair() -> Result<JsValue, JsValue> {
     let v = PkceVerifier::from_random(&random32().map_err(to_js)?);
-    let mut both = String::with_capacity(86);
+    let mut both = String::with_capacity(2 * boundary::PKCE_VERIFIER_LEN);
     both.push_str(v.secret());
     both.push_str(&v.challenge());
     Ok(js::pkce_pair(both.as_bytes()))
@@ -199,6 +200,13 @@ fn rejected(e: Error) -> Promise {
     js::reject(&to_js(e))
 }
 
+/// The promise of an export whose `body` reads its arguments (with `?`) and starts the
+/// request: an `Err` becomes a promise rejected with the `OAuthError`. (`P`: the [`Promise`], or
+/// the `JsValue` of one.)
+pub(crate) fn promise<P: From<Promise>>(body: impl FnOnce() -> Result<P, Error>) -> P {
+    body().unwrap_or_else(|e| rejected(e).into())
+}
+
 /// Exchanges a code the app obtained itself (RFC 6749 §4.1.3), without a stored transaction.
 /// The promise rejects with an `OAuthError`.
 #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
@@ -207,7 +215,7 @@ pub fn exchange_code(
     #[wasm_bindgen(unchecked_param_type = "ExchangeCodeParams")] params: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RequestOptions | undefined")] options: JsValue,
 ) -> Promise {
-    let prepared = (|| {
+    promise(|| {
         let config = read_config(&config)?;
         let params = arg(&params);
         let p = Fields::new(&params, "params", ErrorCode::InvalidArgument, false)?;
@@ -232,10 +240,8 @@ pub fn exchange_code(
                 redirect_uri: redirect_uri.as_deref(),
             },
         )?;
-        Ok::<_, Error>((config, request, signal_of(&options)?))
-    })();
-    match prepared {
-        Ok((config, request, signal)) => send_token_request(
+        let signal = signal_of(&options)?;
+        Ok(send_token_request(
             &request,
             TokenExchange {
                 requested_scope: config.scope_string(),
@@ -243,9 +249,8 @@ pub fn exchange_code(
                 app_state: None,
             },
             &signal,
-        ),
-        Err(e) => rejected(e),
-    }
+        ))
+    })
 }
 
 /// `options.signal` (js/glue.js checks that it is an AbortSignal), once `options` is an object.

@@ -6,8 +6,13 @@
 //! Like `handleCallback`, nothing here is Rust `async`: the JS side calls back into an [`Op`]
 //! (`finish`) once the network or the popup has answered.
 
+use super::boundary::{
+    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, STEP_REFRESH, STEP_SIGN_IN, STEP_USE_TOKEN,
+    STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION, URL_SEPARATOR,
+};
 use super::js::{arg, get, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
+use super::promise;
 use crate::core::args::Fields;
 use crate::core::discovery::metadata_urls;
 use crate::core::error::{Error, ErrorCode};
@@ -47,16 +52,16 @@ extern "C" {
 impl Op {
     // ---- the session object's calls (Kind::Session only) ----
 
-    /// 0: use the access token; 1: refresh first; 2: sign in again (`core::session::next_step`).
+    /// `STEP_USE_TOKEN`, `STEP_REFRESH` or `STEP_SIGN_IN` (`core::session::next_step`).
     pub fn step(&self, tokens: JsValue, force: bool) -> u8 {
         let Kind::Session { skew_seconds, .. } = &self.0 else {
-            return 2;
+            return STEP_SIGN_IN;
         };
         let t = tokens_from_js(&tokens);
         match next_step(t.as_ref(), now_ms(), *skew_seconds, force) {
-            NextStep::UseToken => 0,
-            NextStep::Refresh => 1,
-            NextStep::SignIn => 2,
+            NextStep::UseToken => STEP_USE_TOKEN,
+            NextStep::Refresh => STEP_REFRESH,
+            NextStep::SignIn => STEP_SIGN_IN,
         }
     }
 
@@ -82,8 +87,8 @@ impl Op {
         }
     }
 
-    /// Revokes `token` (hint 1: refresh token, else access token): a promise, or `undefined`
-    /// when the configuration has no revocation endpoint.
+    /// Revokes `token` (`HINT_REFRESH_TOKEN`: a refresh token, else an access token): a
+    /// promise, or `undefined` when the configuration has no revocation endpoint.
     pub fn revoke(&self, token: &str, hint: u8) -> JsValue {
         let Kind::Session { config, .. } = &self.0 else {
             return JsValue::UNDEFINED;
@@ -91,10 +96,11 @@ impl Op {
         if config.revocation_endpoint.is_none() {
             return JsValue::UNDEFINED;
         }
-        let hint = if hint == 1 {
-            TokenTypeHint::RefreshToken
-        } else {
-            TokenTypeHint::AccessToken
+        let hint = match hint {
+            HINT_REFRESH_TOKEN => TokenTypeHint::RefreshToken,
+            HINT_ACCESS_TOKEN => TokenTypeHint::AccessToken,
+            // js/session.js passes one of the two; any other value reads as an access token.
+            _ => TokenTypeHint::AccessToken,
         };
         match revocation_request(config, token, Some(hint)) {
             Ok(r) => send(&r, config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
@@ -130,7 +136,7 @@ pub fn refresh(
     refresh_token: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RefreshOptions | undefined")] options: JsValue,
 ) -> JsValue {
-    let prepared = (|| {
+    promise(|| {
         let config = read_config(&config)?;
         let rt = refresh_token
             .as_string()
@@ -163,17 +169,14 @@ pub fn refresh(
             raw: Json::Null,
             raw_text: Secret::default(),
         };
-        Ok::<_, Error>((request, config, old, get(&options, "signal")))
-    })();
-    match prepared {
-        Ok((request, config, old, signal)) => send(
+        let signal = get(&options, "signal");
+        Ok(send(
             &request,
             config.timeout_ms,
             &signal,
             Kind::Refresh { config, old },
-        ),
-        Err(e) => rejected(e),
-    }
+        ))
+    })
 }
 
 /// Revokes a token (RFC 7009) at `config.revocationEndpoint`. Resolves when the server
@@ -184,7 +187,7 @@ pub fn revoke_token(
     #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RevokeOptions | undefined")] options: JsValue,
 ) -> JsValue {
-    let prepared = (|| {
+    promise(|| {
         let config = read_config(&config)?;
         let o = arg(&options);
         let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
@@ -198,12 +201,9 @@ pub fn revoke_token(
         )?;
         let token = token.as_string().unwrap_or_default();
         let request = revocation_request(&config, &token, hint)?;
-        Ok((request, config.timeout_ms, get(&options, "signal")))
-    })();
-    match prepared {
-        Ok((request, ms, signal)) => send(&request, ms, &signal, Kind::Revoke),
-        Err(e) => rejected(e),
-    }
+        let signal = get(&options, "signal");
+        Ok(send(&request, config.timeout_ms, &signal, Kind::Revoke))
+    })
 }
 
 /// Fetches and validates the authorization server metadata of `issuer` (RFC 8414, then OpenID
@@ -214,7 +214,7 @@ pub fn discover(
     #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
     #[wasm_bindgen(unchecked_param_type = "DiscoverOptions | undefined")] options: JsValue,
 ) -> JsValue {
-    let prepared = (|| {
+    promise(|| {
         let issuer = issuer
             .as_string()
             .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "issuer must be a string"))?;
@@ -222,20 +222,19 @@ pub fn discover(
         let o = arg(&options);
         let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
         let ms = a.positive("timeoutMs", crate::core::config::DEFAULT_TIMEOUT_MS)?;
-        // URLs have no spaces: one string is cheaper to pass than an array.
         let mut joined = String::new();
         for u in &urls {
             joined.push_str(u);
-            joined.push(' ');
+            joined.push(URL_SEPARATOR);
         }
-        Ok::<_, Error>((issuer, joined, ms, get(&options, "signal")))
-    })();
-    match prepared {
-        Ok((issuer, urls, ms, signal)) => {
-            get_metadata(&urls, ms, &signal, Op(Kind::Discover { issuer }))
-        }
-        Err(e) => rejected(e),
-    }
+        let signal = get(&options, "signal");
+        Ok(get_metadata(
+            &joined,
+            ms,
+            &signal,
+            Op(Kind::Discover { issuer }),
+        ))
+    })
 }
 
 /// A session: holds the TokenSet and keeps it valid (see the `Session` type). In memory by
@@ -246,46 +245,51 @@ pub fn create_session(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SessionOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let (core, storage, key, initial, ms) = (|| {
-        let config = read_config(&config)?;
-        let o = arg(&options);
-        let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
-        let storage = a
-            .one_of(
-                "storage",
-                &[("memory", 0), ("sessionStorage", 1), ("localStorage", 2)],
-                "\"memory\", \"sessionStorage\" or \"localStorage\"",
-            )?
-            .unwrap_or(0);
-        let key = a
-            .string("storageKey")?
-            .unwrap_or_else(|| String::from("oauth-spa:session"));
-        let skew_seconds = a.whole(
-            "skewSeconds",
-            DEFAULT_SKEW_SECONDS,
-            0,
-            "a whole number of seconds from 0 to 2147483647",
-        )?;
-        if a.get("tokens")
-            .is_some_and(|t| token_set_from_json(t).is_none())
-        {
-            return Err(a.wrong("tokens", "a TokenSet with a non-empty accessToken"));
-        }
-        let initial = get(&options, "tokens");
-        let ms = config.timeout_ms;
-        Ok((
-            Op(Kind::Session {
-                config,
-                skew_seconds,
-            }),
-            storage,
-            key,
-            initial,
-            ms,
-        ))
-    })()
-    .map_err(to_js)?;
-    make_session(core, storage, &key, &initial, ms)
+    let (core, storage, key, ms) = read_session(&config, &options).map_err(to_js)?;
+    make_session(core, storage, &key, &get(&options, "tokens"), ms)
+}
+
+/// `createSession`'s arguments, read and checked: the protocol half of the session (an `Op`),
+/// its store (`STORAGE_*`), its storage key and the timeout of its requests.
+fn read_session(config: &JsValue, options: &JsValue) -> Result<(Op, u8, String, u32), Error> {
+    let config = read_config(config)?;
+    let o = arg(options);
+    let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
+    let storage = a
+        .one_of(
+            "storage",
+            &[
+                ("memory", STORAGE_MEMORY),
+                ("sessionStorage", STORAGE_SESSION),
+                ("localStorage", STORAGE_LOCAL),
+            ],
+            "\"memory\", \"sessionStorage\" or \"localStorage\"",
+        )?
+        .unwrap_or(STORAGE_MEMORY);
+    let key = a
+        .string("storageKey")?
+        .unwrap_or_else(|| String::from("oauth-spa:session"));
+    let skew_seconds = a.whole(
+        "skewSeconds",
+        DEFAULT_SKEW_SECONDS,
+        0,
+        "a whole number of seconds from 0 to 2147483647",
+    )?;
+    if a.get("tokens")
+        .is_some_and(|t| token_set_from_json(t).is_none())
+    {
+        return Err(a.wrong("tokens", "a TokenSet with a non-empty accessToken"));
+    }
+    let ms = config.timeout_ms;
+    Ok((
+        Op(Kind::Session {
+            config,
+            skew_seconds,
+        }),
+        storage,
+        key,
+        ms,
+    ))
 }
 
 /// Signs in in a popup window. Call it from a click handler: it opens the window at once
@@ -297,33 +301,26 @@ pub fn login_with_popup(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig", js_name = "config")] config_js: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PopupLoginOptions | undefined")] options: JsValue,
 ) -> JsValue {
-    let prepared = (|| {
+    promise(|| {
         let o = arg(&options);
         let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
         let features = a.string("popupFeatures")?;
         let ms = a.positive("popupTimeoutMs", 300_000)?;
-        Ok::<_, Error>((read_config(&config_js)?, features, ms))
-    })();
-    let (config, features, ms) = match prepared {
-        Ok(p) => p,
-        Err(e) => return rejected(e),
-    };
-    // `startLogin` itself: it checks the options, stores the transaction, builds the URL. The
-    // popup's response must carry the `state` this login made (never one read back from the
-    // URL, whose endpoint query may hold anything, `state` aside).
-    let r = match super::start_login_request(&config_js, &options) {
-        Ok(r) => r,
-        Err(e) => return rejected(e),
-    };
-    open_popup(
-        &r.url,
-        features.as_deref().unwrap_or("popup,width=480,height=640"),
-        ms,
-        Op(Kind::Popup {
-            config,
-            state: r.state,
-        }),
-    )
+        let config = read_config(&config_js)?;
+        // `startLogin` itself: it checks the options, stores the transaction, builds the URL.
+        // The popup's response must carry the `state` this login made (never one read back
+        // from the URL, whose endpoint query may hold anything, `state` aside).
+        let r = super::start_login_request(&config_js, &options)?;
+        Ok(open_popup(
+            &r.url,
+            features.as_deref().unwrap_or("popup,width=480,height=640"),
+            ms,
+            Op(Kind::Popup {
+                config,
+                state: r.state,
+            }),
+        ))
+    })
 }
 
 /// On the redirect page: when this window is a sign-in popup opened by `loginWithPopup` from

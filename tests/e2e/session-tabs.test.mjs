@@ -17,14 +17,16 @@ import { CHROMIUM, ROOT } from './harness.mjs';
 const MOCK = `
 import { makeSession } from './session.js';
 import { OAuthError } from './error.js';
+import { STORAGE_LOCAL, STEP_USE_TOKEN, STEP_REFRESH, STEP_SIGN_IN } from './boundary.js';
 // The stand-in core: expiry from expiresAt (60 s skew), refresh and revoke through the test's
 // server bindings.
 window.mockCore = (delay) => ({
   step(t, force) {
-    if (!t || !t.accessToken) return 2;
-    if (force) return t.refreshToken ? 1 : 2;
-    if (t.expiresAt == null || t.expiresAt - 60000 > Date.now()) return 0;
-    return t.refreshToken ? 1 : 2;
+    const renew = t?.refreshToken ? STEP_REFRESH : STEP_SIGN_IN;
+    if (!t || !t.accessToken) return STEP_SIGN_IN;
+    if (force) return renew;
+    if (t.expiresAt == null || t.expiresAt - 60000 > Date.now()) return STEP_USE_TOKEN;
+    return renew;
   },
   async refresh(t) {
     const r = await window.serverRefresh(t.refreshToken, delay);
@@ -36,6 +38,7 @@ window.mockCore = (delay) => ({
   free() {},
 });
 window.makeSession = makeSession;
+window.STORAGE_LOCAL = STORAGE_LOCAL;
 // This tab's view of key 'k' lags: getItem answers the old value and storage events wait.
 window.lag = (old) => {
   const get = Storage.prototype.getItem;
@@ -62,11 +65,12 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
     await copyFile(join(ROOT, 'js', 'session.js'), join(dir, 'session.js'));
     await copyFile(join(ROOT, 'js', 'glue.js'), join(dir, 'glue.js'));
     await copyFile(join(ROOT, 'js', 'error.js'), join(dir, 'error.js'));
+    await copyFile(join(ROOT, 'js', 'boundary.js'), join(dir, 'boundary.js'));
     await writeFile(join(dir, 'mock.js'), MOCK);
     await writeFile(join(dir, 'index.html'), '<!doctype html><link rel="icon" href="data:,"><script type="module" src="mock.js"></script>');
     server = http.createServer(async (req, res) => {
       const name = req.url === '/' ? 'index.html' : req.url.slice(1);
-      if (!['index.html', 'mock.js', 'session.js', 'glue.js', 'error.js'].includes(name)) { res.writeHead(404); return res.end(); }
+      if (!['index.html', 'mock.js', 'session.js', 'glue.js', 'error.js', 'boundary.js'].includes(name)) { res.writeHead(404); return res.end(); }
       const { readFile } = await import('node:fs/promises');
       res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/html' });
       res.end(await readFile(join(dir, name)));
@@ -120,9 +124,9 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
 
   test('a refresh superseded by setTokens still makes a lagging tab wait instead of spending its token', async () => {
     const { a, b, srv, close } = await tabs();
-    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000); }, T0);
     await a.evaluate(() => {
-      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.s = makeSession(mockCore(300), STORAGE_LOCAL, 'k', null, 30000);
       window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code);
       setTimeout(() => s.setTokens({ accessToken: 'at-new', refreshToken: 'rt-new', expiresAt: Date.now() + 3600e3 }), 100);
     });
@@ -138,9 +142,9 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
 
   test('a session closed right after its refresh keeps marking the spent tokens for a lagging tab', async () => {
     const { a, b, srv, close } = await tabs();
-    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000); }, T0);
     await a.evaluate(() => {
-      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.s = makeSession(mockCore(300), STORAGE_LOCAL, 'k', null, 30000);
       window.got = s.getAccessToken({ forceRefresh: true }).then((t) => { s.close(); return t; });
     });
     await sleep(50);
@@ -155,9 +159,9 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
 
   test('tokens another tab sets while a refresh is out win in every tab', async () => {
     const { a, b, srv, close } = await tabs();
-    await b.evaluate(() => { window.s = makeSession(mockCore(50), 2, 'k', null, 30000); });
+    await b.evaluate(() => { window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000); });
     await a.evaluate(() => {
-      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.s = makeSession(mockCore(300), STORAGE_LOCAL, 'k', null, 30000);
       window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code);
     });
     await sleep(100);
@@ -173,7 +177,7 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
   test('tokens set while a sign-out waits for the lock stay, in the store and at the server', async () => {
     const { a, srv, close } = await tabs();
     await a.evaluate(() => {
-      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.s = makeSession(mockCore(300), STORAGE_LOCAL, 'k', null, 30000);
       window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code);
     });
     await sleep(50);
@@ -191,12 +195,12 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
   test('a sign-out during this tab\'s refresh leaves nothing for a queued tab to spend again', async () => {
     const { a, b, srv, close } = await tabs();
     await b.evaluate(() => {
-      window.s = makeSession(mockCore(50), 2, 'k', null, 30000);
+      window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000);
       window.why = [];
       s.onSignedOut((r) => why.push(r?.code ?? 'sign-out'));
     });
     await a.evaluate(() => {
-      window.s = makeSession(mockCore(300), 2, 'k', null, 30000);
+      window.s = makeSession(mockCore(300), STORAGE_LOCAL, 'k', null, 30000);
       window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code);
     });
     await sleep(50);
@@ -212,8 +216,8 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
 
   test('a lagging tab waits out two refreshes of the other tab', async () => {
     const { a, b, srv, close } = await tabs();
-    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
-    await a.evaluate(() => { window.s = makeSession(mockCore(100), 2, 'k', null, 30000); });
+    await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000); }, T0);
+    await a.evaluate(() => { window.s = makeSession(mockCore(100), STORAGE_LOCAL, 'k', null, 30000); });
     await a.evaluate(() => s.getAccessToken({ forceRefresh: true }));
     await a.evaluate(() => s.getAccessToken({ forceRefresh: true }));
     const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
@@ -226,8 +230,8 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
 
   test('a sign-out in a lagging tab revokes the refresh token that is valid now', async () => {
     const { a, b, srv, close } = await tabs();
-    await b.evaluate(() => { window.s = makeSession(mockCore(300), 2, 'k', null, 30000); });
-    await a.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
+    await b.evaluate(() => { window.s = makeSession(mockCore(300), STORAGE_LOCAL, 'k', null, 30000); });
+    await a.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000); }, T0);
     const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }));
     await sleep(50);
     setTimeout(() => a.evaluate(() => thaw()), 900);
@@ -243,8 +247,8 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
     test(`a lagging tab does not undo another tab's sign-out (revocation ${slowRevocation ? 'slow' : 'quick'})`, async () => {
       const { a, b, srv, close } = await tabs();
       if (slowRevocation) srv.revokeDelay = 300;
-      await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
-      await a.evaluate(() => { window.s = makeSession(mockCore(50), 2, 'k', null, 30000); window.out = s.signOut(); });
+      await b.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000); }, T0);
+      await a.evaluate(() => { window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000); window.out = s.signOut(); });
       await sleep(30);
       const gotB = b.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
       await sleep(600);
@@ -261,8 +265,8 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
 
   test('a sign-out overtaken by setTokens leaves no valid refresh token that nobody holds', async () => {
     const { a, b, c, srv, close } = await tabs(true);
-    await c.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), 2, 'k', null, 30000); }, T0);
-    for (const p of [a, b]) await p.evaluate(() => { window.s = makeSession(mockCore(300), 2, 'k', null, 30000); });
+    await c.evaluate((t0) => { lag(t0); window.s = makeSession(mockCore(50), STORAGE_LOCAL, 'k', null, 30000); }, T0);
+    for (const p of [a, b]) await p.evaluate(() => { window.s = makeSession(mockCore(300), STORAGE_LOCAL, 'k', null, 30000); });
     await b.evaluate(() => { window.got = s.getAccessToken({ forceRefresh: true }).catch((e) => e.code); });
     await sleep(50);
     const gotC = c.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code));
@@ -286,7 +290,7 @@ describe('shared sessions across tabs with lagging localStorage (js/session.js)'
       const { a, b, c, srv, close } = await tabs(true);
       if (lease) for (const p of [a, b, c]) await p.evaluate(() => { delete Navigator.prototype.locks; });
       await c.evaluate((t0) => lag(t0), T0);
-      for (const p of [a, b, c]) await p.evaluate(() => { window.s = makeSession(mockCore(100), 2, 'k', null, 30000); });
+      for (const p of [a, b, c]) await p.evaluate(() => { window.s = makeSession(mockCore(100), STORAGE_LOCAL, 'k', null, 30000); });
       const gets = [a, b, c].map((p) => p.evaluate(() => s.getAccessToken({ forceRefresh: true }).catch((e) => e.code)));
       await sleep(lease ? 150 : 900);
       await c.evaluate(() => thaw());
