@@ -17,7 +17,7 @@ use oauth_spa::{
     base64url, begin_callback, check_popup_response, form_encode, start_login, ClientConfig,
     ErrorCode, Json, LoginOptions, LoginRandom, MemoryStorage, Storage, Transaction,
 };
-use oauth_spa_fuzz::known_whatwg_refusal;
+use oauth_spa_fuzz::{assert_no_secret, known_whatwg_refusal, member_names};
 use sha2::Digest;
 
 const NOW: u64 = 1_700_000_000_000;
@@ -153,6 +153,14 @@ fuzz_target!(|data: &[u8]| {
             LoginOptions::default()
         }
     };
+    // The client secret never shows in an error (names are what messages quote).
+    let mut names = Vec::new();
+    member_names(&doc, &mut names);
+    let secrets: Vec<&str> = [doc.get("config"), doc.get("ellipsis"), Some(&doc)]
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("clientSecret")?.as_str())
+        .collect();
     for (config, what) in [
         (
             ClientConfig::from_json(doc.get("config").unwrap_or(&doc)),
@@ -171,14 +179,19 @@ fuzz_target!(|data: &[u8]| {
                 login(&c, &options);
                 login(&c, &LoginOptions::default());
             }
-            Err(e) => assert!(
-                matches!(
-                    e.code(),
-                    ErrorCode::InvalidConfig | ErrorCode::InsecureEndpoint
-                ),
-                "{what}: unexpected {:?}",
-                e.code()
-            ),
+            Err(e) => {
+                assert!(
+                    matches!(
+                        e.code(),
+                        ErrorCode::InvalidConfig | ErrorCode::InsecureEndpoint
+                    ),
+                    "{what}: unexpected {:?}",
+                    e.code()
+                );
+                for s in &secrets {
+                    assert_no_secret(&e, s, &names);
+                }
+            }
         }
     }
 });
