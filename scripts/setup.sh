@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 WASM_PACK_VERSION=0.15.1
 GECKODRIVER_VERSION=0.37.1
+CARGO_FUZZ_VERSION=0.13.2
 # wasm-bindgen-cli must equal the wasm-bindgen crate pinned in Cargo.lock.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 
@@ -54,6 +55,17 @@ fi
 if ! have_version geckodriver "$GECKODRIVER_VERSION"; then
   log "cargo install geckodriver $GECKODRIVER_VERSION"
   cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --quiet
+fi
+
+# 3b. Fuzzing (scripts/fuzz.sh, fuzz/README.md): the nightly toolchain (libFuzzer needs it; this
+# machine kind comes with one) and cargo-fuzz.
+if ! rustup toolchain list | grep -q '^nightly'; then
+  log "rustup toolchain install nightly"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! have_version cargo-fuzz "$CARGO_FUZZ_VERSION"; then
+  log "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --quiet
 fi
 
 # 4. npm packages of the project (playwright-core, binaryen, oidc-provider, ...)

@@ -42,6 +42,7 @@ step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --ta
 step "native tests (cargo test)" cargo test --workspace --locked
 step "clippy (allocator test crate, wasm32)" cargo clippy --manifest-path tests/alloc-wasm/Cargo.toml --target wasm32-unknown-unknown --target-dir target/alloc-wasm --locked -- -D warnings
 step "allocator property test (the shipped allocator in wasm, in Node)" bash scripts/alloc-test.sh
+step "fuzzing smoke: the crash corpus replayed, then 10 s per target" bash scripts/fuzz.sh --smoke
 
 # Browser tests: real fetch against a real HTTP endpoint on loopback.
 server_log=$(mktemp)
