@@ -80,14 +80,6 @@ function machine() {
 const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 // ---------------------------------------------------------------- size
-function jsUnder(root, dir) {
-  const abs = path.join(root, dir);
-  if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { recursive: true })
-    .map((f) => path.join(dir, String(f)).split(path.sep).join('/'))
-    .filter((f) => /\.m?js$/.test(f) && fs.statSync(path.join(root, f)).isFile())
-    .sort();
-}
 const gzipBytes = (file) => execFileSync('gzip', ['-9', '-c', file], { maxBuffer: 1 << 26 }).length;
 
 const SIZE_ENTRIES = [
@@ -99,12 +91,10 @@ const SIZE_ENTRIES = [
 
 async function measureSizes() {
   const rows = [];
-  // Every file the browser loads for an entry (with WebAssembly): the entry, which carries its
-  // wasm.
-  const snippets = jsUnder(PKG, 'snippets');
+  // What the browser loads for an entry (with WebAssembly): the entry, which carries its wasm.
   const sum = (list) => list.reduce((a, b) => a + b, 0);
   for (const e of spaEntries) {
-    const shipped = [e.js, ...snippets];
+    const shipped = [e.js];
     const gzipFiles = Object.fromEntries(shipped.map((f) => [f, gzipBytes(path.join(PKG, f))]));
     rows.push({
       name: e.name,

@@ -11,7 +11,7 @@
 //   request; js/error.js says how the entries share one error class);
 // - writes the declarations of init() and removes the files no longer shipped.
 // Then it writes package.json. The steps live in scripts/build/ (tested by tests/build/).
-import { readFileSync, writeFileSync, readdirSync, statSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { deflateAsync } from '@gfx/zopfli';

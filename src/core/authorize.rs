@@ -346,16 +346,7 @@ mod tests {
             ),
             ("https://as.example/a?b/?", "https://as.example/a?b/?&"),
         ] {
-            let mut c = config();
-            c.authorization_endpoint = endpoint.into();
-            let r = start_login(
-                &c,
-                &LoginOptions::default(),
-                &random(),
-                0,
-                &mut MemoryStorage::new(),
-            )
-            .unwrap();
+            let r = login_at(endpoint);
             let rest = r.url.strip_prefix(kept);
             assert!(
                 rest.is_some_and(|q| q.starts_with("response_type=code&client_id=")),
@@ -367,18 +358,23 @@ mod tests {
             assert!(pairs.contains(&("response_type".into(), "code".into())));
             assert!(pairs.contains(&("state".into(), r.state.clone())));
         }
+        let r = login_at("https://as.example/authorize?a=1?");
+        let query = url::parse("u", &r.url).unwrap().query.unwrap();
+        assert_eq!(parse_form(query)[0], ("a".into(), "1?".into()), "kept");
+    }
+
+    /// A login with the test config, its authorization endpoint replaced by `endpoint`.
+    fn login_at(endpoint: &str) -> AuthorizationRequest {
         let mut c = config();
-        c.authorization_endpoint = "https://as.example/authorize?a=1?".into();
-        let r = start_login(
+        c.authorization_endpoint = endpoint.into();
+        start_login(
             &c,
             &LoginOptions::default(),
             &random(),
             0,
             &mut MemoryStorage::new(),
         )
-        .unwrap();
-        let query = url::parse("u", &r.url).unwrap().query.unwrap();
-        assert_eq!(parse_form(query)[0], ("a".into(), "1?".into()), "kept");
+        .unwrap()
     }
 
     #[test]
