@@ -44,7 +44,9 @@ entry() { # name cargo-features
   wasm-opt "${wasm_opt[@]}" "$out/$1_bg.wasm" -o "$out/$1_bg.wasm"
 }
 entry oauth_spa_core ""
-entry oauth_spa "--features session,dpop"
+# OAUTH_SPA_FULL_FEATURES: the full entry's cargo features (scripts/size.sh builds it once
+# without `dpop` to print what DPoP costs).
+entry oauth_spa "--features ${OAUTH_SPA_FULL_FEATURES:-session,dpop}"
 node scripts/postbuild.mjs "$out" oauth_spa oauth_spa_core
 node scripts/fix-types.mjs "$out"
 cp README.md LICENSE-APACHE LICENSE-MIT "$out/"

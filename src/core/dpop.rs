@@ -97,7 +97,7 @@ pub fn jwk_thumbprint(required: &[(&str, &str)]) -> String {
 
 /// `ath`: the base64url SHA-256 of the access token's ASCII octets (RFC 9449 §4.2).
 pub fn ath(access_token: &str) -> String {
-    base64url(&Sha256::digest(access_token.as_bytes()))
+    crate::core::pkce::s256(access_token)
 }
 
 /// The URL split for `htu` and origins: lower-case scheme and host, the port without a
@@ -170,8 +170,9 @@ pub fn htu(url_text: &str) -> Result<String, Error> {
                     out.push(char::from(c));
                 } else {
                     out.push('%');
-                    out.push(char::from(p[i + 1].to_ascii_uppercase()));
-                    out.push(char::from(p[i + 2].to_ascii_uppercase()));
+                    for d in [h, l] {
+                        out.push(char::from(b"0123456789ABCDEF"[(d & 15) as usize]));
+                    }
                 }
                 i += 3;
             }
@@ -314,10 +315,7 @@ pub fn nonce_retry(
 /// #auth-param ) ]`, challenges and parameters separated by commas; scheme and parameter
 /// names case-insensitive; values a token or a quoted-string).
 pub fn challenge_param(header: &str, scheme: &str, param: &str) -> Option<String> {
-    let mut s = Scanner {
-        b: header.as_bytes(),
-        i: 0,
-    };
+    let mut s = Scanner { s: header, i: 0 };
     let mut in_wanted = false;
     loop {
         s.skip(|b| b == b' ' || b == b'\t' || b == b',');
@@ -349,58 +347,66 @@ pub fn challenge_param(header: &str, scheme: &str, param: &str) -> Option<String
                 }
             }
         }
-        if s.i >= s.b.len() {
+        if s.i >= s.s.len() {
             return None;
         }
     }
 }
 
 struct Scanner<'a> {
-    b: &'a [u8],
+    s: &'a str,
     i: usize,
 }
 
 impl<'a> Scanner<'a> {
     fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
+        self.s.as_bytes().get(self.i).copied()
     }
     fn skip(&mut self, f: impl Fn(u8) -> bool) {
         while self.peek().is_some_and(&f) {
             self.i += 1;
         }
     }
-    /// A token (token68 characters included: `/` and `=` aside, they are `tchar`s too).
+    /// A token (token68 characters included: `/` and `=` aside, they are `tchar`s too). Its
+    /// bytes are ASCII, so the slice ends on character boundaries.
     fn token(&mut self) -> Option<&'a str> {
         let start = self.i;
         self.skip(|b| tchar(b) || b == b'/');
-        let t = core::str::from_utf8(self.b.get(start..self.i)?).ok()?;
-        (!t.is_empty()).then_some(t)
+        self.s.get(start..self.i).filter(|t| !t.is_empty())
     }
     /// At a `=` that ends a token68 (`=` padding up to a comma or the end), not a parameter's.
     fn token68_end(&self) -> bool {
+        let b = self.s.as_bytes();
         let mut j = self.i;
-        while self.b.get(j) == Some(&b'=') {
+        while b.get(j) == Some(&b'=') {
             j += 1;
         }
-        while matches!(self.b.get(j), Some(b' ' | b'\t')) {
+        while matches!(b.get(j), Some(b' ' | b'\t')) {
             j += 1;
         }
-        j - self.i > 1 || matches!(self.b.get(j), None | Some(b','))
+        j - self.i > 1 || matches!(b.get(j), None | Some(b','))
     }
-    /// A quoted-string (RFC 9110 §5.6.4), unescaped.
+    /// A quoted-string (RFC 9110 §5.6.4), unescaped. The pieces between escapes start and end
+    /// next to ASCII bytes, so they are whole characters.
     fn quoted(&mut self) -> Option<String> {
         self.i += 1;
-        let mut out = alloc::vec::Vec::new();
+        let mut out = String::new();
+        let mut run = self.i;
         loop {
             let b = self.peek()?;
-            self.i += 1;
             match b {
-                b'"' => return String::from_utf8(out).ok(),
-                b'\\' => {
-                    out.push(self.peek()?);
+                b'"' | b'\\' => {
+                    out.push_str(self.s.get(run..self.i)?);
+                    self.i += 1;
+                    if b == b'"' {
+                        return Some(out);
+                    }
+                    // The escaped character starts the next piece.
+                    run = self.i;
+                    self.peek()?;
                     self.i += 1;
                 }
-                _ => out.push(b),
+                _ => self.i += 1,
             }
         }
     }
