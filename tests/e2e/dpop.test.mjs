@@ -246,6 +246,49 @@ describe('DPoP against the embedded server', () => {
   });
 });
 
+describe('DPoP without IndexedDB', () => {
+  let www, server, browser;
+  before(async () => {
+    www = await writeSite();
+    server = await startEmbeddedServer({ www });
+    browser = await launchBrowser();
+    // As where a browser gives pages no IndexedDB: the global is gone before any script runs.
+    await browser.context.addInitScript(() => { delete globalThis.indexedDB; });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (www) await rm(www, { recursive: true, force: true });
+  });
+
+  test('the key lives for the page, and the TokenSets say so', async () => {
+    const { page } = browser;
+    const { origin } = server;
+    const config = configFor(origin);
+    const t = await signIn(page, origin, config);
+    assert.equal(t.err, undefined, JSON.stringify(t.err));
+    assert.equal(await page.evaluate(() => typeof indexedDB), 'undefined');
+    assert.equal(t.tokenType, 'DPoP');
+    assert.equal(t.dpopKey, 'page');
+    const r = await page.evaluate(async ([c, tokens, url]) => {
+      const s = lib.createSession(c, { tokens });
+      const a = (await s.fetch(url)).status;
+      await s.getAccessToken({ forceRefresh: true });
+      return { a, b: (await s.fetch(url)).status, key: s.getTokens().dpopKey };
+    }, [config, t, `${origin}/rfc/userinfo`]);
+    assert.deepEqual(r, { a: 200, b: 200, key: 'page' });
+    // After a reload the key is gone: the tokens are bound to a key nobody holds, and the
+    // new page's key is refused.
+    await open(page, `${origin}/`);
+    const after = await page.evaluate(async ([c, tokens, url]) => {
+      const s = lib.createSession(c, { tokens: { ...tokens, refreshToken: undefined } });
+      const res = await s.fetch(url).catch(fail);
+      return res.err ?? res.status;
+    }, [config, t, `${origin}/rfc/userinfo`]);
+    assert.equal(after.code, 'not_signed_in', JSON.stringify(after));
+  });
+});
+
 describe('DPoP with a server that demands nonces', () => {
   let www, server, browser;
   before(async () => {
