@@ -88,10 +88,11 @@ export async function dpopSend(url, headers, body, ms, signal, op, name) {
   try {
     key = await keyFor(name);
     headers = JSON.parse(headers);
-    for (let again = true; ; again = false) {
+    for (let retried = false; ; retried = true) {
       headers.DPoP = await proof(op, key, 'POST', url);
       [res, text] = await post(url, headers, body, ms, signal);
-      if (!(again && remember(op, url, res) && op.dpopRetry(res.status, text, null, true))) break;
+      // Every answer's nonce is kept (a server may give a new one with a success, §8.2).
+      if (!op.dpopRetry(res.status, text, null, remember(op, url, res), retried)) break;
     }
   } catch (e) {
     op.free();
@@ -111,7 +112,7 @@ export function addFetch(session, op) {
     const base = new Request(input, init);
     const name = op.dpopKey();
     const key = name && await keyFor(name);
-    let force = false, nonced = false, refreshed = false;
+    let force = false, retried = false, refreshed = false;
     for (;;) {
       const token = await session.getAccessToken(force ? { forceRefresh: true } : undefined);
       force = false;
@@ -119,9 +120,10 @@ export function addFetch(session, op) {
       req.headers.set('Authorization', (key ? 'DPoP ' : 'Bearer ') + token);
       if (key) req.headers.set('DPoP', await proof(op, key, req.method, req.url, token));
       const res = await fetch(req);
+      const fresh = key && remember(op, req.url, res);
       if (res.status !== 401) return res;
-      if (key && !nonced && remember(op, req.url, res) && op.dpopRetry(401, '', res.headers.get('WWW-Authenticate'), true)) {
-        nonced = true;
+      if (fresh && op.dpopRetry(401, '', res.headers.get('WWW-Authenticate'), true, retried)) {
+        retried = true;
         continue;
       }
       if (refreshed) return res;

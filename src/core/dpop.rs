@@ -286,15 +286,18 @@ fn tchar(b: u8) -> bool {
 /// Whether an answer asks for the request again with a fresh nonce (RFC 9449 §8 for the token
 /// endpoint: 400 with `"error":"use_dpop_nonce"`; §9 for a resource server: 401 with a `DPoP`
 /// challenge whose `error` is `use_dpop_nonce`). `fresh_nonce`: the answer carried a usable
-/// `DPoP-Nonce` (without one, a second try would send the same proof again). The caller
-/// retries once per request: a second challenge is the answer.
+/// `DPoP-Nonce` (without one, a second try would send the same proof again). `retried`: this
+/// answer is to the request sent again already; there is one retry per request, so a second
+/// challenge is the answer.
 pub fn nonce_retry(
     status: u16,
     body: &str,
     www_authenticate: Option<&str>,
     fresh_nonce: bool,
+    retried: bool,
 ) -> bool {
     fresh_nonce
+        && !retried
         && match status {
             400 => Json::parse(body)
                 .and_then(|j| {
@@ -641,34 +644,40 @@ mod tests {
     #[test]
     fn nonce_challenges() {
         let token = r#"{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof"}"#;
-        assert!(nonce_retry(400, token, None, true));
-        assert!(!nonce_retry(400, token, None, false));
+        assert!(nonce_retry(400, token, None, true, false));
+        // One retry per request: the answer to the retry is final.
+        assert!(!nonce_retry(400, token, None, true, true));
+        assert!(!nonce_retry(400, token, None, false, false));
         assert!(!nonce_retry(
             400,
             r#"{"error":"invalid_dpop_proof"}"#,
             None,
-            true
+            true,
+            false
         ));
-        assert!(!nonce_retry(401, token, None, true));
-        assert!(!nonce_retry(400, "not json", None, true));
+        assert!(!nonce_retry(401, token, None, true, false));
+        assert!(!nonce_retry(400, "not json", None, true, false));
         // §9 Figure 20.
         let h = r#"DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof""#;
-        assert!(nonce_retry(401, "", Some(h), true));
-        assert!(!nonce_retry(403, "", Some(h), true));
-        assert!(!nonce_retry(401, "", Some(h), false));
+        assert!(nonce_retry(401, "", Some(h), true, false));
+        assert!(!nonce_retry(401, "", Some(h), true, true));
+        assert!(!nonce_retry(403, "", Some(h), true, false));
+        assert!(!nonce_retry(401, "", Some(h), false, false));
         assert!(!nonce_retry(
             401,
             "",
             Some(r#"Bearer error="use_dpop_nonce""#),
-            true
+            true,
+            false
         ));
         assert!(!nonce_retry(
             401,
             "",
             Some(r#"DPoP error="invalid_token""#),
-            true
+            true,
+            false
         ));
-        assert!(!nonce_retry(401, "", None, true));
+        assert!(!nonce_retry(401, "", None, true, false));
     }
 
     #[test]

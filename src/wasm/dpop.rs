@@ -151,7 +151,14 @@ impl Op {
         body: &str,
         www_authenticate: Option<String>,
         fresh_nonce: bool,
+        retried: bool,
     ) -> bool {
-        nonce_retry(status, body, www_authenticate.as_deref(), fresh_nonce)
+        nonce_retry(
+            status,
+            body,
+            www_authenticate.as_deref(),
+            fresh_nonce,
+            retried,
+        )
     }
 }
