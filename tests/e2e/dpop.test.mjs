@@ -42,6 +42,7 @@ function configFor(origin) {
     clientId: 'demo-public',
     authorizationEndpoint: `${origin}/rfc/oauth/authorize`,
     tokenEndpoint: `${origin}/rfc/oauth/token`,
+    revocationEndpoint: `${origin}/rfc/oauth/revoke`,
     redirectUri: `${origin}/`,
     issuer: `${origin}/rfc`,
     scope: 'projects offline_access',
@@ -223,6 +224,18 @@ describe('DPoP against the embedded server', () => {
       return (await session.fetch(url)).status;
     }, resource);
     assert.equal(owner, 200, 'the owner still refreshes: the thief spent nothing');
+
+    // Sign-out revokes both bound tokens (RFC 7009 requests carry no proof).
+    const before = (await server.stats()).revocations;
+    const current = await page.evaluate(async () => {
+      const held = session.getTokens();
+      await session.signOut();
+      return held;
+    });
+    assert.equal((await server.stats()).revocations - before, 2);
+    const revoked = await fetch(resource, { headers: { Authorization: `DPoP ${current.accessToken}` } });
+    assert.equal(revoked.status, 401);
+    assert.match((await revoked.json()).error_description, /revoked/);
   });
 
   test('the code-flow entry refuses dpop: true by name, and a key survives a reload', async () => {
