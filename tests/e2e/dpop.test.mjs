@@ -28,8 +28,13 @@ window.lib = lib;
 window.core = core;
 // An OAuthError as plain data for the test.
 window.fail = (e) => ({ err: { name: e.name, code: e.code, error: e.error, message: e.message, status: e.status } });
+// In a sign-in popup, this page is the redirect page: it hands the response to the opener.
+if (window.opener && new URLSearchParams(location.search).has('state')) lib.popupCallback();
+document.getElementById('popup').addEventListener('click', () => {
+  window.popupResult = lib.loginWithPopup(window.config).catch(fail);
+});
 document.body.dataset.ready = '1';
-</script>`;
+</script><button id=popup>Sign in</button>`;
 
 async function writeSite() {
   const www = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-dpop-'));
@@ -236,6 +241,23 @@ describe('DPoP against the embedded server', () => {
     const revoked = await fetch(resource, { headers: { Authorization: `DPoP ${current.accessToken}` } });
     assert.equal(revoked.status, 401);
     assert.match((await revoked.json()).error_description, /revoked/);
+  });
+
+  test('a popup sign-in exchanges the code with a proof', async () => {
+    const { page } = browser;
+    const { origin } = server;
+    const proofs = recordProofs(page);
+    await open(page, `${origin}/`);
+    await page.evaluate((c) => { window.config = c; }, configFor(origin));
+    const popup = page.waitForEvent('popup');
+    await page.click('#popup');
+    await popup;
+    const t = await page.evaluate(() => window.popupResult);
+    assert.equal(t.err, undefined, JSON.stringify(t.err));
+    assert.equal(t.tokenType, 'DPoP');
+    assert.equal(t.dpopKey, 'stored');
+    const sent = (await proofs()).filter((p) => p.url === `${origin}/rfc/oauth/token`);
+    assert.equal(sent.length, 1, 'the opener sent the code exchange, with a proof');
   });
 
   test('the code-flow entry refuses dpop: true by name, and a key survives a reload', async () => {
