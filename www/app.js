@@ -449,7 +449,7 @@ function renderJournal() {
     const rows = [...j.api.request.headers];
     // DPoP (RFC 9449): shown from the request itself. A library that sends a proof puts a
     // `dpop` header on it, and it appears in this table; until then, this row says so.
-    if (!rows.some(([name]) => name === 'dpop')) rows.push(['dpop', 'not sent: this version of oauth-spa has no DPoP; the token is a plain Bearer token']);
+    if (!rows.some(([name]) => name === 'dpop')) rows.push(['dpop', '(none: this version of oauth-spa sends no DPoP proof, RFC 9449; the token is a plain Bearer token)']);
     fillTable('api-request-headers', rows);
     fillTable('api-response', j.api.response);
   }

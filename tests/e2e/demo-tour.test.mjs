@@ -15,6 +15,7 @@ import {
   ROOT, configure, errorShown, journalTable, openDemo, pendingTransactions, useServerAndBrowser,
   waitForState,
 } from './harness.mjs';
+import { paletteInPlace } from './png-palette.mjs';
 
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const DESKTOP = { width: 1280, height: 900 };
@@ -58,13 +59,19 @@ async function assertDiagramMatchesList(page) {
   assert.deepEqual(svg, await stepStatus(page));
 }
 
-async function screenshot(page, name, size) {
+/** With OAUTH_SPA_DEMO_SCREENSHOTS=1: docs/demo-NAME.png, the page from `from` to `to` (selectors). */
+async function screenshot(page, name, size, from, to) {
   if (!SHOTS) return;
   await page.setViewportSize(size);
+  const clip = await page.evaluate(([a, b]) => {
+    const top = document.querySelector(a).getBoundingClientRect().top + window.scrollY - 8;
+    const bottom = document.querySelector(b).getBoundingClientRect().bottom + window.scrollY + 8;
+    return { x: 0, y: Math.max(0, top), width: document.documentElement.clientWidth, height: bottom - Math.max(0, top) };
+  }, [from, to]);
   const file = join(ROOT, 'docs', `demo-${name}.png`);
-  await page.screenshot({ path: file, fullPage: false });
-  // 64 colours: a few tens of KB instead of a few hundred.
-  execFileSync('convert', [file, '-strip', '-colors', '64', `PNG8:${file}`]);
+  await page.screenshot({ path: file, fullPage: true, clip });
+  const [before, after] = paletteInPlace(file, 128);
+  console.log(`docs/demo-${name}.png: ${clip.width}x${Math.round(clip.height)}, ${before} B as taken, ${after} B with 128 colours`);
 }
 
 describe('demo tour', () => {
@@ -121,7 +128,7 @@ describe('demo tour', () => {
     assert.equal(await page.textContent('#api-request-line'), `GET ${fx.server.origin}/v3/account`);
     const apiHeaders = await journalTable(page, 'api-request-headers');
     assert.match(apiHeaders.authorization, /^Bearer •+… \(\d+ chars\)$/);
-    assert.match(apiHeaders.dpop, /^not sent/, 'a clear place for DPoP, and no fake proof');
+    assert.match(apiHeaders.dpop, /^\(none: .*no DPoP proof/, 'a clear place for DPoP, and no fake proof');
     const apiAnswer = await journalTable(page, 'api-response');
     assert.equal(apiAnswer['HTTP status'], '200');
     assert.equal(apiAnswer.sub, 'demo-user');
@@ -140,9 +147,10 @@ describe('demo tour', () => {
 
     // Every panel is full now: the accessibility checks and the screenshots of the tour.
     await axeEverywhere(page, 'demo page, signed in');
-    await screenshot(page, 'desktop', DESKTOP);
+    await screenshot(page, 'desktop-session', DESKTOP, '#status', '#flow');
+    await screenshot(page, 'desktop-wire', DESKTOP, '#journal-refresh', '#journal-api');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, 'phone-dark', PHONE);
+    await screenshot(page, 'phone-dark', PHONE, '#status', '#flow');
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize(PHONE);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling at 360 px');
