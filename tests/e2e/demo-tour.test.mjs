@@ -140,6 +140,9 @@ describe('demo tour', () => {
     const links = await page.evaluate(() => [...document.querySelectorAll('#flow-steps li[data-step=token] a')]
       .map((a) => [a.textContent, a.getAttribute('href'), Boolean(document.querySelector(a.getAttribute('href')))]));
     assert.deepEqual(links, [['on the wire', '#j-token', true], ['library code', '#code-token', true]]);
+    const dangling = await page.evaluate(() => [...document.querySelectorAll('#flow-steps a')]
+      .map((a) => a.getAttribute('href')).filter((href) => !document.querySelector(href)));
+    assert.deepEqual(dangling, [], 'every link of the steps has its target');
     await page.click('#flow-steps li[data-step=token] a[href="#code-token"]');
     assert.match(await page.textContent('#code-token'), /src\/core\/token\.rs: token_request[\s\S]*pub fn token_request/);
     const source = readFileSync(join(ROOT, 'src/core/token.rs'), 'utf8');
