@@ -658,7 +658,10 @@ function startSession(config, tokens, api) {
   sessionConfig = config;
   apiUrl = api;
   endpoints = { token: config.tokenEndpoint, revocation: config.revocationEndpoint, api };
-  session.onChange(() => renderTokens());
+  session.onChange(() => {
+    renderTokens();
+    scheduleRefresh(); // new tokens (a refresh, whoever asked for it): a new due time
+  });
   session.onError((error) => {
     $('session-result').textContent = `The session reported ${error.code}: ${error.message}`;
   });
