@@ -129,8 +129,8 @@ sent it or where to return."
 registered address to send you back to."
             }
             Why::UnknownClient => {
-                "No application is registered here under this client id, so the server has no \
-address it may send you back to. Check the client id in the application's settings."
+                "Without a registered application the server has no address it may send you \
+back to. Check the client id in the application's settings."
             }
             Why::UnverifiedRedirect => {
                 "The address the application asked to return to is not one registered for it, \

@@ -1617,7 +1617,8 @@ fn error_pages_give_the_reason_and_a_way_back_never_to_the_unverified_address() 
     assert_eq!(r.status, 400);
     assert!(r
         .body
-        .contains("No application is registered here under this client id"));
+        .contains("Without a registered application the server has no address"));
+    assert!(r.body.contains("Check the client id"));
     assert!(!r.body.contains("not one registered for it"), "{}", r.body);
     assert!(
         r.body

@@ -356,7 +356,7 @@ describe('demo tour', () => {
     await page.click('#sign-in');
     await page.waitForURL((url) => url.pathname === '/v3/oauth/authorize');
     const text = await page.textContent('main');
-    assert.match(text, /No application is registered here under this client id/);
+    assert.match(text, /No application is registered with client_id "nobody"[\s\S]*Check the client id/);
     assert.ok(!/return to is not one registered/.test(text), 'the redirect address is not blamed');
     await axeEverywhere(page, 'error page');
     await page.getByRole('link', { name: 'Back to the demo page' }).click();
