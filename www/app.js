@@ -1085,6 +1085,14 @@ async function main() {
   $('sign-in-popup').disabled = false;
   prepareForPopup();
 
+  // Attempts whose pending login the library no longer holds (used, or swept when expired)
+  // wait for nothing.
+  for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+    const key = sessionStorage.key(i);
+    if (key?.startsWith(ATTEMPT_PREFIX) && sessionStorage.getItem(TX_PREFIX + key.slice(ATTEMPT_PREFIX.length)) === null) {
+      sessionStorage.removeItem(key);
+    }
+  }
   const names = new Set(callbackParams(location.href).map(([k]) => k));
   if (['code', 'state', 'error'].some((k) => names.has(k))) {
     await onCallback(settings, initMs);

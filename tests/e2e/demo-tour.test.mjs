@@ -322,6 +322,8 @@ describe('demo tour', () => {
     const callbackUrl = page.url();
     assert.match(callbackUrl, /[?&]code=/);
     assert.equal((await journalTable(page, 'token-response'))['HTTP status'], '200');
+    assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('oauth-spa-demo.attempt.'))), [],
+      'the attempt no longer waits once its login is used');
 
     // A replay of the callback: a new attempt of its own, without the old exchange's figures.
     await page.goto(callbackUrl);
