@@ -88,6 +88,7 @@ describe('demo tour', () => {
     await page.setViewportSize(DESKTOP);
     await openDemo(page, fx.server.origin);
     assert.ok(Object.values(await stepStatus(page)).every((s) => s === 'idle'), 'nothing lit before a sign-in');
+    await axeEverywhere(page, 'demo page before a sign-in');
     await configure(page, { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'demo-public' });
     await page.click('#sign-in');
     await page.waitForURL((url) => url.pathname === '/v3/oauth/authorize');
@@ -309,6 +310,7 @@ describe('demo tour', () => {
     assert.equal(shown.journal, true, 'the panel is empty: nothing was sent');
     assert.equal(await page.isVisible('#journal-body'), false);
     assert.equal((await fx.server.stats()).authorize_requests, 0);
+    await axeEverywhere(page, 'demo page with a form error');
   });
 
   test('one attempt per panel; after a reload and after a replay the page says what happened', async () => {
