@@ -215,7 +215,7 @@ function showFieldError(error, provider) {
   const panel = input.closest('details');
   if (panel) panel.open = true;
   input.focus();
-  setState('ready', `Check the form: ${error.message}`);
+  setState(session?.getTokens() ? 'signed-in' : 'ready', `Check the form: ${error.message}`);
 }
 
 /** Empty required fields, before the library is asked (it would say `config.clientId`). */
@@ -634,8 +634,14 @@ function scheduleRefresh() {
   refreshTimer = setTimeout(() => refreshSession('the timer (automatic, before expiry)', false), Math.min(delay, 2147483647));
 }
 
+/** The attempt the session's steps go into: a new one when the panel was cleared meanwhile. */
+function sessionJournal() {
+  return journal ?? newAttempt('session', 'The session');
+}
+
 async function refreshSession(trigger, force) {
   if (!session) return;
+  const journal = sessionJournal();
   journal.refreshTrigger = trigger;
   const before = journal.refreshes ?? 0;
   try {
@@ -681,7 +687,7 @@ function startSession(config, tokens, api) {
 async function callApi() {
   if (!session || !apiUrl) return;
   $('session-result').textContent = '';
-  journal.refreshTrigger = '“Call the API” (the token was due)';
+  sessionJournal().refreshTrigger = '“Call the API” (the token was due)';
   try {
     // The app's own request: the session hands out a token valid for at least SKEW_SECONDS.
     const call = async () => fetch(apiUrl, { headers: { Authorization: `Bearer ${await session.getAccessToken()}` } });
@@ -733,7 +739,6 @@ async function signOut() {
 
 // ---------- the sign-in flows ----------
 function beginSignIn(kind, title) {
-  clearTimeout(refreshTimer);
   clearError();
   clearFieldErrors();
   saveSettings();

@@ -215,6 +215,15 @@ describe('demo tour', () => {
     assert.equal(await page.textContent('#api-request-line'), `GET ${userinfo}`);
     assert.equal((await journalTable(page, 'api-response')).sub, 'demo-user');
 
+    // A form error while signed in clears the panel but not the session, which keeps refreshing.
+    await page.fill('#local-client-id', '');
+    await page.click('#sign-in');
+    assert.match(await page.textContent('.field-error'), /^Client id is empty/);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'signed-in');
+    await page.waitForSelector('#journal-refresh:not([hidden])', { timeout: 30000 });
+    assert.match(await page.textContent('#refresh-summary'), /started by the timer .*HTTP 200.*rotated/);
+    assert.match(await page.textContent('#journal-attempt'), /^The session/);
+
     await page.click('#sign-out');
     assert.equal(await waitForState(page, ['ready']), 'ready');
     assert.match(await page.textContent('#revoke-summary'), /^Both tokens revoked at .*\/rfc\/oauth\/revoke \(RFC 7009\)/);
