@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import {
   ROOT, configure, errorShown, journalTable, openDemo, pendingTransactions, useServerAndBrowser,
   waitForState,
@@ -76,6 +76,11 @@ async function screenshot(page, name, size, from, to) {
 
 describe('demo tour', () => {
   const fx = useServerAndBrowser({ autoApprove: false, args: ['--expires-in', String(LIFETIME)] });
+  // No script error on any page of any test (console messages about refused requests are the
+  // server's answers, shown on the page; uncaught exceptions are defects).
+  afterEach(() => {
+    assert.deepEqual(fx.browser.problems.filter((p) => p.startsWith('pageerror')), []);
+  });
 
   async function allow(page) {
     await page.getByRole('button', { name: /allow/i }).click();
