@@ -76,7 +76,8 @@ if [ -d tests/e2e ]; then
   step "end-to-end on the JavaScript engine (Chromium without WebAssembly)" env OAUTH_SPA_E2E_ENGINE=js \
     node --test --test-concurrency=1 tests/e2e/embedded-server.test.mjs tests/e2e/oidc-provider.test.mjs \
     tests/e2e/bad-paths.test.mjs tests/e2e/session.test.mjs tests/e2e/demo-page.test.mjs \
-    tests/e2e/insecure-context.test.mjs tests/e2e/reach.test.mjs tests/e2e/dpop.test.mjs
+    tests/e2e/insecure-context.test.mjs tests/e2e/reach.test.mjs tests/e2e/demo-tour.test.mjs \
+    tests/e2e/dpop.test.mjs
 fi
 if [ -f scripts/bench.sh ]; then
   step "benchmark smoke run" bash scripts/bench.sh --smoke
