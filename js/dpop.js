@@ -30,8 +30,14 @@ async function loadKey(name) {
   if (!globalThis.isSecureContext || !crypto.subtle) {
     throw unavailable('dpop: true needs a secure context (https, or http on localhost): crypto.subtle is missing');
   }
-  let db, pair;
-  try { db = await openDb(); pair = await done(store(db, 'readonly').get(name)); } catch { db = null; }
+  let db = null, pair;
+  try {
+    db = await openDb();
+    pair = await done(store(db, 'readonly').get(name));
+  } catch {
+    db?.close();
+    db = null;
+  }
   if (!pair) {
     try {
       pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
@@ -42,7 +48,9 @@ async function loadKey(name) {
       // `add`, not `put`: when another tab stored a key meanwhile, this page uses that one, so
       // that both tabs' tokens are bound to the key that stays.
       try { await done(store(db, 'readwrite').add(pair, name)); } catch {
-        try { pair = (await done(store(db, 'readonly').get(name))) || pair; } catch { db = null; }
+        // Stored by another tab (or not storable: then this page's key, for the page only).
+        const other = await done(store(db, 'readonly').get(name)).catch(() => undefined);
+        if (other) pair = other; else { db.close(); db = null; }
       }
     }
   }
