@@ -78,15 +78,17 @@ async function proof(op, key, method, url, token) {
   } catch {
     throw unavailable('the browser refused to sign with the DPoP key');
   }
-  return op.dpopProof(input, new Uint8Array(sig));
+  // The compact JWS: the signature's 64 octets in base64url (RFC 7515 §7.1).
+  const b64 = btoa(String.fromCharCode(...new Uint8Array(sig)));
+  return input + '.' + b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 // Remembers the answer's DPoP-Nonce for its origin; true when it carried a usable one.
 function remember(op, url, res) {
   const n = res.headers.get('DPoP-Nonce');
-  if (n === null || !op.dpopNonceOk(n)) return false;
-  nonces.set(op.dpopOrigin(url), n);
-  return true;
+  const origin = n !== null && op.dpopOrigin(url, n);
+  if (origin) nonces.set(origin, n);
+  return !!origin;
 }
 
 // js/glue.js `send` with a proof of the key `name`, sent once more when the server asks for a

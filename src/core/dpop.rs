@@ -265,6 +265,7 @@ pub fn signing_input(key: &PublicKey<'_>, c: &Claims<'_>) -> Result<String, Erro
 }
 
 /// The compact proof: the signing input, `.`, the base64url signature (`r || s`, 64 octets).
+/// For Rust callers; the browser layer joins the two in js/dpop.js (one wasm export fewer).
 pub fn compact(signing_input: &str, signature: &[u8]) -> Result<String, Error> {
     if signature.len() != 64 {
         return Err(Error::new(

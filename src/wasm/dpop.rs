@@ -5,7 +5,7 @@
 use super::js::{now_ms, random32, to_js};
 use super::op::{Kind, Op};
 use crate::core::config::ClientConfig;
-use crate::core::dpop::{compact, nonce_ok, nonce_retry, origin, signing_input, Claims, PublicKey};
+use crate::core::dpop::{nonce_ok, nonce_retry, origin, signing_input, Claims, PublicKey};
 use crate::core::encoding::cat;
 use crate::core::error::Error;
 use crate::core::token::TokenRequest;
@@ -125,22 +125,14 @@ impl Op {
         input().map_err(to_js)
     }
 
-    /// The compact proof from its signing input and WebCrypto's signature.
-    #[wasm_bindgen(js_name = dpopProof)]
-    pub fn dpop_proof(&self, input: &str, signature: &[u8]) -> Result<String, JsValue> {
-        compact(input, signature).map_err(to_js)
-    }
-
-    /// The origin whose nonce applies to `url` (`core::dpop::origin`).
+    /// The origin whose nonce applies to `url` (`core::dpop::origin`); with `nonce`, `None`
+    /// unless that `DPoP-Nonce` value may be remembered and sent (RFC 9449 §8.1).
     #[wasm_bindgen(js_name = dpopOrigin)]
-    pub fn dpop_origin(&self, url: &str) -> Result<String, JsValue> {
-        origin(url).map_err(to_js)
-    }
-
-    /// Whether a `DPoP-Nonce` value may be remembered and sent (RFC 9449 §8.1).
-    #[wasm_bindgen(js_name = dpopNonceOk)]
-    pub fn dpop_nonce_ok(&self, value: &str) -> bool {
-        nonce_ok(value)
+    pub fn dpop_origin(&self, url: &str, nonce: Option<String>) -> Result<Option<String>, JsValue> {
+        if nonce.is_some_and(|n| !nonce_ok(&n)) {
+            return Ok(None);
+        }
+        origin(url).map(Some).map_err(to_js)
     }
 
     /// Whether to send the request once more with the new nonce (`core::dpop::nonce_retry`).
