@@ -117,10 +117,10 @@ export async function dpopSend(url, headers, body, ms, signal, op, name) {
 // DPoP <token>` plus a proof with `ath` when the config has `dpop: true`, else as `Bearer`.
 // Once more with the new nonce on a `WWW-Authenticate: DPoP error="use_dpop_nonce"` 401
 // (RFC 9449 §9), and once more after a forced refresh on any other 401.
-export function addFetch(session, op) {
+// `name`: the key's name when the config has `dpop: true`.
+export function addFetch(session, op, name) {
   session.fetch = async (input, init) => {
     const base = new Request(input, init);
-    const name = op.dpopKey();
     const key = name && await keyFor(name);
     let force = false, retried = false, refreshed = false;
     for (;;) {

@@ -25,9 +25,10 @@ extern "C" {
         op: Op,
         key: &str,
     ) -> JsValue;
-    /// js/dpop.js `addFetch`: gives a session object its `fetch`.
+    /// js/dpop.js `addFetch`: gives a session object its `fetch`; `key`: the key name when
+    /// the config has `dpop: true`.
     #[wasm_bindgen(js_name = addFetch)]
-    pub(super) fn add_fetch(session: &JsValue, op: Op);
+    fn add_fetch_js(session: &JsValue, op: Op, key: Option<String>);
 }
 
 /// js/dpop.js `dpopSend` for `request`.
@@ -53,6 +54,12 @@ pub(super) fn send_with_proof(
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_DPOP_TYPES: &'static str = include_str!("dpop.d.ts");
+
+/// Gives `session` its `fetch`, which asks `op` (see [`fetch_op`]).
+pub(super) fn add_fetch(session: &JsValue, op: Op) {
+    let key = op.0.dpop_key();
+    add_fetch_js(session, op, key);
+}
 
 /// The `Op` a session's `fetch` asks (a copy of the session's protocol half).
 pub(super) fn fetch_op(core: &Op) -> Op {
@@ -90,12 +97,6 @@ impl Kind {
 
 #[wasm_bindgen]
 impl Op {
-    /// The key name when DPoP is on (see `Kind::dpop_key`), else `undefined`.
-    #[wasm_bindgen(js_name = dpopKey)]
-    pub fn dpop_key_js(&self) -> Option<String> {
-        self.0.dpop_key()
-    }
-
     /// The signing input of a proof for `htm url` (`core::dpop::signing_input`): a fresh
     /// random `jti`, `iat` now, `ath` of `access_token` and `nonce` when given.
     #[wasm_bindgen(js_name = dpopInput)]
