@@ -243,6 +243,26 @@ describe('DPoP against the embedded server', () => {
     assert.match((await revoked.json()).error_description, /revoked/);
   });
 
+  test('without dpop, session.fetch sends the token as Bearer and no proof', async () => {
+    const { page } = browser;
+    const { origin } = server;
+    const config = { ...configFor(origin), dpop: false };
+    const seen = [];
+    page.on('request', (r) => { if (r.url() === `${origin}/rfc/userinfo`) seen.push(r.allHeaders()); });
+    const t = await signIn(page, origin, config);
+    assert.equal(t.tokenType, 'Bearer', JSON.stringify(t.err));
+    assert.equal(t.dpopKey, undefined);
+    const status = await page.evaluate(async ([c, tokens, url]) => {
+      const s = lib.createSession(c, { tokens });
+      return (await s.fetch(url, { headers: { Accept: 'application/json' } })).status;
+    }, [config, t, `${origin}/rfc/userinfo`]);
+    assert.equal(status, 200);
+    const [h] = await Promise.all(seen);
+    assert.equal(h.authorization, `Bearer ${t.accessToken}`);
+    assert.equal(h.dpop, undefined);
+    assert.equal(h.accept, 'application/json');
+  });
+
   test('a popup sign-in exchanges the code with a proof', async () => {
     const { page } = browser;
     const { origin } = server;
