@@ -75,6 +75,10 @@ pub use crate::core::config::{
 };
 #[cfg(feature = "session")]
 pub use crate::core::discovery::{metadata_urls, parse_metadata, Metadata};
+/// DPoP (RFC 9449): proof claims and signing input, `htu`, the JWK thumbprint, the nonce and
+/// token type rules. The signature comes from the caller (the browser layer uses WebCrypto).
+#[cfg(feature = "dpop")]
+pub use crate::core::dpop;
 pub use crate::core::encoding::{base64url, form_decode, form_encode};
 pub use crate::core::error::{Error, ErrorCode};
 pub use crate::core::json::Json;

@@ -1091,7 +1091,7 @@ fn cors_preflight_and_response_headers() {
         assert_eq!(r.header("access-control-allow-origin"), Some(origin));
         assert_eq!(
             r.header("access-control-allow-headers"),
-            Some("authorization, content-type, accept")
+            Some("authorization, content-type, accept, dpop")
         );
         assert!(r
             .header("access-control-allow-methods")
@@ -1158,7 +1158,7 @@ fn cors_preflight_and_response_headers() {
     );
     assert_eq!(
         r.header("access-control-expose-headers"),
-        Some("WWW-Authenticate")
+        Some("WWW-Authenticate, DPoP-Nonce")
     );
 
     // Preflights are not token requests.

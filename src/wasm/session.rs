@@ -246,7 +246,12 @@ pub fn create_session(
     #[wasm_bindgen(unchecked_param_type = "SessionOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let (core, storage, key, ms) = read_session(&config, &options).map_err(to_js)?;
-    make_session(core, storage, &key, &get(&options, "tokens"), ms)
+    #[cfg(feature = "dpop")]
+    let fetcher = super::dpop::fetch_op(&core);
+    let session = make_session(core, storage, &key, &get(&options, "tokens"), ms)?;
+    #[cfg(feature = "dpop")]
+    super::dpop::add_fetch(&session, fetcher);
+    Ok(session)
 }
 
 /// `createSession`'s arguments, read and checked: the protocol half of the session (an `Op`),

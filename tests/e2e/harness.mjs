@@ -55,7 +55,8 @@ export const CONFIDENTIAL_SECRET = 'e2e-secret with spaces & symbols+£';
  * with its test hooks. The page's "/" on 127.0.0.1 and on each of `hosts` (same port), and on
  * each of `origins` (an app served elsewhere, such as a dev server), is a registered redirect
  * URI of both clients, so these origins may also call the token endpoint (CORS). `args` are more
- * flags for the server (e.g. `['--expires-in', '70']`).
+ * flags for the server (e.g. `['--expires-in', '70']`,
+ * `['--dpop-nonce']`).
  * Resolves { origin, port, stats(), reset(), advanceClock(s), stop(), log }.
  */
 export async function startEmbeddedServer({ autoApprove = true, hosts = [], origins: others = [],
