@@ -55,6 +55,13 @@ for (const mod of [full, core]) {
     && e.message === 'config.dpop must be false here: DPoP is in the entry oauth-spa/dpop');
 }
 assert.throws(() => dpop.startLogin(dpopConfig), (e) => e instanceof dpop.OAuthError && e.code === 'storage_unavailable');
+assert.throws(() => full.createSession(dpopConfig), (e) => e.code === 'invalid_config' && /oauth-spa\/dpop/.test(e.message));
+// Both session entries give a session its fetch (Bearer in oauth-spa); signed out, it sends
+// nothing and says so. (Not under --jitless: Node's own Request needs WebAssembly there.)
+for (const mod of typeof WebAssembly === 'object' ? [full, dpop] : []) {
+  const s = mod.createSession({ ...dpopConfig, dpop: false });
+  await assert.rejects(s.fetch('https://api.example/items'), (e) => e instanceof dpop.OAuthError && e.code === 'not_signed_in');
+}
 assert.throws(() => dpop.startLogin({ ...dpopConfig, dpop: 'yes' }),
   (e) => e.code === 'invalid_config' && e.message === 'config.dpop must be a boolean');
 
