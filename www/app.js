@@ -430,8 +430,14 @@ function record(step, request, response, ms) {
     dpop.retries += request.demand ? 1 : 0;
     // The server refused the proof itself (RFC 9449 §4.3, §7.1): invalid_dpop_proof.
     const refused = /invalid_dpop_proof/.test(response.text ?? '') || response.rows.some(([k, v]) => k.startsWith('WWW-Authenticate') && /invalid_dpop_proof/.test(v));
-    if (refused) dpop.refused = true;
-    journal.steps.dpop = dpop.refused ? { status: 'failed', note: 'a proof was refused' }
+    if (refused) dpop.refused = 'a proof was refused';
+    // A token answer after a proof that is not DPoP: the server ignored the proof (the library
+    // refuses such tokens, dpop_error).
+    const type = response.rows.find(([k]) => k === 'token_type')?.[1];
+    if ((step === 'token' || step === 'refresh') && response.status === 200 && !/^dpop$/i.test(type ?? '')) {
+      dpop.refused = `the server ignored the proof (token_type ${type ?? 'missing'})`;
+    }
+    journal.steps.dpop = dpop.refused ? { status: 'failed', note: dpop.refused }
       : { status: 'done', note: `${dpop.proofs} proof${dpop.proofs === 1 ? '' : 's'} sent${dpop.retries ? `, ${dpop.retries} sent again with the server's nonce` : ''}` };
   }
   if (step === 'token') {

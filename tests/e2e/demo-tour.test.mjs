@@ -576,6 +576,7 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     }
 
     await axeEverywhere(page, 'demo page, signed in with DPoP');
+    await screenshot(page, 'desktop-dpop', DESKTOP, '#journal-api', '#journal-api');
     await page.setViewportSize(PHONE);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling at 360 px');
     await page.setViewportSize(DESKTOP);
