@@ -615,4 +615,30 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     assert.equal(api.claims.ath, createHash('sha256').update(apiCall.authorization.replace(/^DPoP /, '')).digest('base64url'));
     assert.equal((await stepStatus(page)).dpop, 'done');
   });
+
+  test('a server that ignores the proof: dpop_error, and the DPoP row says why', async () => {
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    // As a server without DPoP would answer: the embedded server's real answer to the code
+    // exchange, with token_type Bearer instead of DPoP.
+    await page.route(meta.token_endpoint, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      if (body.token_type) body.token_type = 'Bearer';
+      await route.fulfill({ response, json: body });
+    });
+    await configure(page, { 'provider-local': true, 'local-flavor': 'rfc', 'local-client-id': 'demo-public', dpop: true });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    await page.getByRole('button', { name: /allow/i }).click();
+    assert.equal(await waitForState(page), 'error');
+    assert.equal((await errorShown(page)).code, 'dpop_error');
+    assert.equal(await page.isVisible('#tokens'), false, 'no tokens kept');
+    const lit = await stepStatus(page);
+    assert.deepEqual([lit.token, lit.dpop], ['failed', 'failed']);
+    assert.equal(await page.textContent('#flow-steps li[data-step=dpop] .status'),
+      '(failed: the server ignored the proof (token_type Bearer))');
+    assert.equal((await journalTable(page, 'token-response')).token_type, 'Bearer');
+  });
 });
