@@ -86,6 +86,9 @@ pub use crate::core::popup::{check_popup_response, is_popup_message, POPUP_MESSA
 #[cfg(feature = "session")]
 pub use crate::core::revocation::{parse_revocation_response, revocation_request, TokenTypeHint};
 pub use crate::core::secret::Secret;
+/// The session state machine (`Machine`, its events and effects): see its module.
+#[cfg(feature = "session")]
+pub use crate::core::session::machine;
 #[cfg(feature = "session")]
 pub use crate::core::session::{
     ends_session, is_fresh, merge_refreshed, next_step, refresh_at, refresh_request,

@@ -563,7 +563,8 @@ fn argument_objects_match_their_typescript_interfaces() {
         "src/wasm/session.rs",
         "src/core/token.rs",
         "src/core/discovery.rs",
-        "src/core/session.rs",
+        "src/core/session/mod.rs",
+        "src/core/session/machine.rs",
         "src/core/callback.rs",
     ] {
         let src = read(file);
