@@ -522,7 +522,7 @@ fn readers() -> Vec<(&'static str, Vec<Reader>)> {
         ),
         (
             "AccessTokenOptions",
-            vec![r("js/session.js", "async getAccessToken(options)", None)],
+            vec![r("js/session.js", "getAccessToken(options) {", None)],
         ),
     ]
 }

@@ -7,23 +7,32 @@
 //! (`finish`) once the network or the popup has answered.
 
 use super::boundary::{
-    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, STEP_REFRESH, STEP_SIGN_IN, STEP_USE_TOKEN,
-    STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION, URL_SEPARATOR,
+    EFFECT_BROADCAST, EFFECT_CHANGED, EFFECT_DONE, EFFECT_ERROR, EFFECT_LOCK, EFFECT_NONE,
+    EFFECT_READ, EFFECT_REFRESH, EFFECT_REJECT, EFFECT_RESOLVE, EFFECT_REVOKE, EFFECT_SIGNED_OUT,
+    EFFECT_TIMER, EFFECT_UNLOCK, EFFECT_WRITE, EVENT_CHANGED, EVENT_GET, EVENT_LOCK, EVENT_READ,
+    EVENT_REFRESHED, EVENT_REVOKED, EVENT_SET, EVENT_SIGN_OUT, EVENT_TIMER, EVENT_WRITTEN,
+    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION,
+    URL_SEPARATOR,
 };
 use super::js::{arg, get, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
 use super::promise;
 use crate::core::args::Fields;
+use crate::core::config::ClientConfig;
 use crate::core::discovery::metadata_urls;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
 use crate::core::revocation::{revocation_request, TokenTypeHint};
 use crate::core::secret::Secret;
+use crate::core::session::machine::{
+    Effect, Event, Failure, Machine, Store, Tokens, LEASE_MARGIN_MS,
+};
 use crate::core::session::{
-    next_step, refresh_request, refusal_ends_session, token_set_from_json, NextStep,
-    DEFAULT_SKEW_SECONDS,
+    refresh_request, refusal_ends_session, token_set_from_json, DEFAULT_SKEW_SECONDS,
 };
 use crate::core::token::{token_request, Grant, TokenSet};
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
@@ -33,13 +42,7 @@ const TS_SESSION_TYPES: &'static str = include_str!("session.d.ts");
 #[wasm_bindgen(module = "/js/session.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = makeSession)]
-    fn make_session(
-        core: Op,
-        storage: u8,
-        key: &str,
-        initial: &JsValue,
-        ms: u32,
-    ) -> Result<JsValue, JsValue>;
+    fn make_session(core: Op, storage: u8, key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = getMetadata)]
     fn get_metadata(urls: &str, ms: u32, signal: &JsValue, op: Op) -> JsValue;
     #[wasm_bindgen(js_name = openPopup)]
@@ -48,38 +51,254 @@ extern "C" {
     fn post_to_opener() -> bool;
 }
 
-#[wasm_bindgen]
-impl Op {
-    // ---- the session object's calls (Kind::Session only) ----
+/// A token set as the session holds it: what Rust reads of it (for the machine's decisions)
+/// and the JS object itself (what `getTokens`, `onChange` and the store get, `raw` included).
+#[derive(Clone)]
+pub(super) struct Held {
+    set: TokenSet,
+    js: JsValue,
+}
 
-    /// `STEP_USE_TOKEN`, `STEP_REFRESH` or `STEP_SIGN_IN` (`core::session::next_step`).
-    pub fn step(&self, tokens: JsValue, force: bool) -> u8 {
-        let Kind::Session { skew_seconds, .. } = &self.0 else {
-            return STEP_SIGN_IN;
-        };
-        let t = tokens_from_js(&tokens);
-        match next_step(t.as_ref(), now_ms(), *skew_seconds, force) {
-            NextStep::UseToken => STEP_USE_TOKEN,
-            NextStep::Refresh => STEP_REFRESH,
-            NextStep::SignIn => STEP_SIGN_IN,
+impl Tokens for Held {
+    fn access_token(&self) -> &str {
+        self.set.access_token()
+    }
+    fn refresh_token(&self) -> Option<&str> {
+        Tokens::refresh_token(&self.set)
+    }
+    fn expires_at(&self) -> Option<u64> {
+        self.set.expires_at
+    }
+    fn same(&self, other: &Self) -> bool {
+        self.set.same(&other.set)
+    }
+}
+
+/// `Some` for a TokenSet object with a non-empty `accessToken`, read as
+/// `core::session::token_set_from_json` reads one, from the members Rust uses (`raw`, whatever
+/// it holds, is never read; an `expiresAt` of `Infinity` is "never", like an absent one).
+fn held(v: JsValue) -> Option<Held> {
+    let s = |k| get(&v, k).as_string().filter(|s| !s.is_empty());
+    let e = get(&v, "expiresAt");
+    let expires_at = match e.as_f64() {
+        Some(n) if n == f64::INFINITY => None,
+        Some(n) if n >= 0.0 => Some(n as u64),
+        _ if e.is_undefined() || e.is_null() => None,
+        _ => Some(0), // present but not an expiry (a string, a negative number): expired
+    };
+    let set = TokenSet {
+        access_token: Secret::new(s("accessToken")?),
+        token_type: String::from("Bearer"),
+        expires_in: None,
+        expires_at,
+        refresh_token: s("refreshToken").map(Secret::new),
+        scope: s("scope"),
+        id_token: s("idToken").map(Secret::new),
+        raw: Json::Null,
+        raw_text: Secret::default(),
+    };
+    Some(Held { set, js: v })
+}
+
+type Fx = Effect<Held, JsValue>;
+
+/// The session behind a `Session` object: its configuration, its machine, the effects not
+/// yet taken by js/session.js, the one being executed, and the last caller id handed out.
+pub(super) struct Core {
+    config: Box<ClientConfig>,
+    machine: Machine<Held, JsValue>,
+    effects: VecDeque<Fx>,
+    current: Option<Fx>,
+    callers: u32,
+}
+
+impl Core {
+    fn feed(&mut self, e: Event<Held, JsValue>) {
+        let fx = self.machine.step(now_ms(), e);
+        self.effects.extend(fx);
+    }
+}
+
+fn failure(f: &Failure<JsValue>) -> JsValue {
+    match f {
+        Failure::NotSignedIn => to_js(Error::new(
+            ErrorCode::NotSignedIn,
+            "the session has no usable token: sign in again",
+        )),
+        Failure::StorageUnavailable => to_js(Error::new(
+            ErrorCode::StorageUnavailable,
+            "the session store failed (IndexedDB or sessionStorage unavailable or full, or a TokenSet it cannot hold): the session goes on in memory",
+        )),
+        Failure::Request(e) => e.clone(),
+    }
+}
+
+/// js/session.js's side of a session: events in (`ev`), effects out (`next`, then `num` and
+/// `value` of the effect taken). See `EVENT_*` and `EFFECT_*` in boundary.rs.
+impl Op {
+    fn core(&mut self) -> Option<&mut Core> {
+        match &mut self.0 {
+            Kind::Session(c) => Some(c),
+            _ => None,
         }
     }
 
-    /// Sends the refresh for `tokens`; resolves to the merged TokenSet.
-    pub fn refresh(&self, tokens: JsValue) -> JsValue {
-        let (Kind::Session { config, .. }, Some(old)) = (&self.0, tokens_from_js(&tokens)) else {
+    fn feed(&mut self, e: Event<Held, JsValue>) {
+        if let Some(c) = self.core() {
+            c.feed(e);
+        }
+    }
+
+    fn call(&mut self, event: impl FnOnce(u32) -> Event<Held, JsValue>) -> u32 {
+        let Some(c) = self.core() else { return 0 };
+        c.callers += 1;
+        let id = c.callers;
+        c.feed(event(id));
+        id
+    }
+}
+
+/// js/session.js's side of a session (continued): the methods it calls.
+#[wasm_bindgen]
+impl Op {
+    /// Feeds an event (`EVENT_*`, with its arguments `a` and `b`) to the session's machine;
+    /// returns the caller's id for `EVENT_GET` and `EVENT_SIGN_OUT` (their answer is an
+    /// effect). Throws `invalid_argument` for `EVENT_SET` of anything but `null`/`undefined` or
+    /// a TokenSet with a non-empty `accessToken`. One method for every event: each exported
+    /// method costs its own binding.
+    pub fn ev(&mut self, kind: u8, a: JsValue, b: JsValue) -> Result<u32, JsValue> {
+        let yes = |v: &JsValue| v.as_bool() == Some(true);
+        let e = match kind {
+            EVENT_GET => {
+                let force = yes(&a);
+                return Ok(self.call(|caller| Event::GetToken { caller, force }));
+            }
+            EVENT_SIGN_OUT => return Ok(self.call(|caller| Event::SignOut { caller })),
+            EVENT_SET => {
+                let t = held(a.clone());
+                if t.is_none() && !a.is_null() && !a.is_undefined() {
+                    return Err(to_js(Error::new(
+                        ErrorCode::InvalidArgument,
+                        "tokens must be a TokenSet with a non-empty accessToken",
+                    )));
+                }
+                Event::SetTokens(t)
+            }
+            EVENT_LOCK if yes(&a) => Event::LockGranted,
+            EVENT_LOCK => Event::LockBusy,
+            EVENT_TIMER => Event::TimerFired,
+            EVENT_READ => Event::StoreRead(if yes(&b) { Ok(held(a)) } else { Err(()) }),
+            EVENT_WRITTEN => Event::StoreWritten(yes(&a)),
+            EVENT_CHANGED => Event::StoreChanged,
+            EVENT_REFRESHED => match held(a) {
+                Some(t) => Event::RefreshAnswered(t),
+                None => {
+                    let s = |k| get(&b, k).as_string();
+                    let status = get(&b, "status").as_f64().map(|n| n as u16);
+                    let ends_session = refusal_ends_session(
+                        s("code").as_deref().unwrap_or(""),
+                        s("error").as_deref(),
+                        status,
+                    );
+                    Event::RefreshFailed {
+                        error: b,
+                        ends_session,
+                    }
+                }
+            },
+            EVENT_REVOKED => Event::RevokeDone((!a.is_undefined()).then_some(a)),
+            _ => return Ok(0),
+        };
+        self.feed(e);
+        Ok(0)
+    }
+
+    /// Takes the next effect: its `EFFECT_*` number (`EFFECT_NONE` when there is none).
+    pub fn next(&mut self) -> u8 {
+        let Some(c) = self.core() else {
+            return EFFECT_NONE;
+        };
+        c.current = c.effects.pop_front();
+        match &c.current {
+            None => EFFECT_NONE,
+            Some(f) => match f {
+                Effect::AcquireLock => EFFECT_LOCK,
+                Effect::ReleaseLock => EFFECT_UNLOCK,
+                Effect::StartTimer(_) => EFFECT_TIMER,
+                Effect::ReadStore => EFFECT_READ,
+                Effect::WriteStore(_) => EFFECT_WRITE,
+                Effect::Broadcast => EFFECT_BROADCAST,
+                Effect::SendRefresh(_) => EFFECT_REFRESH,
+                Effect::Revoke { .. } => EFFECT_REVOKE,
+                Effect::Resolve(..) => EFFECT_RESOLVE,
+                Effect::Reject(..) => EFFECT_REJECT,
+                Effect::Done(_) => EFFECT_DONE,
+                Effect::Changed(_) => EFFECT_CHANGED,
+                Effect::SignedOut(_) => EFFECT_SIGNED_OUT,
+                Effect::Error(_) => EFFECT_ERROR,
+            },
+        }
+    }
+
+    /// The number of the effect taken: the caller's id (`RESOLVE`, `REJECT`, `DONE`), the
+    /// timer's ms (`TIMER`), the lease's lifetime in ms (`LOCK`), the `HINT_*` (`REVOKE`).
+    pub fn num(&mut self) -> u32 {
+        let Some(c) = self.core() else { return 0 };
+        match &c.current {
+            Some(Effect::Resolve(id, _) | Effect::Reject(id, _) | Effect::Done(id)) => *id,
+            Some(Effect::StartTimer(ms)) => *ms,
+            Some(Effect::AcquireLock) => c.config.timeout_ms.saturating_add(LEASE_MARGIN_MS),
+            Some(Effect::Revoke {
+                refresh_token: true,
+                ..
+            }) => HINT_REFRESH_TOKEN.into(),
+            _ => HINT_ACCESS_TOKEN.into(),
+        }
+    }
+
+    /// The value of the effect taken: the TokenSet (`WRITE`, `REFRESH`, `CHANGED`; `null`
+    /// for none), the access token (`RESOLVE`), the token to revoke (`REVOKE`), the
+    /// OAuthError (`REJECT`, `ERROR`, `SIGNED_OUT`: `undefined` for a sign-out).
+    pub fn value(&mut self) -> JsValue {
+        let Some(c) = self.core() else {
+            return JsValue::UNDEFINED;
+        };
+        match &c.current {
+            Some(Effect::WriteStore(t) | Effect::Changed(t)) => {
+                t.as_ref().map_or(JsValue::NULL, |t| t.js.clone())
+            }
+            Some(Effect::SendRefresh(t)) => t.js.clone(),
+            Some(Effect::Resolve(_, s) | Effect::Revoke { token: s, .. }) => s.into(),
+            Some(Effect::Reject(_, f) | Effect::Error(f) | Effect::SignedOut(Some(f))) => {
+                failure(f)
+            }
+            _ => JsValue::UNDEFINED,
+        }
+    }
+
+    /// `getTokens()`: the TokenSet held, or `null`.
+    pub fn tokens(&mut self) -> JsValue {
+        self.core()
+            .and_then(|c| c.machine.tokens().map(|t| t.js.clone()))
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Sends the refresh for `tokens` (`EFFECT_REFRESH`'s value); resolves to the merged
+    /// TokenSet.
+    pub fn refresh(&mut self, tokens: JsValue) -> JsValue {
+        let (Some(c), Some(old)) = (self.core(), tokens_from_js(&tokens)) else {
             return rejected(Error::new(
                 ErrorCode::NotSignedIn,
                 "the session is signed out",
             ));
         };
-        match refresh_request(config, &old) {
+        match refresh_request(&c.config, &old) {
             Ok(r) => send(
                 &r,
-                config.timeout_ms,
+                c.config.timeout_ms,
                 &JsValue::UNDEFINED,
                 Kind::Refresh {
-                    config: config.clone(),
+                    config: c.config.clone(),
                     old,
                 },
             ),
@@ -89,29 +308,22 @@ impl Op {
 
     /// Revokes `token` (`HINT_REFRESH_TOKEN`: a refresh token, else an access token): a
     /// promise, or `undefined` when the configuration has no revocation endpoint.
-    pub fn revoke(&self, token: &str, hint: u8) -> JsValue {
-        let Kind::Session { config, .. } = &self.0 else {
+    pub fn revoke(&mut self, token: &str, hint: u8) -> JsValue {
+        let Some(c) = self.core() else {
             return JsValue::UNDEFINED;
         };
-        if config.revocation_endpoint.is_none() {
+        if c.config.revocation_endpoint.is_none() {
             return JsValue::UNDEFINED;
         }
         let hint = match hint {
             HINT_REFRESH_TOKEN => TokenTypeHint::RefreshToken,
-            HINT_ACCESS_TOKEN => TokenTypeHint::AccessToken,
             // js/session.js passes one of the two; any other value reads as an access token.
             _ => TokenTypeHint::AccessToken,
         };
-        match revocation_request(config, token, Some(hint)) {
-            Ok(r) => send(&r, config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
+        match revocation_request(&c.config, token, Some(hint)) {
+            Ok(r) => send(&r, c.config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
             Err(e) => rejected(e),
         }
-    }
-
-    /// `true` when a refresh that failed with an OAuthError of this `code`, `error` and
-    /// `status` ends the session (`core::session::ends_session`).
-    pub fn ends(&self, code: &str, error: Option<String>, status: Option<u16>) -> bool {
-        refusal_ends_session(code, error.as_deref(), status)
     }
 }
 
@@ -122,7 +334,7 @@ pub(super) fn rejected(e: Error) -> JsValue {
 
 /// Reads a TokenSet object back (from the app or from storage): `core::session::token_set_from_json`.
 fn tokens_from_js(v: &JsValue) -> Option<TokenSet> {
-    token_set_from_json(&arg(v))
+    held(v.clone()).map(|h| h.set)
 }
 
 /// Refreshes an access token (RFC 6749 §6) in the configuration's dialect, encoding and client
@@ -245,13 +457,30 @@ pub fn create_session(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SessionOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let (core, storage, key, ms) = read_session(&config, &options).map_err(to_js)?;
-    make_session(core, storage, &key, &get(&options, "tokens"), ms)
+    let (config, storage, key, skew_seconds) = read_session(&config, &options).map_err(to_js)?;
+    let store = match storage {
+        STORAGE_LOCAL => Store::Shared,
+        STORAGE_SESSION => Store::Tab,
+        _ => Store::Memory,
+    };
+    let mut machine = Machine::new(store, skew_seconds, held(get(&options, "tokens")));
+    let effects = machine.start(now_ms()).into();
+    let core = Core {
+        config,
+        machine,
+        effects,
+        current: None,
+        callers: 0,
+    };
+    make_session(Op(Kind::Session(Box::new(core))), storage, &key)
 }
 
-/// `createSession`'s arguments, read and checked: the protocol half of the session (an `Op`),
-/// its store (`STORAGE_*`), its storage key and the timeout of its requests.
-fn read_session(config: &JsValue, options: &JsValue) -> Result<(Op, u8, String, u32), Error> {
+/// `createSession`'s arguments, read and checked: the configuration, the store (`STORAGE_*`),
+/// the storage key and the skew.
+fn read_session(
+    config: &JsValue,
+    options: &JsValue,
+) -> Result<(Box<ClientConfig>, u8, String, u32), Error> {
     let config = read_config(config)?;
     let o = arg(options);
     let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
@@ -280,16 +509,7 @@ fn read_session(config: &JsValue, options: &JsValue) -> Result<(Op, u8, String, 
     {
         return Err(a.wrong("tokens", "a TokenSet with a non-empty accessToken"));
     }
-    let ms = config.timeout_ms;
-    Ok((
-        Op(Kind::Session {
-            config,
-            skew_seconds,
-        }),
-        storage,
-        key,
-        ms,
-    ))
+    Ok((config, storage, key, skew_seconds))
 }
 
 /// Signs in in a popup window. Call it from a click handler: it opens the window at once

@@ -285,24 +285,24 @@ fn differ<T: Tokens>(a: Option<&T>, b: Option<&T>) -> bool {
 }
 
 impl<T: Tokens, E: Clone> Machine<T, E> {
-    /// A session in `store`, refreshing `skew_seconds` before expiry, holding `tokens`
-    /// (for [`Store::Tab`]: what the tab's store holds). A shared session reads its store
-    /// before it answers a caller; one given `tokens` writes them there first.
+    /// A session in `store`, refreshing `skew_seconds` before expiry, holding `tokens`. A
+    /// persisted session reads its store (under the lock when shared) before it answers a
+    /// caller; one given `tokens` writes them there instead of adopting what it holds.
     pub fn new(store: Store, skew_seconds: u32, tokens: Option<T>) -> Self {
-        let shared = store == Store::Shared;
+        let persisted = store != Store::Memory;
         Machine {
             store,
             skew_seconds,
             now: 0,
-            dirty: shared && tokens.is_some(),
+            dirty: persisted && tokens.is_some(),
             tokens,
             generation: 0,
             phase: Phase::Idle,
-            loaded: !shared,
+            loaded: !persisted,
             unsaved: false,
             clearing: false,
             base: None,
-            sync: shared,
+            sync: persisted,
             store_ok: true,
             waiters: Vec::new(),
             leaving: Vec::new(),
@@ -561,11 +561,15 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
         }
     }
 
-    /// Starts a round: under the lock when shared (read, then decide), else at once.
+    /// Starts a round: under the lock when shared (read, then decide); a tab's own store is
+    /// read once, at the start; memory decides at once.
     fn begin(&mut self) {
         if self.shared() {
             self.phase = Phase::Locking;
             self.out.push(Effect::AcquireLock);
+        } else if self.sync {
+            self.phase = Phase::Reading;
+            self.out.push(Effect::ReadStore);
         } else {
             self.decide();
         }
@@ -589,7 +593,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                                 .base
                                 .as_ref()
                                 .is_some_and(|b| !differ(b.as_ref(), stored.as_ref()));
-                            if let Some(s) = &stored {
+                            if let (true, Some(s)) = (self.shared(), &stored) {
                                 if (self.clearing || !known)
                                     && !self.victims.iter().any(|v| v.same(s))
                                 {
@@ -597,6 +601,10 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                                 }
                             }
                             self.dirty = true;
+                        } else if first {
+                            // The session as stored: adopted silently (nothing changed).
+                            self.tokens = stored.clone();
+                            self.generation += 1;
                         } else if differ(self.tokens.as_ref(), stored.as_ref()) {
                             self.replace(stored.clone(), None);
                         }
