@@ -20,7 +20,7 @@ const idb = () => db ??= new Promise((ok, no) => {
   r.onupgradeneeded = () => r.result.createObjectStore('s');
   r.onsuccess = () => ok(r.result);
   r.onerror = r.onblocked = () => no(r.error);
-});
+}).catch((e) => { db = null; throw e; }); // not kept: a later session tries again
 // Runs `f(objectStore, done)` in one readwrite transaction; resolves to what `done` got once
 // the transaction committed.
 const tx = (f) => idb().then((d) => new Promise((ok, no) => {

@@ -1063,3 +1063,72 @@ async fn popup_sign_in_with_a_repeated_parameter_in_the_authorization_endpoint()
     );
     assert_eq!(left.as_f64(), Some(0.0), "the transaction is consumed");
 }
+
+#[wasm_bindgen_test]
+async fn a_session_stored_by_the_previous_release_moves_to_indexeddb() {
+    // The previous release kept the shared session as JSON in localStorage under the key: the
+    // first read takes it into IndexedDB and removes it from localStorage.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    js(
+        "localStorage.setItem(a, JSON.stringify({ accessToken: 'at-m', tokenType: 'Bearer', refreshToken: 'rt-m', expiresAt: Date.now() + 3600e3 }))",
+        &[&key.clone().into()],
+    );
+    let session = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, None),
+    )
+    .unwrap();
+    let at = settle(call(&session, "getAccessToken", &[]))
+        .await
+        .expect("the migrated session");
+    assert_eq!(at.as_string().as_deref(), Some("at-m"));
+    assert!(
+        js("return localStorage.getItem(a)", &[&key.clone().into()]).is_null(),
+        "removed from localStorage"
+    );
+    assert!(local(&key).await.unwrap().contains("rt-m"), "in IndexedDB");
+    assert_eq!(log(&run).await.length(), 0);
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    assert_eq!(local(&key).await, None);
+    call(&session, "close", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn without_indexeddb_a_shared_session_works_from_memory_and_says_so() {
+    // Apple's Lockdown Mode has no IndexedDB: the shared session keeps its tokens in memory,
+    // refreshes, and reports storage_unavailable through onError, without signing out.
+    js(
+        "window.__idb = Object.getOwnPropertyDescriptor(window, 'indexedDB');
+         Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });",
+        &[],
+    );
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let session = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, Some(&tokens("at-0", "rt-0", -1000.0))),
+    )
+    .unwrap();
+    let events = record(&session);
+    let got = settle_within(call(&session, "getAccessToken", &[]), 5000).await;
+    js(
+        "Object.defineProperty(window, 'indexedDB', window.__idb); delete window.__idb;",
+        &[],
+    );
+    let at = got.expect("refreshed from memory");
+    assert!(at.as_string().unwrap().starts_with("at-"));
+    assert_ne!(at.as_string().as_deref(), Some("at-0"));
+    assert_eq!(log(&run).await.length(), 1, "one refresh");
+    let ev = strings(&events);
+    assert!(
+        ev.contains(&"error:storage_unavailable".to_string()),
+        "{ev:?}"
+    );
+    assert!(!ev.iter().any(|e| e.starts_with("signedOut")), "{ev:?}");
+    assert_eq!(
+        s(&call(&session, "getTokens", &[]), "accessToken").as_deref(),
+        at.as_string().as_deref()
+    );
+    call(&session, "close", &[]);
+}
