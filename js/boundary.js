@@ -40,6 +40,11 @@ export const EFFECT_ERROR = 14;
 export const HINT_ACCESS_TOKEN = 0;
 export const HINT_REFRESH_TOKEN = 1;
 
+// Op.check's answer for a discovery: what to do with one metadata URL's answer.
+export const METADATA_VALIDATE = 0;
+export const METADATA_TRY_NEXT = 1;
+export const METADATA_STOP = 2;
+
 // Between the sessionStorage keys skeys returns (a key with one is left out).
 export const KEY_SEPARATOR = '\n';
 // After each metadata URL getMetadata is given.

@@ -4,13 +4,12 @@
 // Every protocol and timing decision is the machine's.
 import { OAuthError } from './error.js';
 import {
-  STORAGE_SESSION, STORAGE_LOCAL, URL_SEPARATOR, EFFECT_LOCK, EFFECT_UNLOCK, EFFECT_TIMER,
+  STORAGE_SESSION, STORAGE_LOCAL, URL_SEPARATOR, METADATA_VALIDATE, METADATA_STOP, EFFECT_LOCK, EFFECT_UNLOCK, EFFECT_TIMER,
   EFFECT_READ, EFFECT_WRITE, EFFECT_BROADCAST, EFFECT_REFRESH, EFFECT_REVOKE, EFFECT_RESOLVE,
   EFFECT_REJECT, EFFECT_DONE, EVENT_GET, EVENT_SIGN_OUT, EVENT_SET, EVENT_LOCK, EVENT_TIMER,
   EVENT_READ, EVENT_WRITTEN, EVENT_CHANGED, EVENT_REFRESHED, EVENT_REVOKED,
 } from './boundary.js';
 
-const TYPE = 'oauth-spa:callback';
 const err = (code, message) => new OAuthError(code, message);
 
 // The shared store: one IndexedDB database of the origin, key -> TokenSet (structured clone).
@@ -149,27 +148,27 @@ export function makeSession(m, storage, key) {
   };
 }
 
-// GETs the metadata URLs in order; the first 2xx answer goes to `op.finish` (Rust validates it,
-// and a document that fails is an error, not a reason to try the next URL). A 404 or a
-// network failure (a 404 without CORS headers looks like one) moves on to the next URL.
+// GETs the metadata URLs in order; Rust says what each answer means (`op.check`: validate it
+// with `op.finish`, try the next URL, or stop).
 export async function getMetadata(urls, ms, signal, op) {
   let last;
   for (const url of urls.trim().split(URL_SEPARATOR)) { // each URL is followed by one
-    let res;
+    let res, k;
     try {
       res = await get(url, ms, signal);
+      k = op.check(res[0]);
     } catch (e) {
-      if (e.code !== 'network_error') { op.free(); throw e; }
       last = e;
-      continue;
+      k = op.check(undefined, e);
     }
-    if (res[0] > 199 && res[0] < 300) {
+    if (k === METADATA_VALIDATE) {
       const config = op.finish(res[0], res[1]); // throws unless the document is valid
       config.metadata = JSON.parse(res[1]);
       return config;
     }
-    last = new OAuthError('http_error', 'no metadata document at the well-known URLs of the issuer',
-      undefined, undefined, undefined, res[0]);
+    if (k === METADATA_STOP) break;
+    last = res ? new OAuthError('http_error', 'no metadata document at the well-known URLs of the issuer',
+      undefined, undefined, undefined, res[0]) : last;
   }
   op.free();
   throw last;
@@ -217,10 +216,9 @@ export function openPopup(url, features, ms, op) {
     };
     const fail = (e) => { end(); op.free(); reject(e); };
     const onMessage = (e) => {
-      const d = e.data;
-      if (e.source === w && e.origin === location.origin && d?.type === TYPE && typeof d.url === 'string') {
+      if (op.check(e, w, location.origin)) { // core::popup::is_popup_message
         end();
-        try { resolve(op.finish(0, d.url)); } catch (x) { reject(x); }
+        try { resolve(op.finish(0, e.data.url)); } catch (x) { reject(x); }
       }
     };
     addEventListener('message', onMessage);
@@ -236,14 +234,14 @@ export function openPopup(url, features, ms, op) {
 }
 
 // In the popup, on the redirect page: hands the response to a same-origin opener and closes.
-export function postToOpener() {
+export function postToOpener(type) {
   const o = window.opener;
   try {
     if (!o || o === window || o.location.origin !== location.origin) return false;
   } catch {
     return false; // a cross-origin opener: not ours
   }
-  o.postMessage({ type: TYPE, url: location.href }, location.origin);
+  o.postMessage({ type, url: location.href }, location.origin);
   close();
   return true;
 }

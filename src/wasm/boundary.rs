@@ -22,8 +22,8 @@
 //!   | `Code` | `handleCallback`, `exchangeCode`, a popup's `finish` | js/glue.js `send` | `finish(status, body)` or `free()` |
 //!   | `Refresh` | `refresh`, `Op.refresh` | js/glue.js `send` | the same |
 //!   | `Revoke` | `revokeToken`, `Op.revoke` | js/glue.js `send` | the same |
-//!   | `Discover` | `discover` | js/session.js `getMetadata` | `finish(status, body)` or `free()` |
-//!   | `Popup` | `loginWithPopup` | js/session.js `openPopup` | `finish(0, callbackUrl)` (no HTTP status) or `free()` |
+//!   | `Discover` | `discover` | js/session.js `getMetadata` | `check(status, error)`, `finish(status, body)` or `free()` |
+//!   | `Popup` | `loginWithPopup` | js/session.js `openPopup` | `check(messageEvent, popup, origin)`, `finish(0, callbackUrl)` (no HTTP status) or `free()` |
 //!   | `Session` | `createSession` | js/session.js `makeSession` | `ev` (events), `next`, `num`, `value` (effects), `tokens`, `refresh`, `revoke` |
 
 // ---- js/session.js `makeSession(core, storage, ...)`: where the session's tokens live ----
@@ -129,6 +129,19 @@ pub(crate) const HINT_ACCESS_TOKEN: u8 = 0;
 /// `token_type_hint=refresh_token`.
 #[cfg(feature = "session")]
 pub(crate) const HINT_REFRESH_TOKEN: u8 = 1;
+
+// ---- `Op.check(status, error)` of a discovery: what to do with one metadata URL's answer ----
+// (`core::discovery::MetadataAnswer`)
+
+/// Validate it (`Op.finish`).
+#[cfg(feature = "session")]
+pub(crate) const METADATA_VALIDATE: u8 = 0;
+/// Try the next URL.
+#[cfg(feature = "session")]
+pub(crate) const METADATA_TRY_NEXT: u8 = 1;
+/// Stop with the request's error.
+#[cfg(feature = "session")]
+pub(crate) const METADATA_STOP: u8 = 2;
 
 // ---- separators of lists passed as one string (cheaper to pass than an array) ----
 

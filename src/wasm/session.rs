@@ -11,17 +11,18 @@ use super::boundary::{
     EFFECT_READ, EFFECT_REFRESH, EFFECT_REJECT, EFFECT_RESOLVE, EFFECT_REVOKE, EFFECT_SIGNED_OUT,
     EFFECT_TIMER, EFFECT_UNLOCK, EFFECT_WRITE, EVENT_CHANGED, EVENT_GET, EVENT_LOCK, EVENT_READ,
     EVENT_REFRESHED, EVENT_REVOKED, EVENT_SET, EVENT_SIGN_OUT, EVENT_TIMER, EVENT_WRITTEN,
-    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION,
-    URL_SEPARATOR,
+    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, METADATA_STOP, METADATA_TRY_NEXT, METADATA_VALIDATE,
+    STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION, URL_SEPARATOR,
 };
 use super::js::{arg, get, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
 use super::promise;
 use crate::core::args::Fields;
 use crate::core::config::ClientConfig;
-use crate::core::discovery::metadata_urls;
+use crate::core::discovery::{metadata_answer, metadata_urls, MetadataAnswer};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
+use crate::core::popup::{is_popup_message, POPUP_MESSAGE_TYPE};
 use crate::core::revocation::{revocation_request, TokenTypeHint};
 use crate::core::secret::Secret;
 use crate::core::session::machine::{
@@ -48,7 +49,7 @@ extern "C" {
     #[wasm_bindgen(js_name = openPopup)]
     fn open_popup(url: &str, features: &str, ms: u32, op: Op) -> JsValue;
     #[wasm_bindgen(js_name = postToOpener)]
-    fn post_to_opener() -> bool;
+    fn post_to_opener(message_type: &str) -> bool;
 }
 
 /// A token set as the session holds it: what Rust reads of it (for the machine's decisions)
@@ -281,6 +282,37 @@ impl Op {
         self.core()
             .and_then(|c| c.machine.tokens().map(|t| t.js.clone()))
             .unwrap_or(JsValue::NULL)
+    }
+
+    /// The core's word on something js/session.js received, for the two kinds that receive:
+    /// - a popup (`loginWithPopup`): `a` is a `message` event, `b` the popup window, `c` this
+    ///   page's origin: `1` when the message is the popup's answer (`core::popup::is_popup_message`),
+    ///   else `0` (ignored);
+    /// - a discovery: `a` is the HTTP status of one metadata URL's answer (or `undefined`
+    ///   when the request failed with the OAuthError `b`): `METADATA_*`
+    ///   (`core::discovery::metadata_answer`).
+    pub fn check(&self, a: JsValue, b: JsValue, c: JsValue) -> u8 {
+        match &self.0 {
+            Kind::Popup { .. } => {
+                let data = get(&a, "data");
+                let s = |o: &JsValue, k| get(o, k).as_string();
+                u8::from(is_popup_message(
+                    &c.as_string().unwrap_or_default(),
+                    &s(&a, "origin").unwrap_or_default(),
+                    get(&a, "source") == b,
+                    s(&data, "type").as_deref(),
+                    s(&data, "url").as_deref(),
+                ))
+            }
+            _ => {
+                let code = get(&b, "code").as_string().unwrap_or_default();
+                match metadata_answer(a.as_f64().map(|n| n as u16), &code) {
+                    MetadataAnswer::Validate => METADATA_VALIDATE,
+                    MetadataAnswer::TryNext => METADATA_TRY_NEXT,
+                    MetadataAnswer::Stop => METADATA_STOP,
+                }
+            }
+        }
     }
 
     /// Sends the refresh for `tokens` (`EFFECT_REFRESH`'s value); resolves to the merged
@@ -549,5 +581,5 @@ pub fn login_with_popup(
 /// `handleCallback` as usual.
 #[wasm_bindgen(js_name = popupCallback)]
 pub fn popup_callback() -> bool {
-    post_to_opener()
+    post_to_opener(POPUP_MESSAGE_TYPE)
 }
