@@ -74,7 +74,9 @@ pub use crate::core::config::{
     split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect, ELLIPSIS_BASE_URL,
 };
 #[cfg(feature = "session")]
-pub use crate::core::discovery::{metadata_urls, parse_metadata, Metadata};
+pub use crate::core::discovery::{
+    metadata_answer, metadata_urls, parse_metadata, Metadata, MetadataAnswer,
+};
 pub use crate::core::encoding::{base64url, form_decode, form_encode};
 pub use crate::core::error::{Error, ErrorCode};
 pub use crate::core::json::Json;
