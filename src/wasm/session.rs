@@ -33,8 +33,9 @@ use crate::core::session::{
 };
 use crate::core::token::{token_request, Grant, TokenSet};
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
+use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -56,7 +57,8 @@ extern "C" {
 /// and the JS object itself (what `getTokens`, `onChange` and the store get, `raw` included).
 #[derive(Clone)]
 pub(super) struct Held {
-    set: TokenSet,
+    /// Shared, not copied: the machine keeps several references to one set (cheaper code).
+    set: Rc<TokenSet>,
     js: JsValue,
 }
 
@@ -65,7 +67,7 @@ impl Tokens for Held {
         self.set.access_token()
     }
     fn refresh_token(&self) -> Option<&str> {
-        Tokens::refresh_token(&self.set)
+        Tokens::refresh_token(&*self.set)
     }
     fn expires_at(&self) -> Option<u64> {
         self.set.expires_at
@@ -98,7 +100,10 @@ fn held(v: JsValue) -> Option<Held> {
         raw: Json::Null,
         raw_text: Secret::default(),
     };
-    Some(Held { set, js: v })
+    Some(Held {
+        set: Rc::new(set),
+        js: v,
+    })
 }
 
 type Fx = Effect<Held, JsValue>;
@@ -108,7 +113,7 @@ type Fx = Effect<Held, JsValue>;
 pub(super) struct Core {
     config: Box<ClientConfig>,
     machine: Machine<Held, JsValue>,
-    effects: VecDeque<Fx>,
+    effects: Vec<Fx>,
     current: Option<Fx>,
     callers: u32,
 }
@@ -219,7 +224,7 @@ impl Op {
         let Some(c) = self.core() else {
             return EFFECT_NONE;
         };
-        c.current = c.effects.pop_front();
+        c.current = (!c.effects.is_empty()).then(|| c.effects.remove(0));
         match &c.current {
             None => EFFECT_NONE,
             Some(f) => match f {
@@ -366,7 +371,7 @@ pub(super) fn rejected(e: Error) -> JsValue {
 
 /// Reads a TokenSet object back (from the app or from storage): `core::session::token_set_from_json`.
 fn tokens_from_js(v: &JsValue) -> Option<TokenSet> {
-    held(v.clone()).map(|h| h.set)
+    held(v.clone()).and_then(|h| Rc::into_inner(h.set))
 }
 
 /// Refreshes an access token (RFC 6749 §6) in the configuration's dialect, encoding and client
@@ -496,7 +501,7 @@ pub fn create_session(
         _ => Store::Memory,
     };
     let mut machine = Machine::new(store, skew_seconds, held(get(&options, "tokens")));
-    let effects = machine.start(now_ms()).into();
+    let effects = machine.start(now_ms());
     let core = Core {
         config,
         machine,
