@@ -998,6 +998,60 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_refresh_adopts_newer_tokens_another_tab_stored_before_ending() {
+        // Unlocked (no Web Locks, no lease): another tab refreshed first and stored FRESH.
+        let mut m = M::new(Store::Shared, 60, None);
+        m.start(NOW);
+        m.step(NOW, Event::LockGranted);
+        m.step(NOW, Event::StoreRead(Ok(Some(EXPIRED))));
+        m.step(
+            NOW,
+            Event::GetToken {
+                caller: 1,
+                force: false,
+            },
+        );
+        m.step(NOW, Event::LockGranted);
+        assert_eq!(
+            m.step(NOW, Event::StoreRead(Ok(Some(EXPIRED)))),
+            vec![Effect::SendRefresh(EXPIRED)]
+        );
+        let refused = Event::RefreshFailed {
+            error: "invalid_grant",
+            ends_session: true,
+        };
+        assert_eq!(m.step(NOW, refused.clone()), vec![Effect::ReadStore]);
+        assert_eq!(
+            m.step(NOW, Event::StoreRead(Ok(Some(FRESH)))),
+            vec![
+                Effect::Changed(Some(FRESH)),
+                Effect::Resolve(1, "at1".into()),
+                Effect::ReleaseLock
+            ]
+        );
+        // Refused again with nothing newer stored: the session ends.
+        m.step(
+            NOW,
+            Event::GetToken {
+                caller: 2,
+                force: true,
+            },
+        );
+        m.step(NOW, Event::LockGranted);
+        m.step(NOW, Event::StoreRead(Ok(Some(FRESH))));
+        m.step(NOW, refused);
+        assert_eq!(
+            m.step(NOW, Event::StoreRead(Ok(Some(FRESH)))),
+            vec![
+                Effect::Changed(None),
+                Effect::SignedOut(Some(Failure::Request("invalid_grant"))),
+                Effect::Reject(2, Failure::Request("invalid_grant")),
+                Effect::WriteStore(None)
+            ]
+        );
+    }
+
+    #[test]
     fn without_web_locks_the_lease_is_retried_after_a_named_delay() {
         let mut m = M::new(Store::Shared, 60, None);
         m.start(NOW);
