@@ -630,13 +630,13 @@ fn run(b: Bounds) {
     assert!(quiet > 0);
 }
 
-/// `OAUTH_SPA_INTERLEAVINGS=tabs,actions,store_faults,net_faults[,1]` explores other bounds
-/// (`1`: the tabs have loaded the session before).
+/// Other bounds, on request (minutes in a debug build): `OAUTH_SPA_INTERLEAVINGS=tabs,actions,
+/// store_faults,net_faults[,1]` (`1`: the tabs have loaded the session before), then
+/// `cargo test --release --test interleavings -- --ignored --nocapture`.
 #[test]
+#[ignore = "larger bounds on request: set OAUTH_SPA_INTERLEAVINGS"]
 fn interleavings_with_bounds_from_the_environment() {
-    let Ok(v) = std::env::var("OAUTH_SPA_INTERLEAVINGS") else {
-        return;
-    };
+    let v = std::env::var("OAUTH_SPA_INTERLEAVINGS").unwrap_or_else(|_| "3,1,1,1,1".into());
     let n: Vec<u8> = v.split(',').map(|x| x.trim().parse().unwrap()).collect();
     run(Bounds {
         tabs: n[0].into(),
