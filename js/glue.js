@@ -58,7 +58,7 @@ export async function send(url, headers, body, ms, signal, ex) {
   return ex.finish(res.status, text);
 }
 
-async function post(url, headers, body, ms, signal) {
+export async function post(url, headers, body, ms, signal) {
   if (signal != null && !(signal instanceof AbortSignal)) {
     throw new OAuthError('invalid_argument', 'options.signal must be an AbortSignal');
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the TypeScript declarations of the built package (pkg/, both entries): no `any`
 # anywhere, and tests/types/*.ts compile under tsc --strict (including their expected errors):
-# usage.ts and session-usage.ts against oauth_spa.d.ts, core-usage.ts against oauth_spa_core.d.ts.
+# usage.ts, session-usage.ts and dpop-usage.ts against oauth_spa.d.ts, core-usage.ts against
+# oauth_spa_core.d.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f pkg/oauth_spa.d.ts ] && [ -f pkg/oauth_spa_core.d.ts ] || bash scripts/build.sh

@@ -5,7 +5,8 @@
 #   oauth-spa       pkg/oauth_spa.js, its wasm inside       (everything)
 #   oauth-spa/core  pkg/oauth_spa_core.js, its wasm inside  (the code flow)
 # and what a browser without WebAssembly loads in addition: the entry's JavaScript engine,
-# pkg/<entry>_fallback.js.
+# pkg/<entry>_fallback.js. When it builds, it also builds the full entry without DPoP (into a
+# temporary folder) and prints what DPoP costs.
 # Usage: scripts/size.sh [--budget BYTES] [--no-build]
 #   --budget BYTES  exit 1 when the code-flow entry's total (oauth-spa/core) is over BYTES
 #   --no-build      measure the pkg/ that is already there
@@ -24,10 +25,15 @@ while [ $# -gt 0 ]; do
 done
 case "$budget" in ''|*[!0-9]*) [ -z "$budget" ] || { echo "size: --budget wants bytes, got $budget" >&2; exit 2; } ;; esac
 
+nodpop=
 if [ -n "$build" ]; then
   log=$(mktemp)
-  if ! bash scripts/build.sh >"$log" 2>&1; then
-    cat "$log" >&2; rm -f "$log"
+  # The full entry once more without DPoP (cargo feature `dpop`: src/core/dpop.rs,
+  # src/wasm/dpop.rs, js/dpop.js), to print what DPoP costs.
+  nodpop=$(mktemp -d)
+  if ! OAUTH_SPA_FULL_FEATURES=session bash scripts/build.sh "$nodpop" >"$log" 2>&1 ||
+     ! bash scripts/build.sh >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; rm -rf "$nodpop"
     echo "size: the build failed" >&2; exit 1
   fi
   rm -f "$log"
@@ -53,8 +59,19 @@ measure() { # title, files... (sets total)
 }
 measure "oauth-spa (everything)" pkg/oauth_spa.js
 echo
+full_total=$total
+echo
 measure "without WebAssembly, in addition: the JavaScript engine of oauth-spa" pkg/oauth_spa_fallback.js
 echo
+if [ -n "$nodpop" ]; then
+  gz() { gzip -9 -c "$1" | wc -c; }
+  without=$(gz "$nodpop/oauth_spa.js")
+  echo "DPoP (dpop: true, session.fetch) in oauth-spa: $((full_total - without)) bytes gzip ($(kb $((full_total - without))) KB; oauth-spa built without it: $without)"
+  echo "  and in its JavaScript engine: $(( $(gz pkg/oauth_spa_fallback.js) - $(gz "$nodpop/oauth_spa_fallback.js") )) bytes gzip"
+  echo "  oauth-spa/core has no DPoP (it refuses dpop: true)"
+  rm -rf "$nodpop"
+  echo
+fi
 measure "oauth-spa/core (code flow: createPkcePair, computeCodeChallenge, ellipsis, startLogin, handleCallback, exchangeCode)" \
   pkg/oauth_spa_core.js
 core_total=$total

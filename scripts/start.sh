@@ -2,12 +2,15 @@
 # npm start: installs the tools, builds the release package and the embedded authorization server,
 # then serves the demo (www/ + pkg/) and the server's endpoints on one loopback origin.
 # Ctrl-C stops everything this script started.
-# Environment: PORT (default 8080), HOST (default 127.0.0.1; keep it loopback).
+# Environment: PORT (default 8080), HOST (default 127.0.0.1; keep it loopback), EXPIRES_IN (access
+# token lifetime in seconds, default 120: the demo's session refreshes 60 s before expiry, so a
+# refresh comes within a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8080}
+EXPIRES_IN=${EXPIRES_IN:-120}
 log() { printf '[start] %s\n' "$*"; }
 
 bash scripts/setup.sh
@@ -30,7 +33,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Consent stays on (no --auto-approve) so people see the consent page.
-"$server" --host "$HOST" --port "$PORT" --www www --pkg pkg --clients server/clients.json &
+"$server" --host "$HOST" --port "$PORT" --www www --pkg pkg --clients server/clients.json \
+  --expires-in "$EXPIRES_IN" &
 pids+=($!)
 
 for _ in $(seq 1 100); do

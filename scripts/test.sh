@@ -38,7 +38,7 @@ step "no references outside the repository" bash scripts/check-refs.sh
 step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 step "clippy (wasm32, shipped no_std code-flow build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --lib --locked -- -D warnings
-step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session --lib --locked -- -D warnings
+step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop --lib --locked -- -D warnings
 step "native tests (cargo test)" cargo test --workspace --locked
 step "clippy (allocator test crate, wasm32)" cargo clippy --manifest-path tests/alloc-wasm/Cargo.toml --target wasm32-unknown-unknown --target-dir target/alloc-wasm --locked -- -D warnings
 step "allocator property test (the shipped allocator in wasm, in Node)" bash scripts/alloc-test.sh
@@ -76,7 +76,8 @@ if [ -d tests/e2e ]; then
   step "end-to-end on the JavaScript engine (Chromium without WebAssembly)" env OAUTH_SPA_E2E_ENGINE=js \
     node --test --test-concurrency=1 tests/e2e/embedded-server.test.mjs tests/e2e/oidc-provider.test.mjs \
     tests/e2e/bad-paths.test.mjs tests/e2e/session.test.mjs tests/e2e/demo-page.test.mjs \
-    tests/e2e/insecure-context.test.mjs tests/e2e/reach.test.mjs
+    tests/e2e/insecure-context.test.mjs tests/e2e/reach.test.mjs tests/e2e/demo-tour.test.mjs \
+    tests/e2e/dpop.test.mjs
 fi
 if [ -f scripts/bench.sh ]; then
   step "benchmark smoke run" bash scripts/bench.sh --smoke

@@ -77,6 +77,10 @@ pub use crate::core::config::{
 pub use crate::core::discovery::{
     metadata_answer, metadata_urls, parse_metadata, Metadata, MetadataAnswer,
 };
+/// DPoP (RFC 9449): proof claims and signing input, `htu`, the JWK thumbprint, the nonce and
+/// token type rules. The signature comes from the caller (the browser layer uses WebCrypto).
+#[cfg(feature = "dpop")]
+pub use crate::core::dpop;
 pub use crate::core::encoding::{base64url, form_decode, form_encode};
 pub use crate::core::error::{Error, ErrorCode};
 pub use crate::core::json::Json;
@@ -103,12 +107,12 @@ pub use crate::core::transaction::{sweep, MemoryStorage, Storage, Transaction};
 pub use crate::core::url::is_loopback_host;
 
 /// Internals the fuzz targets in `fuzz/` compare with reference crates (standard base64, form
-/// parsing, the URL splitter, the number reader). Only in builds with
+/// parsing, the URL splitter and its IPv6 and Punycode checks, the number reader). Only in builds with
 /// `--cfg fuzzing` (cargo-fuzz sets it); not part of the API.
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
     pub use crate::core::encoding::{base64_std, parse_form};
     pub use crate::core::json::{as_non_negative_integer, SATURATED};
-    pub use crate::core::url::{parse as parse_url, UrlParts};
+    pub use crate::core::url::{is_ipv6, parse as parse_url, punycode_ok, UrlParts};
 }

@@ -1,29 +1,56 @@
 // oauth-spa demo: a single-page app that signs in with Authorization Code + PKCE through the
-// package, the way any app would import it (pkg/, built by scripts/build.sh, served at /pkg/).
+// package, the way any app would import it (pkg/, built by scripts/build.sh, served at /pkg/),
+// and then lives with the session: refresh before expiry (rotation), API calls, sign-out with
+// RFC 7009 revocation, popup sign-in, discovery.
 // The package is imported when the page starts (main), so that a package that fails to load
 // shows an error instead of leaving the page at "Loading…".
-let computeCodeChallenge, ellipsis, startLogin, handleCallback;
+import { SNIPPETS } from './snippets.js';
+
+let computeCodeChallenge, ellipsis, startLogin, handleCallback, createSession, loginWithPopup,
+  popupCallback, discover;
 
 const SETTINGS_KEY = 'oauth-spa-demo.settings'; // localStorage: everything but secrets
 const SECRETS_KEY = 'oauth-spa-demo.secrets'; // sessionStorage: client secrets, this tab only
-const JOURNAL_KEY = 'oauth-spa-demo.journal'; // sessionStorage: "what just happened", across the redirect
+const JOURNAL_KEY = 'oauth-spa-demo.journal'; // sessionStorage: the attempt shown, across the redirect
+const ATTEMPT_PREFIX = 'oauth-spa-demo.attempt.'; // sessionStorage: sign-ins waiting for their response, by state
 const TX_PREFIX = 'oauth-spa-demo.tx.'; // the library's transactions (storageKeyPrefix)
 const LOCAL_SCOPE = 'projects';
+const SKEW_SECONDS = 60; // the session refreshes this long before the access token expires
 // Parameters whose values are credentials or one-time codes: never shown in full.
 const MASKED = new Set(['code', 'authorization_code', 'code_verifier', 'client_secret',
-  'refresh_token', 'access_token', 'id_token']);
+  'refresh_token', 'access_token', 'id_token', 'token']);
+const STEPS = ['discover', 'authorize', 'consent', 'callback', 'token', 'refresh', 'api', 'revoke'];
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings-form');
-let tokens = null; // in memory only
+let session = null; // the library's session: tokens in memory only
+let sessionConfig = null; // the ClientConfig it was made with
+let apiUrl = ''; // what "Call the API" calls
+let journal = null; // the attempt shown in "What just happened"
 let revealed = false;
 let countdown = 0;
+let refreshTimer = 0;
 
 // ---------- small helpers ----------
 // Shows that a value is there and how long it is, and nothing of the value itself.
 function mask(value) {
   const s = String(value ?? '');
   return s ? `${'•'.repeat(Math.min(s.length, 8))}… (${s.length} chars)` : '';
+}
+
+// FNV-1a, 32 bits: tells two tokens apart (a rotated refresh token) without showing any of
+// their characters. Not a cryptographic hash, and not part of the token.
+function fingerprint(value) {
+  let h = 0x811c9dc5;
+  for (const c of String(value)) {
+    h ^= c.codePointAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+function maskToken(value) {
+  return value ? `${mask(value).slice(0, -1)}, #${fingerprint(value)})` : '';
 }
 
 function setState(state, message) {
@@ -48,6 +75,22 @@ function writeStore(storage, key, value) {
   }
 }
 
+// Long values wrap after / ? & = _ . : rather than in the middle of a word; random values
+// without such points (tokens, challenges) still break where they must (CSS overflow-wrap).
+function breakable(text) {
+  const parts = String(text).split(/(?<=[/?&=_.:,])/);
+  const out = document.createDocumentFragment();
+  parts.forEach((part, i) => {
+    if (i) out.append(document.createElement('wbr'));
+    out.append(part);
+  });
+  return out;
+}
+
+function setText(id, text) {
+  $(id).replaceChildren(breakable(text ?? ''));
+}
+
 function fillTable(id, rows) {
   const body = $(id).tBodies[0];
   body.replaceChildren(...rows.map(([name, value]) => {
@@ -55,10 +98,10 @@ function fillTable(id, rows) {
     tr.dataset.param = name;
     const th = document.createElement('th');
     th.scope = 'row';
-    th.textContent = name;
+    th.append(breakable(name));
     const td = document.createElement('td');
     const code = document.createElement('code');
-    code.textContent = value;
+    code.append(breakable(value));
     td.append(code);
     tr.append(th, td);
     return tr;
@@ -68,6 +111,8 @@ function fillTable(id, rows) {
 function redirectUri() {
   return location.origin + location.pathname;
 }
+
+const time = (ms) => new Date(ms).toLocaleTimeString();
 
 // ---------- settings ----------
 function fields() {
@@ -114,155 +159,99 @@ function showProviderPanel(provider) {
   }
 }
 
-let localMetadata = null;
-async function localRfcMetadata() {
-  // The embedded server publishes RFC 8414 metadata for its strict RFC 6749 endpoints.
-  if (!localMetadata) {
-    const response = await fetch('/rfc/.well-known/oauth-authorization-server', { headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`metadata: HTTP ${response.status}`);
-    localMetadata = await response.json();
+// ---------- form errors: next to their field, in the form's words ----------
+// The library names the config field it refuses (`config.tokenEndpoint must …`); these are the
+// form's words for them, per provider.
+const FIELD_WORDS = {
+  clientId: 'Client id', clientSecret: 'Client secret', authorizationEndpoint: 'Authorization endpoint',
+  tokenEndpoint: 'Token endpoint', revocationEndpoint: 'Revocation endpoint', issuer: 'Issuer',
+  baseUrl: 'API base URL', scope: 'Scope', apiUrl: 'API to call',
+};
+const FIELD_IDS = {
+  clientId: (p) => `${p}-client-id`, clientSecret: (p) => `${p}-client-secret`,
+  authorizationEndpoint: () => 'custom-authorization-endpoint', tokenEndpoint: () => 'custom-token-endpoint',
+  revocationEndpoint: () => 'custom-revocation-endpoint', issuer: () => 'custom-issuer',
+  baseUrl: () => 'ellipsis-base-url', scope: (p) => `${p}-scope`, apiUrl: () => 'custom-api-url',
+};
+
+class FieldError extends Error {
+  constructor(field, message) {
+    super(message);
+    this.field = field;
   }
-  return localMetadata;
 }
 
-/** RFC 8414 metadata of `issuer`, or else its OpenID Connect discovery document. */
-async function discover(issuer) {
-  const url = new URL(issuer);
-  const path = url.pathname.replace(/\/$/, '');
-  const candidates = [
-    `${url.origin}/.well-known/oauth-authorization-server${path}`,
-    `${url.origin}${path}/.well-known/openid-configuration`,
-  ];
-  for (const candidate of candidates) {
-    const response = await fetch(candidate, { headers: { accept: 'application/json' } }).catch(() => null);
-    if (response?.ok) {
-      const meta = await response.json();
-      if (meta.issuer !== issuer.replace(/\/$/, '') && meta.issuer !== issuer) {
-        throw new Error(`${candidate} names issuer ${meta.issuer}, not ${issuer}`);
-      }
-      return { meta, from: candidate };
+/** A library error about one config field, as a FieldError in the form's words (or null). */
+function asFieldError(error, provider) {
+  if (error?.name !== 'OAuthError' || !['invalid_config', 'insecure_endpoint'].includes(error.code)) return null;
+  const m = /^(?:options\.|config\.)?([A-Za-z]+)\b\s*(.*)$/s.exec(error.message ?? '');
+  // Only a field of this provider's part of the form (the local server's base URL, for one,
+  // is this page's origin, not a field).
+  const input = m && m[1] in FIELD_IDS ? $(FIELD_IDS[m[1]](provider)) : null;
+  if (!input || input.closest('[data-provider]')?.dataset.provider !== provider) return null;
+  return new FieldError(m[1], `${FIELD_WORDS[m[1]]} ${m[2]}`);
+}
+
+function clearFieldErrors() {
+  for (const el of form.querySelectorAll('[aria-invalid=true]')) {
+    el.removeAttribute('aria-invalid');
+    const described = (el.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => !id.startsWith('err-'));
+    if (described.length) el.setAttribute('aria-describedby', described.join(' '));
+    else el.removeAttribute('aria-describedby');
+  }
+  for (const p of form.querySelectorAll('.field-error')) p.remove();
+}
+
+function showFieldError(error, provider) {
+  const input = $(FIELD_IDS[error.field](provider));
+  const p = document.createElement('p');
+  p.className = 'field-error';
+  p.id = `err-${input.id}`;
+  p.dataset.testid = 'field-error';
+  p.textContent = error.message;
+  input.after(p);
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), p.id].filter(Boolean).join(' '));
+  const panel = input.closest('details');
+  if (panel) panel.open = true;
+  input.focus();
+  setState(session?.getTokens() ? 'signed-in' : 'ready', `Check the form: ${error.message}`);
+}
+
+/** Empty required fields, before the library is asked (it would say `config.clientId`). */
+function checkRequired(settings) {
+  const provider = settings.provider;
+  const required = { local: ['clientId'], ellipsis: ['clientId'], custom: ['authorizationEndpoint', 'tokenEndpoint', 'clientId'] }[provider];
+  for (const field of required) {
+    if (!settings[`${provider}.${field}`]) {
+      throw new FieldError(field, `${FIELD_WORDS[field]} is empty: enter the ${FIELD_WORDS[field].toLowerCase()}.`);
     }
   }
-  throw new Error(`no metadata at ${candidates.join(' or ')}`);
 }
 
-async function fillFromMetadata() {
-  const result = $('custom-discover-result');
-  result.textContent = 'Fetching metadata…';
-  try {
-    const { meta, from } = await discover($('custom-issuer').value.trim());
-    $('custom-issuer').value = meta.issuer;
-    $('custom-authorization-endpoint').value = meta.authorization_endpoint ?? '';
-    $('custom-token-endpoint').value = meta.token_endpoint ?? '';
-    $('custom-iss-required').checked = meta.authorization_response_iss_parameter_supported === true;
-    $('custom-dialect').value = 'rfc6749';
-    saveSettings();
-    const s256 = (meta.code_challenge_methods_supported ?? []).includes('S256');
-    result.textContent = `Filled in from ${from}.${s256 ? ' The server supports PKCE S256.' : ''}`;
-  } catch (error) {
-    result.textContent = `Discovery failed: ${error.message}`;
-  }
-}
+// ---------- the wire: every request the library (or the API button) sends ----------
+// window.fetch is watched for the whole life of the page: each request to a known endpoint is
+// described (credentials masked) into the attempt shown. Requests go through unchanged.
+const realFetch = window.fetch;
+let endpoints = {}; // token, revocation, api of the current config
+let unwatched = 0; // > 0 while the page fetches for itself in the background
 
-/** The library's ClientConfig for the chosen provider. */
-async function buildConfig(settings, secrets) {
-  const provider = settings.provider;
-  const secret = secrets[`${provider}.clientSecret`] || undefined;
-  let config;
-  if (provider === 'local' && settings['local.flavor'] === 'rfc') {
-    const meta = await localRfcMetadata();
-    config = {
-      clientId: settings['local.clientId'],
-      authorizationEndpoint: meta.authorization_endpoint,
-      tokenEndpoint: meta.token_endpoint,
-      issuer: meta.issuer,
-      authorizationResponseIssParameterSupported: meta.authorization_response_iss_parameter_supported === true,
-      dialect: 'rfc6749',
-      redirectUri: redirectUri(),
-      scope: LOCAL_SCOPE,
-    };
-  } else if (provider === 'local') {
-    config = ellipsis({
-      clientId: settings['local.clientId'],
-      redirectUri: redirectUri(),
-      scope: LOCAL_SCOPE,
-      baseUrl: `${location.origin}/v3`,
-    });
-  } else if (provider === 'ellipsis') {
-    config = ellipsis({
-      clientId: settings['ellipsis.clientId'],
-      redirectUri: redirectUri(),
-      scope: settings['ellipsis.scope'] || undefined,
-      baseUrl: settings['ellipsis.baseUrl'] || undefined,
-    });
-  } else {
-    config = {
-      clientId: settings['custom.clientId'],
-      authorizationEndpoint: settings['custom.authorizationEndpoint'],
-      tokenEndpoint: settings['custom.tokenEndpoint'],
-      issuer: settings['custom.issuer'] || undefined,
-      authorizationResponseIssParameterSupported: settings['custom.issRequired'] === true,
-      dialect: settings['custom.dialect'],
-      redirectUri: redirectUri(),
-      scope: settings['custom.scope'] || undefined,
-    };
-  }
-  config = { ...config, storageKeyPrefix: TX_PREFIX, cleanUrl: settings.cleanUrl !== false };
-  if (secret) config.clientSecret = secret;
-  if (settings.encoding) config.tokenRequestEncoding = settings.encoding;
-  if (settings.clientAuth) config.clientAuth = settings.clientAuth;
-  return config;
-}
-
-// ---------- the journal: what just happened ----------
-function readJournal() {
-  return readStore(sessionStorage, JOURNAL_KEY);
-}
-
-function saveJournal(journal) {
-  writeStore(sessionStorage, JOURNAL_KEY, journal);
-  renderJournal(journal);
-}
-
-function renderJournal(journal) {
-  $('journal-empty').hidden = Boolean(journal);
-  $('journal-body').hidden = !journal;
-  $('secure-context').textContent = window.isSecureContext
-    ? 'yes'
-    : 'no: crypto.subtle is unavailable here, and S256 still works (SHA-256 runs in Rust)';
-  if (!journal) return;
-  const { pkce = {}, authorize = {}, callback, tokenRequest, tokenResponse, timings = {} } = journal;
-  $('pkce-verifier').textContent = pkce.verifier ?? '(kept by the library)';
-  $('pkce-challenge').textContent = pkce.challenge ?? '';
-  $('pkce-check').textContent = pkce.check ?? '';
-  $('authorize-endpoint').textContent = authorize.endpoint ?? '';
-  fillTable('authorize-params', authorize.params ?? []);
-  fillTable('callback-params', callback?.params ?? []);
-  $('token-request-line').textContent = tokenRequest ? `${tokenRequest.method} ${tokenRequest.url}` : 'not sent';
-  fillTable('token-request-headers', tokenRequest?.headers ?? []);
-  fillTable('token-request-params', tokenRequest?.params ?? []);
-  fillTable('token-response', tokenResponse ?? []);
-  fillTable('timings', Object.entries(timings).map(([k, v]) => [k, `${Math.round(v)} ms`]));
-}
-
-/** The verifier in the library's stored transaction for `state` (shown for teaching only). */
-function pendingVerifier(state) {
-  const verifier = readStore(sessionStorage, TX_PREFIX + state)?.verifier;
-  return typeof verifier === 'string' ? verifier : undefined;
-}
-
-function describeHeaders(headers) {
+function headerRows(headers) {
   const rows = [];
   for (const [name, value] of headers) {
     if (name === 'authorization') {
       const [scheme, credentials = ''] = value.split(' ');
       let who = '';
-      try {
-        who = ` (user: ${decodeURIComponent(atob(credentials).split(':')[0].replace(/\+/g, ' '))}, password masked)`;
-      } catch {
-        // not Basic credentials
+      if (/^basic$/i.test(scheme)) {
+        try {
+          who = ` (user: ${decodeURIComponent(atob(credentials).split(':')[0].replace(/\+/g, ' '))}, password masked)`;
+        } catch {
+          // not Basic credentials
+        }
       }
       rows.push([name, `${scheme} ${mask(credentials)}${who}`]);
+    } else if (name === 'dpop') {
+      rows.push([name, mask(value)]);
     } else {
       rows.push([name, value]);
     }
@@ -270,7 +259,7 @@ function describeHeaders(headers) {
   return rows;
 }
 
-function describeBody(contentType, body) {
+function bodyRows(contentType, body) {
   let entries = [];
   if (/json/i.test(contentType)) {
     try {
@@ -281,51 +270,285 @@ function describeBody(contentType, body) {
   } else {
     entries = [...new URLSearchParams(body)];
   }
-  return entries.map(([k, v]) => [k, MASKED.has(k) ? mask(v) : v]);
+  return entries.map(([k, v]) => [k, MASKED.has(k) ? (k === 'refresh_token' || k === 'token' ? maskToken(v) : mask(v)) : v]);
 }
 
-// Records what the library sends to the token endpoint, by watching window.fetch while
-// handleCallback runs. The request itself goes through unchanged.
-async function watchTokenRequest(journal, tokenEndpoint, run) {
-  const realFetch = window.fetch;
-  window.fetch = async function watchedFetch(input, init) {
-    const probe = input instanceof Request ? input.clone() : new Request(input, init);
-    if (!probe.url.startsWith(tokenEndpoint)) return realFetch.call(this, input, init);
-    const headers = [...probe.headers];
-    journal.tokenRequest = {
-      method: probe.method,
-      url: probe.url,
-      headers: describeHeaders(headers),
-      params: describeBody(probe.headers.get('content-type') ?? '', await probe.text()),
-    };
-    const started = performance.now();
-    try {
-      const response = await realFetch.call(this, input, init);
-      journal.timings['token request (network)'] = performance.now() - started;
-      // Read a copy before handing the response on, so the journal is complete (and never
-      // written back after a sign-out) by the time handleCallback settles.
-      const text = await response.clone().text();
-      let fields;
-      try {
-        fields = Object.entries(JSON.parse(text)).map(([k, v]) => [k, MASKED.has(k) ? mask(v) : String(v)]);
-      } catch {
-        fields = [['(body, not JSON)', `${text.length} bytes`]];
-      }
-      journal.tokenResponse = [['HTTP status', String(response.status)], ...fields];
-      return response;
-    } catch (error) {
-      journal.timings['token request (network)'] = performance.now() - started;
-      throw error;
-    }
-  };
+function responseRows(status, text) {
   try {
-    return await run();
-  } finally {
-    window.fetch = realFetch;
+    const json = JSON.parse(text);
+    if (json && typeof json === 'object') {
+      return [['HTTP status', String(status)], ...Object.entries(json).map(([k, v]) => [k,
+        MASKED.has(k) ? maskToken(v) : (typeof v === 'object' ? JSON.stringify(v) : String(v))])];
+    }
+  } catch {
+    // not JSON
+  }
+  return [['HTTP status', String(status)], ['(body)', text ? `${text.length} bytes, not JSON` : 'empty']];
+}
+
+window.fetch = async function watchedFetch(input, init) {
+  const probe = input instanceof Request ? input.clone() : new Request(input, init);
+  const url = probe.url;
+  const kind = url === endpoints.token ? 'token'
+    : url === endpoints.revocation ? 'revoke'
+      : url === endpoints.api ? 'api'
+        : /\/\.well-known\//.test(url) ? 'discover' : null;
+  if (!kind || !journal || unwatched) return realFetch.call(this, input, init);
+  const headers = [...probe.headers];
+  const contentType = probe.headers.get('content-type') ?? '';
+  const body = probe.method === 'GET' || probe.method === 'HEAD' ? '' : await probe.text();
+  const params = new URLSearchParams(/json/i.test(contentType) ? '' : body);
+  let grant = params.get('grant_type');
+  if (/json/i.test(contentType)) {
+    try { grant = JSON.parse(body).grant_type; } catch { /* not JSON */ }
+  }
+  const request = { method: probe.method, url, headers: headerRows(headers), params: bodyRows(contentType, body) };
+  // Fingerprints of the tokens sent (never the tokens): to tell whether a refresh rotated.
+  let sentToken = params.get('refresh_token');
+  if (/json/i.test(contentType)) {
+    try { sentToken = JSON.parse(body).refresh_token; } catch { /* not JSON */ }
+  }
+  request.sentFingerprint = sentToken ? fingerprint(sentToken) : '';
+  const started = performance.now();
+  const step = kind === 'token' ? (grant === 'refresh_token' ? 'refresh' : 'token') : kind;
+  if (step !== 'discover') markStep(step, 'active');
+  let response;
+  try {
+    response = await realFetch.call(this, input, init);
+  } catch (error) {
+    record(step, request, { status: 0, rows: [['(no answer)', 'network error']] }, performance.now() - started);
+    throw error;
+  }
+  // Read a copy before handing the response on, so the panel is complete by the time the
+  // library's promise settles.
+  const text = await response.clone().text();
+  record(step, request, { status: response.status, text, rows: responseRows(response.status, text) },
+    performance.now() - started);
+  return response;
+};
+
+/** Puts one watched request into the attempt shown. */
+function record(step, request, response, ms) {
+  if (!journal) return;
+  if (step === 'token') {
+    journal.tokenRequest = request;
+    journal.tokenResponse = response.rows;
+    journal.timings['token request (network)'] = ms;
+  } else if (step === 'refresh') {
+    let issued = null;
+    try { issued = JSON.parse(response.text ?? '').refresh_token ?? null; } catch { /* not JSON */ }
+    journal.refresh = {
+      trigger: journal.refreshTrigger ?? 'the session',
+      at: Date.now(),
+      request: { method: request.method, url: request.url, params: request.params },
+      response: response.rows,
+      status: response.status,
+      sent: request.sentFingerprint,
+      issued: typeof issued === 'string' ? fingerprint(issued) : '',
+      ms,
+    };
+    delete journal.refreshTrigger;
+    if (response.status === 200) {
+      journal.refreshes = (journal.refreshes ?? 0) + 1;
+      journal.steps.refresh = { status: 'done', note: `${journal.refreshes} so far, the latest by ${journal.refresh.trigger}` };
+    } else {
+      journal.steps.refresh = { status: 'failed', note: `HTTP ${response.status}` };
+    }
+  } else if (step === 'api') {
+    journal.api = { request, response: response.rows, status: response.status, ms };
+    journal.steps.api = response.status >= 200 && response.status < 300
+      ? { status: 'done', note: `HTTP ${response.status}` } : { status: 'failed', note: `HTTP ${response.status}` };
+  } else if (step === 'revoke') {
+    const hint = new URLSearchParams(request.params.map(([k, v]) => [k, v])).get('token_type_hint') ?? '(no hint)';
+    (journal.revoke ??= { requests: [] }).requests.push([`${hint} ${request.params.find(([k]) => k === 'token')?.[1] ?? ''}`,
+      `HTTP ${response.status}`]);
+  } else if (step === 'discover') {
+    (journal.discover ??= { tried: [] }).tried.push([request.url, response.status ? `HTTP ${response.status}` : 'no answer']);
+  }
+  saveJournal();
+}
+
+// ---------- the journal: what just happened ----------
+/** Starts a new attempt: the panel and the diagram forget the previous one. */
+function newAttempt(kind, title) {
+  journal = { kind, title, startedAt: Date.now(), steps: {}, timings: {} };
+  saveJournal();
+  return journal;
+}
+
+function saveJournal() {
+  if (journal?.kind === 'signout') writeStore(sessionStorage, JOURNAL_KEY, null);
+  else writeStore(sessionStorage, JOURNAL_KEY, journal);
+  renderJournal();
+}
+
+function markStep(step, status, note = '') {
+  if (!journal) return;
+  journal.steps[step] = { status, note };
+  saveJournal();
+}
+
+function renderDiagram() {
+  const steps = journal?.steps ?? {};
+  for (const step of STEPS) {
+    const { status = 'idle', note = '' } = steps[step] ?? {};
+    for (const el of document.querySelectorAll(`[data-step=${step}]`)) el.dataset.status = status;
+    const li = document.querySelector(`#flow-steps li[data-step=${step}] .status`);
+    li.textContent = { idle: '', active: '(under way)', done: `(done${note ? `: ${note}` : ''})`, failed: `(failed: ${note})` }[status];
+    document.getElementById(`code-${step}`)?.classList.toggle('lit', status === 'active' || status === 'failed');
   }
 }
 
-// ---------- errors and tokens ----------
+function renderJournal() {
+  renderDiagram();
+  const j = journal;
+  $('journal-empty').hidden = Boolean(j);
+  $('journal-attempt').hidden = !j;
+  $('journal-attempt').textContent = j ? `${j.title} (started ${time(j.startedAt)})` : '';
+  $('secure-context').textContent = window.isSecureContext
+    ? 'yes'
+    : 'no: crypto.subtle is unavailable here, and S256 still works (SHA-256 runs in Rust)';
+  const signIn = Boolean(j && (j.authorize || j.callback || j.tokenRequest));
+  $('journal-body').hidden = !signIn;
+  $('journal-discover').hidden = !j?.discover;
+  $('journal-refresh').hidden = !j?.refresh;
+  $('journal-api').hidden = !j?.api;
+  $('journal-revoke').hidden = !j?.revoke;
+  if (!j) return;
+  if (signIn) {
+    const { pkce = {}, authorize = {}, callback, tokenRequest, tokenResponse, timings = {} } = j;
+    setText('pkce-verifier', pkce.verifier ?? '(kept by the library)');
+    setText('pkce-challenge', pkce.challenge ?? '');
+    $('pkce-check').textContent = pkce.check ?? '';
+    setText('authorize-endpoint', authorize.endpoint ?? '(not part of this attempt)');
+    fillTable('authorize-params', authorize.params ?? []);
+    fillTable('callback-params', callback?.params ?? []);
+    setText('token-request-line', tokenRequest ? `${tokenRequest.method} ${tokenRequest.url}` : 'not sent');
+    fillTable('token-request-headers', tokenRequest?.headers ?? []);
+    fillTable('token-request-params', tokenRequest?.params ?? []);
+    fillTable('token-response', tokenResponse ?? []);
+    fillTable('timings', Object.entries(timings).map(([k, v]) => [k, `${Math.round(v)} ms`]));
+  }
+  if (j.discover) {
+    fillTable('discover-tried', j.discover.tried ?? []);
+    $('discover-result').textContent = j.discover.result ?? '';
+  }
+  if (j.refresh) {
+    const r = j.refresh;
+    $('refresh-summary').textContent = `At ${time(r.at)}, started by ${r.trigger}: HTTP ${r.status} in ${Math.round(r.ms)} ms. `
+      + (r.status !== 200 ? 'Refused.'
+        : r.issued && r.issued !== r.sent
+          ? `Refresh token rotated: sent #${r.sent}, received #${r.issued} (fingerprints); the server refuses the old one from now on.`
+          : 'The server kept the refresh token (no rotation).');
+    setText('refresh-request-line', `${r.request.method} ${r.request.url}`);
+    fillTable('refresh-request-params', r.request.params);
+    fillTable('refresh-response', r.response);
+  }
+  if (j.api) {
+    setText('api-request-line', `${j.api.request.method} ${j.api.request.url}`);
+    const rows = [...j.api.request.headers];
+    // DPoP (RFC 9449): shown from the request itself. A library that sends a proof puts a
+    // `dpop` header on it, and it appears in this table; until then, this row says so.
+    if (!rows.some(([name]) => name === 'dpop')) rows.push(['dpop', '(none: this version of oauth-spa sends no DPoP proof, RFC 9449; the token is a plain Bearer token)']);
+    fillTable('api-request-headers', rows);
+    fillTable('api-response', j.api.response);
+  }
+  if (j.revoke) {
+    $('revoke-summary').textContent = j.revoke.summary ?? '';
+    fillTable('revoke-requests', j.revoke.requests ?? []);
+  }
+}
+
+/** The verifier in the library's stored transaction for `state` (shown for teaching only). */
+function pendingVerifier(state) {
+  const verifier = readStore(sessionStorage, TX_PREFIX + state)?.verifier;
+  return typeof verifier === 'string' ? verifier : undefined;
+}
+
+// ---------- configs ----------
+/** The endpoints of the embedded server's strict RFC 6749 side, through the library's discover(). */
+async function localRfcMetadata({ quiet = false } = {}) {
+  // The server publishes its metadata at its dialect's own path too; the issuer it names
+  // depends on how the server was started (--host, --issuer), so read it there first, then let
+  // discover() fetch and validate the document at the RFC 8414 location of that issuer.
+  const response = await realFetch('/rfc/.well-known/oauth-authorization-server', { headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`the embedded server's metadata: HTTP ${response.status}`);
+  const { issuer, userinfo_endpoint: userinfo } = await response.json();
+  if (quiet) {
+    unwatched += 1;
+    try {
+      return { found: await discover(issuer), userinfo };
+    } finally {
+      unwatched -= 1;
+    }
+  }
+  markStep('discover', 'active');
+  const found = await discover(issuer);
+  markStep('discover', 'done', 'endpoints found');
+  return { found, userinfo };
+}
+
+/** The library's ClientConfig for the chosen provider, and the API the page calls with it. */
+async function buildConfig(settings, secrets, discovered) {
+  const provider = settings.provider;
+  const secret = secrets[`${provider}.clientSecret`] || undefined;
+  let config;
+  let api;
+  if (provider === 'local' && settings['local.flavor'] === 'rfc') {
+    const { found, userinfo } = discovered ?? await localRfcMetadata();
+    if (journal) journal.discovered = { found, userinfo };
+    config = { ...found, clientId: settings['local.clientId'], dialect: 'rfc6749', redirectUri: redirectUri(), scope: LOCAL_SCOPE };
+    delete config.metadata;
+    api = userinfo;
+  } else if (provider === 'local') {
+    config = ellipsis({
+      clientId: settings['local.clientId'],
+      redirectUri: redirectUri(),
+      scope: LOCAL_SCOPE,
+      baseUrl: `${location.origin}/v3`,
+    });
+    api = `${location.origin}/v3/account`;
+  } else if (provider === 'ellipsis') {
+    config = ellipsis({
+      clientId: settings['ellipsis.clientId'],
+      redirectUri: redirectUri(),
+      scope: settings['ellipsis.scope'] || undefined,
+      baseUrl: settings['ellipsis.baseUrl'] || undefined,
+    });
+    api = `${(settings['ellipsis.baseUrl'] || 'https://api.ellipsis-drive.com/v3').replace(/\/$/, '')}/account`;
+  } else {
+    config = {
+      clientId: settings['custom.clientId'],
+      authorizationEndpoint: settings['custom.authorizationEndpoint'],
+      tokenEndpoint: settings['custom.tokenEndpoint'],
+      revocationEndpoint: settings['custom.revocationEndpoint'] || undefined,
+      issuer: settings['custom.issuer'] || undefined,
+      authorizationResponseIssParameterSupported: settings['custom.issRequired'] === true,
+      dialect: settings['custom.dialect'],
+      redirectUri: redirectUri(),
+      scope: settings['custom.scope'] || undefined,
+    };
+    api = settings['custom.apiUrl'] || '';
+  }
+  config = { ...config, storageKeyPrefix: TX_PREFIX, cleanUrl: settings.cleanUrl !== false };
+  if (secret) config.clientSecret = secret;
+  if (settings.encoding) config.tokenRequestEncoding = settings.encoding;
+  if (settings.clientAuth) config.clientAuth = settings.clientAuth;
+  endpoints = { token: config.tokenEndpoint, revocation: config.revocationEndpoint, api };
+  return { config, api };
+}
+
+// The strict RFC server's endpoints, found once in the background for the popup button:
+// loginWithPopup must open its window in the click itself, before anything is awaited.
+let popupDiscovery = null;
+function prepareForPopup() {
+  const { settings } = readSettings();
+  if (settings.provider === 'local' && settings['local.flavor'] === 'rfc' && !popupDiscovery) {
+    popupDiscovery = localRfcMetadata({ quiet: true }).catch(() => null);
+  }
+}
+
+// ---------- errors ----------
 function showError(error) {
   const isOAuth = error && error.name === 'OAuthError';
   $('error-code').textContent = isOAuth ? error.code : (error?.name ?? 'Error');
@@ -341,72 +564,299 @@ function clearError() {
   $('error-panel').hidden = true;
 }
 
+/** A failure of a sign-in step: next to its field when it is about one, else the error panel. */
+function failSignIn(error, settings, step) {
+  const field = error instanceof FieldError ? error : asFieldError(error, settings.provider);
+  if (field) {
+    journal = null; // nothing was started: the panel stays empty
+    writeStore(sessionStorage, JOURNAL_KEY, null);
+    renderJournal();
+    showFieldError(field, settings.provider);
+    return;
+  }
+  if (step) markStep(step, 'failed', error?.code ?? error?.message ?? 'error');
+  showError(error);
+}
+
+// ---------- the session ----------
 function renderTokens() {
   clearInterval(countdown);
+  const tokens = session?.getTokens() ?? null;
   $('tokens').hidden = !tokens;
   if (!tokens) {
-    for (const id of ['access-token', 'token-type', 'token-scope', 'token-expiry', 'refresh-token', 'token-app-state']) {
+    for (const id of ['access-token', 'token-type', 'token-scope', 'token-expiry', 'next-refresh', 'refresh-token', 'token-app-state', 'api-url']) {
       $(id).textContent = '';
     }
     return;
   }
-  $('access-token').textContent = revealed ? tokens.accessToken : mask(tokens.accessToken);
+  $('access-token').replaceChildren(revealed ? breakable(tokens.accessToken) : maskToken(tokens.accessToken));
   $('reveal-token').setAttribute('aria-pressed', String(revealed));
   $('reveal-token').textContent = revealed ? 'Hide' : 'Reveal';
   $('token-type').textContent = tokens.tokenType;
   $('token-scope').textContent = tokens.scope ?? '(not returned: as requested)';
-  $('refresh-token').textContent = tokens.refreshToken ? `present: ${mask(tokens.refreshToken)}` : 'absent';
+  $('refresh-token').textContent = tokens.refreshToken ? `present: ${maskToken(tokens.refreshToken)}` : 'absent';
   $('token-app-state').textContent = tokens.appState ?? '—';
+  $('refresh-count').textContent = String(journal?.refreshes ?? 0);
+  setText('api-url', apiUrl ? `GET ${apiUrl}` : 'none set (Custom: “API to call”)');
+  $('call-api').disabled = !apiUrl;
+  $('refresh-now').disabled = !tokens.refreshToken;
   const expiry = $('token-expiry');
-  const expiresAt = tokens.expiresAt ?? (tokens.expiresIn !== undefined ? Date.now() + tokens.expiresIn * 1000 : undefined);
+  const next = $('next-refresh');
+  const expiresAt = tokens.expiresAt;
   if (expiresAt === undefined) {
     expiry.textContent = 'not stated by the server';
+    next.textContent = 'none: the expiry is unknown (use “Refresh now” when the API refuses the token)';
     return;
   }
   expiry.dataset.expiresAt = String(expiresAt);
+  const refreshAt = expiresAt - SKEW_SECONDS * 1000;
   const tick = () => {
     const left = Math.round((expiresAt - Date.now()) / 1000);
     expiry.textContent = left > 0
-      ? `in ${Math.floor(left / 60)} min ${left % 60} s (${new Date(expiresAt).toLocaleTimeString()})`
+      ? `in ${Math.floor(left / 60)} min ${left % 60} s (${time(expiresAt)})`
       : 'expired';
+    const due = Math.max(0, Math.round((refreshAt - Date.now()) / 1000));
+    next.textContent = tokens.refreshToken
+      ? `in ${due} s (${time(refreshAt)}, ${SKEW_SECONDS} s before expiry)`
+      : 'none: no refresh token';
   };
   tick();
   countdown = setInterval(tick, 1000);
 }
 
-// ---------- the flow ----------
-async function signIn(event) {
-  event.preventDefault();
+/** Asks the session for a token when it is due to be refreshed, which refreshes it. */
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  const tokens = session?.getTokens();
+  if (!tokens?.refreshToken || tokens.expiresAt === undefined) return;
+  // At least 5 s apart, so a server whose tokens live shorter than the skew is not hammered.
+  const delay = Math.max(5000, tokens.expiresAt - SKEW_SECONDS * 1000 - Date.now());
+  refreshTimer = setTimeout(() => refreshSession('the timer (automatic, before expiry)', false), Math.min(delay, 2147483647));
+}
+
+/** The attempt the session's steps go into: a new one when the panel was cleared meanwhile. */
+function sessionJournal() {
+  return journal ?? newAttempt('session', 'The session');
+}
+
+async function refreshSession(trigger, force) {
+  if (!session) return;
+  const journal = sessionJournal();
+  journal.refreshTrigger = trigger;
+  const before = journal.refreshes ?? 0;
+  try {
+    await session.getAccessToken({ forceRefresh: force });
+    $('session-result').textContent = (journal.refreshes ?? 0) > before
+      ? `Refreshed by ${trigger}: a new access token and a new refresh token.`
+      : 'The access token is still fresh: nothing was sent.';
+  } catch (error) {
+    // onSignedOut / onError show it too.
+    if (journal.steps.refresh?.status !== 'failed') markStep('refresh', 'failed', error?.code ?? 'error');
+    $('session-result').textContent = `The refresh failed: ${error?.code ?? ''} ${error?.message ?? error}`;
+  }
+  renderTokens();
+  scheduleRefresh();
+}
+
+function startSession(config, tokens, api) {
+  session?.close();
+  session = createSession(config, { tokens, skewSeconds: SKEW_SECONDS });
+  sessionConfig = config;
+  apiUrl = api;
+  endpoints = { token: config.tokenEndpoint, revocation: config.revocationEndpoint, api };
+  session.onChange(() => {
+    renderTokens();
+    scheduleRefresh(); // new tokens (a refresh, whoever asked for it): a new due time
+  });
+  session.onError((error) => {
+    $('session-result').textContent = `The session reported ${error.code}: ${error.message}`;
+  });
+  session.onSignedOut((reason) => {
+    if (!reason) return; // signOut(): handled there
+    clearTimeout(refreshTimer);
+    renderTokens();
+    showError(reason);
+    setState('error', `Signed out by the server's answer: ${reason.code}${reason.error ? ` (${reason.error})` : ''}. Sign in again.`);
+  });
+  revealed = false;
+  renderTokens();
+  scheduleRefresh();
+  setState('signed-in', 'Signed in.');
+}
+
+async function callApi() {
+  if (!session || !apiUrl) return;
+  $('session-result').textContent = '';
+  sessionJournal().refreshTrigger = '“Call the API” (the token was due)';
+  try {
+    // The app's own request: the session hands out a token valid for at least SKEW_SECONDS.
+    const call = async () => fetch(apiUrl, { headers: { Authorization: `Bearer ${await session.getAccessToken()}` } });
+    let response = await call();
+    if (response.status === 401) {
+      await session.getAccessToken({ forceRefresh: true });
+      response = await call();
+    }
+    const ok = response.ok;
+    $('session-result').textContent = ok ? `The API answered ${response.status}.` : `The API refused the token: HTTP ${response.status}.`;
+  } catch (error) {
+    markStep('api', 'failed', error?.code ?? error?.message);
+    $('session-result').textContent = `The API call failed: ${error?.code ?? ''} ${error?.message ?? error}`;
+  }
+  renderTokens();
+}
+
+async function signOut() {
+  clearTimeout(refreshTimer);
   clearError();
+  const had = session;
+  const revocation = sessionConfig?.revocationEndpoint;
+  // The sign-out is an attempt of its own: the panel now shows it alone.
+  newAttempt('signout', 'Sign-out');
+  journal.revoke = { requests: [], summary: revocation ? 'Revoking…' : '' };
+  if (had) {
+    markStep('revoke', 'active');
+    await had.signOut(); // clears at once, then revokes refresh and access token (RFC 7009)
+    had.close();
+  }
+  session = null;
+  sessionConfig = null;
+  revealed = false;
+  renderTokens();
+  for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+    const key = sessionStorage.key(i);
+    if (key?.startsWith(TX_PREFIX) || key?.startsWith(ATTEMPT_PREFIX)) sessionStorage.removeItem(key);
+  }
+  const answers = journal.revoke.requests.map(([, a]) => a);
+  const allOk = answers.length > 0 && answers.every((a) => a === 'HTTP 200');
+  journal.revoke.summary = !revocation
+    ? 'This server has no revocation endpoint (the Ellipsis dialect has none): the tokens were forgotten here and stay valid at the server until they expire.'
+    : allOk ? `Both tokens revoked at ${revocation} (RFC 7009): the refresh token first, then the access token.`
+      : `Revocation at ${revocation} did not succeed for every token (${answers.join(', ') || 'no answer'}); the tokens were forgotten here anyway.`;
+  markStep('revoke', revocation ? (allOk ? 'done' : 'failed') : 'done', revocation ? (allOk ? 'both tokens revoked' : answers.join(', ')) : 'no revocation endpoint');
+  setState('ready', `Signed out. ${revocation ? (allOk ? 'Both tokens were revoked.' : 'Revocation failed; see below.') : 'No revocation endpoint: the tokens were only forgotten.'} Pending sign-ins are cleared.`);
+  $('sign-in').focus();
+}
+
+// ---------- the sign-in flows ----------
+function beginSignIn(kind, title) {
+  clearError();
+  clearFieldErrors();
   saveSettings();
   const { settings, secrets } = readSettings();
+  checkRequired(settings);
+  newAttempt(kind, title);
+  journal.settings = settings;
+  return { settings, secrets };
+}
+
+function describeAuthorize(url, startLoginMs) {
+  const authorize = new URL(url);
+  const state = authorize.searchParams.get('state');
+  const challenge = authorize.searchParams.get('code_challenge');
+  const verifier = pendingVerifier(state);
+  let check = 'the verifier stays inside the library';
+  if (verifier) {
+    check = computeCodeChallenge(verifier) === challenge
+      ? 'BASE64URL(SHA-256(verifier)) equals the challenge sent'
+      : 'MISMATCH between verifier and challenge';
+  }
+  journal.state = state;
+  journal.pkce = { verifier, challenge, check };
+  journal.authorize = { endpoint: authorize.origin + authorize.pathname, params: [...authorize.searchParams] };
+  if (startLoginMs !== undefined) journal.timings['startLogin (verifier, state, SHA-256, storage)'] = startLoginMs;
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  let settings = readSettings().settings;
   try {
-    const config = await buildConfig(settings, secrets);
+    const begun = beginSignIn('redirect', 'Sign-in through a redirect');
+    settings = begun.settings;
+    const { config } = await buildConfig(settings, begun.secrets);
     const t0 = performance.now();
     const url = startLogin(config, { appState: location.hash || '/' });
-    const startLoginMs = performance.now() - t0;
-    const authorize = new URL(url);
-    const state = authorize.searchParams.get('state');
-    const challenge = authorize.searchParams.get('code_challenge');
-    const verifier = pendingVerifier(state);
-    let check = 'the verifier stays inside the library';
-    if (verifier) {
-      check = computeCodeChallenge(verifier) === challenge
-        ? 'BASE64URL(SHA-256(verifier)) equals the challenge sent'
-        : 'MISMATCH between verifier and challenge';
-    }
-    saveJournal({
-      settings,
-      pkce: { verifier, challenge, check },
-      authorize: { endpoint: authorize.origin + authorize.pathname, params: [...authorize.searchParams] },
-      timings: { 'startLogin (verifier, state, SHA-256, storage)': startLoginMs },
-      leftAt: Date.now(),
-    });
+    describeAuthorize(url, performance.now() - t0);
+    journal.leftAt = Date.now();
+    journal.phase = 'redirecting';
+    markStep('authorize', 'active');
+    writeStore(sessionStorage, ATTEMPT_PREFIX + journal.state, journal);
     setState('redirecting', 'Redirecting to the authorization server…');
     location.assign(url);
   } catch (error) {
-    showError(error);
+    failSignIn(error, settings, 'authorize');
   }
+}
+
+async function signInWithPopup() {
+  let settings = readSettings().settings;
+  let begun;
+  try {
+    begun = beginSignIn('popup', 'Sign-in in a popup');
+    settings = begun.settings;
+  } catch (error) {
+    failSignIn(error, settings);
+    return;
+  }
+  // loginWithPopup must open its window inside this click, before anything is awaited that
+  // could outlast the click's user activation: the strict RFC server's endpoints were found
+  // when it was selected (prepareForPopup), so this await is of a settled promise.
+  let built;
+  try {
+    const discovered = settings.provider === 'local' && settings['local.flavor'] === 'rfc'
+      ? await (popupDiscovery ?? localRfcMetadata()) ?? undefined : undefined;
+    built = await buildConfig(settings, begun.secrets, discovered);
+    if (discovered) markStep('discover', 'done', 'found when this server was selected');
+  } catch (error) {
+    failSignIn(error, settings, 'discover');
+    return;
+  }
+  const { config, api } = built;
+  endpoints = { token: config.tokenEndpoint, revocation: config.revocationEndpoint, api };
+  // The popup's address is the authorization URL startLogin builds inside loginWithPopup; the
+  // page watches window.open once to show it.
+  const open = window.open;
+  let popup = null;
+  window.open = function watchedOpen(url, ...rest) {
+    window.open = open;
+    describeAuthorize(url);
+    popup = open.call(window, url, ...rest);
+    return popup;
+  };
+  const onMessage = (event) => {
+    if (event.source === popup && event.origin === location.origin && typeof event.data?.url === 'string') {
+      journal.callback = { params: callbackParams(event.data.url).map(([k, v]) => [k, MASKED.has(k) ? mask(v) : v]) };
+      markStep('consent', 'done');
+      markStep('callback', 'active');
+    }
+  };
+  window.addEventListener('message', onMessage);
+  const t0 = performance.now();
+  let tokens;
+  try {
+    markStep('authorize', 'active');
+    const pending = loginWithPopup(config, { appState: 'popup' });
+    window.open = open;
+    markStep('authorize', 'done', 'in a popup');
+    markStep('consent', 'active');
+    setState('popup', 'Waiting for the popup: sign in there.');
+    tokens = await pending;
+  } catch (error) {
+    window.open = open;
+    window.removeEventListener('message', onMessage);
+    journal.timings['loginWithPopup (until the error)'] = performance.now() - t0;
+    const step = ['popup_blocked'].includes(error?.code) ? 'authorize'
+      : ['popup_closed', 'timeout'].includes(error?.code) ? 'consent'
+        : journal.tokenRequest ? 'token' : 'callback';
+    failSignIn(error, settings, step);
+    return;
+  }
+  window.removeEventListener('message', onMessage);
+  journal.timings['loginWithPopup (popup, checks, token request)'] = performance.now() - t0;
+  markStep('callback', 'done', 'state, iss');
+  markStep('token', 'done', 'tokens received');
+  journal.phase = 'signed-in';
+  saveJournal();
+  startSession(config, tokens, api);
 }
 
 function callbackParams(href) {
@@ -419,43 +869,56 @@ function callbackParams(href) {
 async function exchange() {
   clearError();
   $('callback-panel').hidden = true;
-  const journal = readJournal() ?? { timings: {} };
-  journal.timings ??= {};
   delete journal.tokenRequest;
   delete journal.tokenResponse;
   // Settings of the sign-in that started this flow (they may have been changed since).
   const settings = journal.settings ?? readSettings().settings;
   const secrets = readStore(sessionStorage, SECRETS_KEY) ?? {};
   setState('exchanging', 'Exchanging the code for tokens…');
+  markStep('callback', 'active');
   const t0 = performance.now();
   try {
-    const config = await buildConfig(settings, secrets);
+    const { config, api } = await buildConfig(settings, secrets, journal.discovered);
     // No URL argument: the library reads location.href and cleans the address bar itself.
-    tokens = await watchTokenRequest(journal, config.tokenEndpoint, () => handleCallback(config));
+    const tokens = await handleCallback(config);
     journal.timings['handleCallback (checks, request, validation)'] = performance.now() - t0;
-    saveJournal(journal);
-    revealed = false;
-    renderTokens();
-    setState('signed-in', 'Signed in.');
+    markStep('callback', 'done', journal.callback?.params.some(([k]) => k === 'iss') ? 'state, iss' : 'state');
+    markStep('token', 'done', 'tokens received');
+    journal.phase = 'signed-in';
+    saveJournal();
+    startSession(config, tokens, api); // createSession(config, { tokens })
   } catch (error) {
     journal.timings['handleCallback (until the error)'] = performance.now() - t0;
-    saveJournal(journal);
-    showError(error);
+    journal.phase = 'failed';
+    failSignIn(error, settings, journal.tokenRequest ? 'token' : 'callback');
+  } finally {
+    // The attempt waits for its response only while the library still holds its login.
+    if (journal.state && sessionStorage.getItem(TX_PREFIX + journal.state) === null) {
+      writeStore(sessionStorage, ATTEMPT_PREFIX + journal.state, null);
+    }
   }
 }
 
-function onCallback(settings) {
+function onCallback(settings, initMs) {
   const href = location.href;
-  const journal = readJournal() ?? { timings: {} };
-  journal.timings ??= {};
-  if (journal.leftAt) {
+  const params = callbackParams(href);
+  const state = params.find(([k]) => k === 'state')?.[1];
+  // The attempt that sent the browser away with this state, if this tab is waiting for it;
+  // anything else (a replay, a forged or foreign link) is an attempt of its own.
+  const waiting = state ? readStore(sessionStorage, ATTEMPT_PREFIX + state) : null;
+  if (waiting) {
+    journal = waiting;
     journal.timings['at the authorization server (redirect to redirect back)'] = Date.now() - journal.leftAt;
-    delete journal.leftAt;
+    markStep('authorize', 'done');
+    markStep('consent', 'done', params.some(([k]) => k === 'error') ? 'refused' : 'allowed');
+  } else {
+    newAttempt('callback', 'A response this tab was not waiting for (already used by a reload or the back button, forged, or from another tab)');
+    journal.settings = settings;
   }
-  journal.callback = {
-    params: callbackParams(href).map(([k, v]) => [k, MASKED.has(k) ? mask(v) : v]),
-  };
-  saveJournal(journal);
+  journal.timings['wasm init on return'] = initMs;
+  journal.phase = 'callback';
+  journal.callback = { params: params.map(([k, v]) => [k, MASKED.has(k) ? mask(v) : v]) };
+  saveJournal();
   if (settings.autoExchange === false) {
     setState('callback', 'The server redirected back. Press “Exchange” to send the token request.');
     $('callback-panel').hidden = false;
@@ -466,40 +929,138 @@ function onCallback(settings) {
   return exchange();
 }
 
-function signOut() {
-  tokens = null;
-  revealed = false;
-  renderTokens();
-  clearError();
-  writeStore(sessionStorage, JOURNAL_KEY, null);
-  for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
-    const key = sessionStorage.key(i);
-    if (key?.startsWith(TX_PREFIX)) sessionStorage.removeItem(key);
+/** After a reload (no response in the address bar): say truthfully what became of the last attempt. */
+function afterReload() {
+  const last = readStore(sessionStorage, JOURNAL_KEY);
+  if (last?.phase === 'signed-in') {
+    writeStore(sessionStorage, JOURNAL_KEY, null);
+    setState('ready', 'The page was reloaded, so it is signed out: the last sign-in\'s tokens lived in this page\'s memory only. '
+      + 'They were not revoked (the page no longer holds them) and expire at the server on their own.');
+    return;
   }
-  renderJournal(null);
-  setState('ready', 'Signed out. Tokens, pending sign-ins and the journal are cleared.');
-  $('sign-in').focus();
+  if (last?.phase === 'redirecting' && readStore(sessionStorage, ATTEMPT_PREFIX + last.state)) {
+    journal = last;
+    journal.title = `${last.title}: left for the authorization server and has not come back (Back button, or the page was closed)`;
+    renderJournal();
+    setState('ready', 'A sign-in is still pending: its login stays stored until it expires. Sign in again to start over.');
+    return;
+  }
+  writeStore(sessionStorage, JOURNAL_KEY, null);
+  setState('ready', 'Ready. Pick a server and sign in.');
 }
 
+// ---------- discovery for Custom ----------
+async function fillFromMetadata() {
+  const result = $('custom-discover-result');
+  clearFieldErrors();
+  clearError();
+  const issuer = $('custom-issuer').value.trim();
+  if (!issuer) {
+    showFieldError(new FieldError('issuer', 'Issuer is empty: enter the issuer, e.g. https://id.example.'), 'custom');
+    return;
+  }
+  newAttempt('discover', `Discovery: discover("${issuer}")`);
+  journal.discover = { tried: [] };
+  markStep('discover', 'active');
+  result.textContent = 'Fetching metadata…';
+  try {
+    const found = await discover(issuer);
+    $('custom-issuer').value = found.issuer;
+    $('custom-authorization-endpoint').value = found.authorizationEndpoint;
+    $('custom-token-endpoint').value = found.tokenEndpoint;
+    $('custom-revocation-endpoint').value = found.revocationEndpoint ?? '';
+    $('custom-api-url').value = typeof found.metadata?.userinfo_endpoint === 'string' ? found.metadata.userinfo_endpoint : '';
+    $('custom-iss-required').checked = found.authorizationResponseIssParameterSupported === true;
+    $('custom-dialect').value = 'rfc6749';
+    saveSettings();
+    const s256 = (found.metadata?.code_challenge_methods_supported ?? []).includes('S256');
+    const from = journal.discover.tried.at(-1)?.[0] ?? issuer;
+    journal.discover.result = `Filled in from ${from}: the issuer matches, the endpoints are https or loopback.${s256 ? ' The server supports PKCE S256.' : ''}${found.revocationEndpoint ? ' It has a revocation endpoint.' : ' It has no revocation endpoint.'}`;
+    markStep('discover', 'done', 'endpoints found');
+    result.textContent = journal.discover.result;
+  } catch (error) {
+    const field = asFieldError(error, 'custom');
+    if (field) {
+      journal = null;
+      writeStore(sessionStorage, JOURNAL_KEY, null);
+      renderJournal();
+      result.textContent = '';
+      showFieldError(field, 'custom');
+      return;
+    }
+    journal.discover.result = `Discovery failed: ${error.code ?? ''} ${error.message}`;
+    markStep('discover', 'failed', error?.code ?? 'error');
+    result.textContent = journal.discover.result;
+  }
+}
+
+// ---------- library code ----------
+const CODE_TITLES = {
+  discover: 'Step 1: the metadata document is trusted only for the issuer asked for',
+  authorize: 'Step 2: verifier, challenge and state',
+  callback: 'Step 4: the callback checks; the pending login is consumed before anything is sent',
+  token: 'Step 5: the token request in the config\'s dialect',
+  refresh: 'Step 6: the refresh request',
+  api: 'Step 7: what getAccessToken() does before handing out a token',
+  revoke: 'Step 8: the revocation request',
+  popup: 'Popup: the response must answer the login that opened the window',
+  pkce: 'PKCE: the S256 challenge',
+};
+
+function renderSnippets() {
+  $('code-list').replaceChildren(...Object.entries(SNIPPETS).map(([step, s]) => {
+    const article = document.createElement('article');
+    article.className = 'snippet';
+    article.id = `code-${step}`;
+    article.tabIndex = -1;
+    const h = document.createElement('h3');
+    h.textContent = CODE_TITLES[step] ?? step;
+    const where = document.createElement('p');
+    where.className = 'hint';
+    where.innerHTML = '<code></code>, lines ';
+    where.firstChild.textContent = `${s.file}: ${s.fn}`;
+    where.append(s.lines);
+    const pre = document.createElement('pre');
+    const code = document.createElement('code');
+    code.textContent = s.code;
+    pre.append(code);
+    article.append(h, where, pre);
+    return article;
+  }));
+}
+
+// ---------- start ----------
 async function main() {
   $('redirect-uri').textContent = redirectUri();
+  $('skew-note').textContent = `${SKEW_SECONDS} s`;
+  renderSnippets();
   const saved = readStore(localStorage, SETTINGS_KEY);
   applySettings(saved ?? {}, readStore(sessionStorage, SECRETS_KEY) ?? {});
   const { settings } = readSettings();
   showProviderPanel(settings.provider);
-  form.addEventListener('change', saveSettings);
-  form.addEventListener('input', saveSettings);
+  form.addEventListener('change', () => {
+    saveSettings();
+    prepareForPopup();
+  });
+  form.addEventListener('input', (event) => {
+    saveSettings();
+    if (event.target.getAttribute('aria-invalid') === 'true') clearFieldErrors();
+  });
   form.addEventListener('submit', signIn);
+  $('sign-in-popup').addEventListener('click', signInWithPopup);
   $('reset-settings').addEventListener('click', () => {
     form.reset();
+    clearFieldErrors();
     writeStore(sessionStorage, SECRETS_KEY, null);
     saveSettings();
   });
   $('sign-out').addEventListener('click', signOut);
+  $('refresh-now').addEventListener('click', () => refreshSession('“Refresh now”', true));
+  $('call-api').addEventListener('click', callApi);
   $('custom-discover').addEventListener('click', fillFromMetadata);
   $('dismiss-error').addEventListener('click', () => {
     clearError();
-    setState(tokens ? 'signed-in' : 'ready', '');
+    setState(session?.getTokens() ? 'signed-in' : 'ready', '');
   });
   $('reveal-token').addEventListener('click', () => {
     revealed = !revealed;
@@ -509,7 +1070,8 @@ async function main() {
   const t0 = performance.now();
   try {
     const pkg = await import('/pkg/oauth_spa.js');
-    ({ computeCodeChallenge, ellipsis, startLogin, handleCallback } = pkg);
+    ({ computeCodeChallenge, ellipsis, startLogin, handleCallback, createSession, loginWithPopup,
+      popupCallback, discover } = pkg);
     await pkg.default();
   } catch (error) {
     const why = `The oauth-spa package failed to load from /pkg/ (is it built? npm start builds it): ${error?.message ?? error}`;
@@ -518,19 +1080,29 @@ async function main() {
     return;
   }
   const initMs = performance.now() - t0;
+  // In the sign-in popup: hand the response to the page that opened it (which checks and
+  // exchanges it), and close.
+  if (popupCallback()) {
+    setState('popup', 'Handed the response to the page that opened this window.');
+    return;
+  }
   $('sign-in').disabled = false;
+  $('sign-in-popup').disabled = false;
+  prepareForPopup();
 
+  // Attempts whose pending login the library no longer holds (used, or swept when expired)
+  // wait for nothing.
+  for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+    const key = sessionStorage.key(i);
+    if (key?.startsWith(ATTEMPT_PREFIX) && sessionStorage.getItem(TX_PREFIX + key.slice(ATTEMPT_PREFIX.length)) === null) {
+      sessionStorage.removeItem(key);
+    }
+  }
   const names = new Set(callbackParams(location.href).map(([k]) => k));
   if (['code', 'state', 'error'].some((k) => names.has(k))) {
-    const journal = readJournal();
-    if (journal) {
-      (journal.timings ??= {})['wasm init on return'] = initMs;
-      saveJournal(journal);
-    }
-    await onCallback(settings);
+    await onCallback(settings, initMs);
   } else {
-    renderJournal(readJournal());
-    setState('ready', 'Ready. Pick a server and sign in.');
+    afterReload();
   }
 }
 

@@ -17,7 +17,7 @@ use oauth_spa::{
     base64url, begin_callback, check_popup_response, form_encode, start_login, ClientConfig,
     ErrorCode, Json, LoginOptions, LoginRandom, MemoryStorage, Storage, Transaction,
 };
-use oauth_spa_fuzz::{assert_no_secret, known_whatwg_refusal, member_names};
+use oauth_spa_fuzz::{assert_no_secret, member_names, uts46_table_refusal};
 use sha2::Digest;
 
 const NOW: u64 = 1_700_000_000_000;
@@ -104,7 +104,7 @@ fn check_url(
                 .expect("a validated endpoint does not split")
                 .host;
             assert!(
-                known_whatwg_refusal(host, e),
+                uts46_table_refusal(host, e),
                 "the endpoint does not parse (WHATWG): {e}"
             );
             return;

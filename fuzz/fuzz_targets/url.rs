@@ -10,9 +10,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oauth_spa::fuzzing::parse_url;
+use oauth_spa::fuzzing::{is_ipv6, parse_url, punycode_ok};
 use oauth_spa::{is_loopback_host, metadata_urls, ClientConfig, ErrorCode};
-use oauth_spa_fuzz::known_whatwg_refusal;
+use oauth_spa_fuzz::{reference_punycode, uts46_table_refusal};
 use url::{Host, Url};
 
 fn whatwg_loopback(u: &Url) -> bool {
@@ -25,13 +25,13 @@ fn whatwg_loopback(u: &Url) -> bool {
 }
 
 /// `url`, which the library accepted (as an endpoint, or as a redirect URI: plain http on any
-/// host), reads the same way in WHATWG. `None` for a known open finding (see
-/// `known_whatwg_refusal`).
+/// host), reads the same way in WHATWG. `None` for the intended difference of
+/// `uts46_table_refusal`.
 fn same_in_whatwg(url: &str, endpoint: bool) -> Option<Url> {
     let parts = parse_url("x", url).expect("accepted but not splittable");
     let w = match Url::parse(url) {
         Ok(w) => w,
-        Err(e) if known_whatwg_refusal(parts.host, e) => return None,
+        Err(e) if uts46_table_refusal(parts.host, e) => return None,
         Err(e) => panic!("accepted, but WHATWG refuses it: {e}"),
     };
     assert_eq!(w.scheme(), if parts.https { "https" } else { "http" });
@@ -58,6 +58,19 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = is_loopback_host(url);
+    // The IPv6 check is WHATWG's IPv6 parser: the same addresses, on any text.
+    let whatwg = Host::parse(&format!("[{url}]")).is_ok();
+    assert_eq!(is_ipv6(url), whatwg, "IPv6 check and WHATWG disagree");
+    // The Punycode check is the reference decoder with the same rules, on each dot-separated
+    // ASCII piece (the library checks only ASCII hosts).
+    for label in url.split('.').filter(|l| l.is_ascii()) {
+        let reference = reference_punycode(label).is_none_or(|d| d.is_ok());
+        assert_eq!(
+            punycode_ok(label),
+            reference,
+            "Punycode check and idna disagree"
+        );
+    }
     let ok = "https://server.example.com/ok";
     let mut configs = Vec::new();
     for field in 0..4 {

@@ -200,15 +200,35 @@ pub fn split_line(text: &str) -> (&str, &str) {
     }
 }
 
-/// Open findings (fuzz/README.md) of URLs the library accepts as endpoints but the WHATWG
-/// parser refuses outright, so `fetch` and `location` throw (no request goes anywhere): a
-/// host label `xn--...` that is not valid Punycode (IDNA error), and a bracketed IPv6 literal
-/// that is not a valid address. The targets skip exactly these two; any other refusal fails.
-pub fn known_whatwg_refusal(host: &str, error: url::ParseError) -> bool {
-    let host = host.to_ascii_lowercase();
-    match error {
-        url::ParseError::IdnaError => host.split('.').any(|l| l.starts_with("xn--")),
-        url::ParseError::InvalidIpv6Address => host.starts_with('['),
-        _ => false,
+/// What WHATWG URL's IDNA step (UTS 46 §4) makes of the label `xn--<rest>` by the rules the
+/// library checks itself (`oauth_spa::fuzzing::punycode_ok`), decoded by the `idna` crate's
+/// Punycode decoder instead of the library's: `Some(decoded)` when it decodes (RFC 3492 §6.2),
+/// to a label that is neither empty nor all ASCII, from at most 2000 characters. `None` for a
+/// label not starting `xn--`.
+pub fn reference_punycode(label: &str) -> Option<Result<String, ()>> {
+    let head = label.get(..4)?;
+    if !head.eq_ignore_ascii_case("xn--") {
+        return None;
     }
+    let rest = &label[4..];
+    if rest.len() > 2000 || !rest.is_ascii() {
+        return Some(Err(()));
+    }
+    Some(match idna::punycode::decode_to_string(rest) {
+        Some(d) if !d.is_ascii() => Ok(d),
+        _ => Err(()),
+    })
+}
+
+/// The one kind of WHATWG refusal the URL checks leave to the browser (an intended difference,
+/// fuzz/README.md): UTS 46's rules that need Unicode tables (mapped or disallowed code points,
+/// NFC, a leading combining mark, bidi and joiner rules). Recognised as an IDNA error of a
+/// host with `xn--` labels that each decode (reference decoder) to a label that is neither
+/// empty nor all ASCII; every other refusal, an invalid IPv6 address included, fails the
+/// target.
+pub fn uts46_table_refusal(host: &str, error: url::ParseError) -> bool {
+    let mut labels = host.split('.').filter_map(reference_punycode).peekable();
+    error == url::ParseError::IdnaError
+        && labels.peek().is_some()
+        && labels.all(|decoded| decoded.is_ok())
 }

@@ -218,21 +218,31 @@ pub fn authorize(app: &App, dialect: Dialect, req: &Request) -> Response {
 }
 
 fn authorize_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
+    let serves_app = app.config.www.is_some();
     let Ok(params) = Params::parse(&req.query) else {
         return pages::error(
             400,
             "invalid_request",
             "The request's query string is not valid URL encoding.",
+            pages::Why::Unreadable,
+            serves_app,
         );
     };
     // Until the client and its redirect URI are verified, errors are shown here and never
     // redirected (RFC 6749 §4.1.2.1).
     for name in ["client_id", "redirect_uri"] {
         if params.count(name) > 1 {
+            let why = if name == "client_id" {
+                pages::Why::NoClient
+            } else {
+                pages::Why::UnverifiedRedirect
+            };
             return pages::error(
                 400,
                 "invalid_request",
                 &format!("The parameter {name} is repeated (RFC 6749 §3.1)."),
+                why,
+                serves_app,
             );
         }
     }
@@ -241,6 +251,8 @@ fn authorize_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
             400,
             "invalid_request",
             "The client_id parameter is missing.",
+            pages::Why::NoClient,
+            serves_app,
         );
     };
     let Some(client) = app.config.client(client_id) else {
@@ -248,6 +260,8 @@ fn authorize_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
             400,
             "invalid_client",
             &format!("No application is registered with client_id \"{client_id}\"."),
+            pages::Why::UnknownClient,
+            serves_app,
         );
     };
     let (redirect_uri, redirect_uri_sent) = match params.get("redirect_uri") {
@@ -256,6 +270,8 @@ fn authorize_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
             400,
             "invalid_request",
             "The redirect_uri is not one registered for this application (exact match required).",
+            pages::Why::UnverifiedRedirect,
+            serves_app,
         ),
         None if client.redirect_uris.len() == 1 => (client.redirect_uris[0].clone(), false),
         None => {
@@ -263,6 +279,8 @@ fn authorize_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
                 400,
                 "invalid_request",
                 "The redirect_uri parameter is required: this application has several registered.",
+                pages::Why::UnverifiedRedirect,
+                serves_app,
             )
         }
     };
@@ -377,13 +395,21 @@ pub fn consent(app: &App, dialect: Dialect, req: &Request) -> Response {
             400,
             "invalid_request",
             "The consent form was not form-encoded.",
+            pages::Why::Consent,
+            app.config.www.is_some(),
         );
     }
     let params = std::str::from_utf8(&req.body)
         .ok()
         .and_then(|body| Params::parse(body).ok());
     let Some(params) = params else {
-        return pages::error(400, "invalid_request", "The consent form is malformed.");
+        return pages::error(
+            400,
+            "invalid_request",
+            "The consent form is malformed.",
+            pages::Why::Consent,
+            app.config.www.is_some(),
+        );
     };
     let allow = match params.get("decision") {
         Some("allow") => true,
@@ -393,6 +419,8 @@ pub fn consent(app: &App, dialect: Dialect, req: &Request) -> Response {
                 400,
                 "invalid_request",
                 "The consent form has no decision (allow or deny).",
+                pages::Why::Consent,
+                app.config.www.is_some(),
             )
         }
     };
@@ -415,6 +443,8 @@ pub fn consent(app: &App, dialect: Dialect, req: &Request) -> Response {
             400,
             "invalid_request",
             "This consent request is unknown, expired, or was already answered.",
+            pages::Why::Consent,
+            app.config.www.is_some(),
         );
     };
     if app.now_ms().saturating_sub(pending.created_ms) >= CONSENT_TTL_MS {
@@ -422,6 +452,8 @@ pub fn consent(app: &App, dialect: Dialect, req: &Request) -> Response {
             400,
             "invalid_request",
             "This consent request is unknown, expired, or was already answered.",
+            pages::Why::Consent,
+            app.config.www.is_some(),
         );
     }
     app.store().stats.bump(if allow {

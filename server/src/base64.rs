@@ -37,6 +37,26 @@ pub fn encode_url_safe(input: &[u8]) -> String {
     encode_with(URL_SAFE, input, false)
 }
 
+/// Strict RFC 4648 §5 decoding without padding (JWS, RFC 7515 §2): URL-safe alphabet, unused
+/// bits zero. Returns `None` for anything else.
+pub fn decode_url_safe(input: &str) -> Option<Vec<u8>> {
+    if input.len() % 4 == 1 || input.contains(['+', '/', '=']) {
+        return None;
+    }
+    let mut standard: String = input
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !standard.len().is_multiple_of(4) {
+        standard.push('=');
+    }
+    decode_standard(&standard)
+}
+
 /// Strict RFC 4648 §4 decoding: standard alphabet, length a multiple of four, padding only at
 /// the end, unused bits zero. Returns `None` for anything else.
 pub fn decode_standard(input: &str) -> Option<Vec<u8>> {
@@ -107,6 +127,17 @@ mod tests {
     fn url_safe_has_no_padding_and_uses_dash_underscore() {
         assert_eq!(encode_url_safe(&[0xfb, 0xff]), "-_8");
         assert_eq!(encode_standard(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn url_safe_decoding() {
+        assert_eq!(decode_url_safe("-_8").unwrap(), [0xfb, 0xff]);
+        assert_eq!(decode_url_safe("").unwrap(), b"");
+        assert_eq!(decode_url_safe("Zm9vYg").unwrap(), b"foob");
+        assert_eq!(decode_url_safe("Zm9vYg=="), None); // padding
+        assert_eq!(decode_url_safe("+/8"), None); // standard alphabet
+        assert_eq!(decode_url_safe("Zh"), None); // non-zero unused bits
+        assert_eq!(decode_url_safe("Zm9vY"), None); // impossible length
     }
 
     #[test]

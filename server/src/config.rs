@@ -50,6 +50,8 @@ pub struct Config {
     pub user: String,
     /// No request log.
     pub quiet: bool,
+    /// Every DPoP proof must carry a nonce this server issued (RFC 9449 §8, §9).
+    pub dpop_nonce: bool,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             test_hooks: false,
             user: "demo-user".into(),
             quiet: false,
+            dpop_nonce: false,
         }
     }
 }
@@ -112,6 +115,7 @@ USAGE: oauth-spa-server [FLAGS]
   --user SUB             the local user's subject identifier (default demo-user)
   --test-hooks           enable /__stats, /__reset, /__clock, /__consent
   --quiet                no request log on stderr
+  --dpop-nonce           every DPoP proof must carry a nonce from this server (RFC 9449 section 8)
   -h, --help             this text
   -V, --version          version
 ";
@@ -179,6 +183,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--user" => config.user = value("--user")?,
             "--test-hooks" => config.test_hooks = true,
             "--quiet" => config.quiet = true,
+            "--dpop-nonce" => config.dpop_nonce = true,
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
     }

@@ -22,7 +22,7 @@ pub fn preflight(app: &App, req: &Request, methods: &str) -> Response {
             .header("Access-Control-Allow-Methods", methods)
             .header(
                 "Access-Control-Allow-Headers",
-                "authorization, content-type, accept",
+                "authorization, content-type, accept, dpop",
             )
             .header("Access-Control-Max-Age", "600");
         // Chromium's Private Network Access preflight.
@@ -41,7 +41,10 @@ pub fn decorate(app: &App, req: &Request, mut response: Response) -> Response {
     response.set_header("Vary", "Origin");
     if let Some(origin) = allowed_origin(app, req) {
         response.set_header("Access-Control-Allow-Origin", origin);
-        response.set_header("Access-Control-Expose-Headers", "WWW-Authenticate");
+        response.set_header(
+            "Access-Control-Expose-Headers",
+            "WWW-Authenticate, DPoP-Nonce",
+        );
     }
     response
 }

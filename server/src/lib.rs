@@ -14,6 +14,7 @@ mod clock;
 pub mod config;
 mod cors;
 mod dialect;
+mod dpop;
 mod form;
 mod hooks;
 mod http;

@@ -41,6 +41,7 @@ pub fn metadata(app: &App, req: &Request) -> Response {
             "token_endpoint_auth_methods_supported": auth_methods,
             "revocation_endpoint_auth_methods_supported": auth_methods,
             "authorization_response_iss_parameter_supported": app.config.send_iss,
+            "dpop_signing_alg_values_supported": [crate::dpop::ALG],
         }),
     )
     .header("Cache-Control", "no-cache")

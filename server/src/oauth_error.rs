@@ -32,6 +32,8 @@ pub struct OAuthError {
     pub status: u16,
     /// Whether the client tried HTTP Basic, so a 401 must carry `WWW-Authenticate: Basic`.
     pub basic_challenge: bool,
+    /// A fresh nonce for the `DPoP-Nonce` header of a `use_dpop_nonce` error (RFC 9449 §8).
+    pub dpop_nonce: Option<String>,
 }
 
 impl OAuthError {
@@ -41,6 +43,7 @@ impl OAuthError {
             description: sanitize_description(&description.into()),
             status: 400,
             basic_challenge: false,
+            dpop_nonce: None,
         }
     }
 
@@ -60,6 +63,7 @@ impl OAuthError {
             description: sanitize_description(&description.into()),
             status: if via_basic { 401 } else { 400 },
             basic_challenge: via_basic,
+            dpop_nonce: None,
         }
     }
 
@@ -75,6 +79,9 @@ impl OAuthError {
                 "WWW-Authenticate",
                 "Basic realm=\"oauth-spa-server\", charset=\"UTF-8\"",
             );
+        }
+        if let Some(nonce) = &self.dpop_nonce {
+            response = response.header("DPoP-Nonce", nonce);
         }
         response
     }

@@ -28,12 +28,18 @@ dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
 button{font:inherit;padding:.6rem 1.4rem;border-radius:6px;border:2px solid #1f4fbf;cursor:pointer}\
 button.allow{background:#1f4fbf;color:#fff}button.deny{background:#fff;color:#1f4fbf}\
 button:focus-visible{outline:3px solid #f0a000;outline-offset:2px}\
-.note{color:#4a4f59;font-size:.9rem}";
+.note{color:#4a4f59;font-size:.9rem}\
+a{color:#1f4fbf;font-weight:600}a:focus-visible{outline:3px solid #f0a000;outline-offset:2px}\
+@media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}\
+main{background:#161b22;border-color:#30363d}.note{color:#9da7b3}a{color:#79b8ff}\
+button{border-color:#79b8ff}button.allow{background:#79b8ff;color:#0d1117}\
+button.deny{background:#161b22;color:#79b8ff}}";
 
 fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<meta name=\"color-scheme\" content=\"light dark\">\n\
 <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
         title = escape(title)
     )
@@ -95,17 +101,68 @@ pub fn consent(view: &ConsentView<'_>) -> Response {
     html_response(200, page("Sign in: allow access?", &body))
 }
 
+/// Why an error page cannot send the user back to the application (RFC 6749 §4.1.2.1: until
+/// the client and its redirect URI are verified, the server must not redirect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The query string could not be read at all.
+    Unreadable,
+    /// `client_id` is missing or repeated: the request does not say which application sent it.
+    NoClient,
+    /// No application is registered under the `client_id`.
+    UnknownClient,
+    /// The `redirect_uri` is missing, repeated, or not registered for this application.
+    UnverifiedRedirect,
+    /// The consent form cannot be answered (expired, answered, malformed).
+    Consent,
+}
+
+impl Why {
+    fn explanation(self) -> &'static str {
+        match self {
+            Why::Unreadable => {
+                "The request could not be read, so the server does not know which application \
+sent it or where to return."
+            }
+            Why::NoClient => {
+                "The request does not say which application sent it, so the server has no \
+registered address to send you back to."
+            }
+            Why::UnknownClient => {
+                "Without a registered application the server has no address it may send you \
+back to. Check the client id in the application's settings."
+            }
+            Why::UnverifiedRedirect => {
+                "The address the application asked to return to is not one registered for it, \
+so the server will not send you there."
+            }
+            Why::Consent => {
+                "This consent page can no longer be answered, so no answer was sent to the \
+application. Start the sign-in again from the application."
+            }
+        }
+    }
+}
+
 /// An error the user sees because the client cannot safely be redirected to (RFC 6749
-/// §4.1.2.1: unknown client, missing or mismatched redirect URI).
-pub fn error(status: u16, error: &str, description: &str) -> Response {
+/// §4.1.2.1: unknown client, missing or mismatched redirect URI). It says why, and links to
+/// this server's own start page (`/`: the demo when the server serves one), never to the
+/// unverified address.
+pub fn error(status: u16, error: &str, description: &str, why: Why, serves_app: bool) -> Response {
+    let back = if serves_app {
+        "Back to the demo page"
+    } else {
+        "Back to this server's start page"
+    };
     let body = format!(
         "<h1>This sign-in request cannot continue</h1>\n\
 <p role=\"alert\">{description}</p>\n\
 <p>Error code: <code>{error}</code></p>\n\
-<p class=\"note\">You were not sent back to the application, because the address it asked to \
-return to could not be verified. Close this page and try signing in again from the application.</p>",
+<p>{why}</p>\n\
+<p class=\"actions\"><a href=\"/\">{back}</a></p>",
         description = escape(description),
         error = escape(error),
+        why = why.explanation(),
     );
     html_response(status, page("Sign-in error", &body)).note(format!("error={error}"))
 }

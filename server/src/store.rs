@@ -44,6 +44,9 @@ pub struct Grant {
     pub client_id: String,
     pub scope: String,
     pub revoked: bool,
+    /// The thumbprint of the DPoP key the grant's refresh tokens are bound to (RFC 9449 §5):
+    /// a refresh must come with a proof of that key.
+    pub jkt: Option<String>,
 }
 
 pub struct AccessToken {
@@ -51,6 +54,8 @@ pub struct AccessToken {
     pub scope: String,
     pub expires_ms: u64,
     pub revoked: bool,
+    /// `cnf.jkt` (RFC 9449 §6): the token works only with a proof of this key.
+    pub jkt: Option<String>,
 }
 
 pub struct RefreshToken {
@@ -122,6 +127,7 @@ pub struct Store {
     pub refresh_tokens: HashMap<String, RefreshToken>,
     pub stats: Stats,
     pub consent_mode: ConsentMode,
+    pub dpop: crate::dpop::DpopState,
 }
 
 impl Default for Store {
@@ -134,6 +140,7 @@ impl Default for Store {
             refresh_tokens: HashMap::new(),
             stats: Stats::new(),
             consent_mode: ConsentMode::Page,
+            dpop: Default::default(),
         }
     }
 }
@@ -145,7 +152,13 @@ pub struct IssuedTokens {
 }
 
 impl Store {
-    pub fn new_grant(&mut self, dialect: Dialect, client_id: &str, scope: &str) -> String {
+    pub fn new_grant(
+        &mut self,
+        dialect: Dialect,
+        client_id: &str,
+        scope: &str,
+        jkt: Option<&str>,
+    ) -> String {
         let id = random_token();
         self.grants.insert(
             id.clone(),
@@ -154,6 +167,7 @@ impl Store {
                 client_id: client_id.into(),
                 scope: scope.into(),
                 revoked: false,
+                jkt: jkt.map(String::from),
             },
         );
         id
@@ -166,6 +180,7 @@ impl Store {
         scope: &str,
         expires_ms: u64,
         with_refresh: bool,
+        jkt: Option<&str>,
     ) -> IssuedTokens {
         let access_token = random_token();
         self.access_tokens.insert(
@@ -175,6 +190,7 @@ impl Store {
                 scope: scope.into(),
                 expires_ms,
                 revoked: false,
+                jkt: jkt.map(String::from),
             },
         );
         let refresh_token = with_refresh.then(|| {
@@ -265,10 +281,10 @@ mod tests {
     #[test]
     fn revoking_a_grant_kills_its_tokens_only() {
         let mut store = Store::default();
-        let g1 = store.new_grant(Dialect::Rfc, "c", "projects");
-        let g2 = store.new_grant(Dialect::Rfc, "c", "projects");
-        let t1 = store.issue(&g1, "projects", u64::MAX, true);
-        let t2 = store.issue(&g2, "projects", u64::MAX, true);
+        let g1 = store.new_grant(Dialect::Rfc, "c", "projects", None);
+        let g2 = store.new_grant(Dialect::Rfc, "c", "projects", None);
+        let t1 = store.issue(&g1, "projects", u64::MAX, true, None);
+        let t2 = store.issue(&g2, "projects", u64::MAX, true, None);
         store.revoke_grant(&g1);
         assert!(store
             .live_access_token(&t1.access_token, Dialect::Rfc, 0)
@@ -287,8 +303,8 @@ mod tests {
     #[test]
     fn access_tokens_expire() {
         let mut store = Store::default();
-        let g = store.new_grant(Dialect::Ellipsis, "c", "projects");
-        let t = store.issue(&g, "projects", 1000, false);
+        let g = store.new_grant(Dialect::Ellipsis, "c", "projects", None);
+        let t = store.issue(&g, "projects", 1000, false, None);
         assert!(t.refresh_token.is_none());
         assert!(store
             .live_access_token(&t.access_token, Dialect::Ellipsis, 999)
@@ -304,8 +320,8 @@ mod tests {
     #[test]
     fn access_tokens_work_only_in_their_dialect() {
         let mut store = Store::default();
-        let g = store.new_grant(Dialect::Ellipsis, "c", "projects");
-        let t = store.issue(&g, "projects", u64::MAX, false);
+        let g = store.new_grant(Dialect::Ellipsis, "c", "projects", None);
+        let t = store.issue(&g, "projects", u64::MAX, false, None);
         assert!(store
             .live_access_token(&t.access_token, Dialect::Ellipsis, 0)
             .is_ok());

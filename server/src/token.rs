@@ -6,6 +6,7 @@ use crate::app::App;
 use crate::client_auth::authenticate;
 use crate::config::Client;
 use crate::dialect::Dialect;
+use crate::dpop::{self, Refusal};
 use crate::form::Params;
 use crate::http::{Request, Response};
 use crate::oauth_error::OAuthError;
@@ -82,9 +83,23 @@ pub fn token(app: &App, dialect: Dialect, req: &Request) -> Response {
         };
         let client = authenticate(&app.config, req, &params)?;
         client_id = client.id.clone();
+        // Before the grant is looked at: a proof refused for want of a nonce must leave the
+        // code unused for the retry (RFC 9449 §8).
+        let jkt = match dpop::check(app, req, None) {
+            Ok(jkt) => jkt,
+            Err(Refusal::Invalid(why)) => return Err(OAuthError::new("invalid_dpop_proof", why)),
+            Err(Refusal::NonceNeeded(nonce)) => {
+                let mut e = OAuthError::new(
+                    "use_dpop_nonce",
+                    "the DPoP proof must carry the nonce in the DPoP-Nonce header",
+                );
+                e.dpop_nonce = Some(nonce);
+                return Err(e);
+            }
+        };
         match grant_key {
-            "authorization_code" => exchange_code(app, dialect, &params, client),
-            "refresh_token" => refresh(app, dialect, &params, client),
+            "authorization_code" => exchange_code(app, dialect, &params, client, jkt.as_deref()),
+            "refresh_token" => refresh(app, dialect, &params, client, jkt.as_deref()),
             "missing" => Err(OAuthError::invalid_request("grant_type is missing")),
             _ => Err(OAuthError::new(
                 "unsupported_grant_type",
@@ -111,10 +126,17 @@ pub fn token(app: &App, dialect: Dialect, req: &Request) -> Response {
     }
 }
 
-fn token_response(app: &App, access: String, refresh: Option<String>, scope: &str) -> Value {
+fn token_response(
+    app: &App,
+    access: String,
+    refresh: Option<String>,
+    scope: &str,
+    bound: bool,
+) -> Value {
     let mut body = json!({
         "access_token": access,
-        "token_type": "Bearer",
+        // RFC 9449 §5: a token bound to the proof's key is of type DPoP.
+        "token_type": if bound { "DPoP" } else { "Bearer" },
         "expires_in": app.config.expires_in,
         "scope": scope,
     });
@@ -130,6 +152,7 @@ fn exchange_code(
     dialect: Dialect,
     params: &Params,
     client: &Client,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let name = dialect.code_param();
     let Some(code) = params.get(name) else {
@@ -224,17 +247,19 @@ fn exchange_code(
         }
         (None, None) => {}
     }
-    let grant = store.new_grant(dialect, &client.id, &request.scope);
+    // RFC 9449 §5: the refresh tokens of a public client are bound to the key as well.
+    let grant = store.new_grant(dialect, &client.id, &request.scope, jkt);
     if let Some(record) = store.codes.get_mut(code) {
         record.grant = Some(grant.clone());
     }
     let expires = now.saturating_add(app.config.expires_in.saturating_mul(1000));
-    let issued = store.issue(&grant, &request.scope, expires, client.refresh_tokens);
+    let issued = store.issue(&grant, &request.scope, expires, client.refresh_tokens, jkt);
     Ok(token_response(
         app,
         issued.access_token,
         issued.refresh_token,
         &request.scope,
+        jkt.is_some(),
     ))
 }
 
@@ -246,6 +271,7 @@ fn refresh(
     dialect: Dialect,
     params: &Params,
     client: &Client,
+    jkt: Option<&str>,
 ) -> Result<Value, OAuthError> {
     let Some(token) = params.get("refresh_token") else {
         return Err(OAuthError::invalid_request("refresh_token is missing"));
@@ -277,6 +303,21 @@ fn refresh(
     if grant.revoked {
         return Err(OAuthError::invalid_grant("the refresh token was revoked"));
     }
+    // RFC 9449 §5: a bound refresh token needs a proof of the same key. Checked before the
+    // rotation below, so a refused attempt does not spend the token.
+    match (grant.jkt.as_deref(), jkt) {
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token is bound to a DPoP key: send a DPoP proof of that key",
+            ))
+        }
+        (Some(bound), Some(given)) if bound != given => {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token is bound to another DPoP key",
+            ))
+        }
+        _ => {}
+    }
     if rotated {
         store.revoke_grant(&grant_id);
         return Err(OAuthError::invalid_grant(
@@ -301,11 +342,12 @@ fn refresh(
         record.rotated = true;
     }
     let expires = now.saturating_add(app.config.expires_in.saturating_mul(1000));
-    let issued = store.issue(&grant_id, &scope, expires, true);
+    let issued = store.issue(&grant_id, &scope, expires, true, jkt);
     Ok(token_response(
         app,
         issued.access_token,
         issued.refresh_token,
         &scope,
+        jkt.is_some(),
     ))
 }

@@ -1091,7 +1091,7 @@ fn cors_preflight_and_response_headers() {
         assert_eq!(r.header("access-control-allow-origin"), Some(origin));
         assert_eq!(
             r.header("access-control-allow-headers"),
-            Some("authorization, content-type, accept")
+            Some("authorization, content-type, accept, dpop")
         );
         assert!(r
             .header("access-control-allow-methods")
@@ -1158,7 +1158,7 @@ fn cors_preflight_and_response_headers() {
     );
     assert_eq!(
         r.header("access-control-expose-headers"),
-        Some("WWW-Authenticate")
+        Some("WWW-Authenticate, DPoP-Nonce")
     );
 
     // Preflights are not token requests.
@@ -1604,4 +1604,70 @@ fn keep_alive_connections_serve_several_requests() {
     let mut all = String::new();
     stream.read_to_string(&mut all).unwrap();
     assert_eq!(all.matches("HTTP/1.1 200 OK").count(), 2, "{all}");
+}
+
+#[test]
+fn error_pages_give_the_reason_and_a_way_back_never_to_the_unverified_address() {
+    let s = Server::start(&[]);
+    // Unknown client: the page blames the client id, not the redirect address.
+    let r = s.get(&format!(
+        "/v3/oauth/authorize?response_type=code&client_id=nobody&redirect_uri={}",
+        encode(REDIRECT)
+    ));
+    assert_eq!(r.status, 400);
+    assert!(r
+        .body
+        .contains("Without a registered application the server has no address"));
+    assert!(r.body.contains("Check the client id"));
+    assert!(!r.body.contains("not one registered for it"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("<a href=\"/\">Back to this server's start page</a>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains(REDIRECT),
+        "no link to the unverified address"
+    );
+    // A redirect URI that is not registered: the page blames the address, and never links to it.
+    let evil = "http://evil.test/cb";
+    let r = s.get(&format!(
+        "/v3/oauth/authorize?response_type=code&client_id=spa&redirect_uri={}",
+        encode(evil)
+    ));
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("is not one registered for it"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("evil.test"));
+    // Missing client_id.
+    let r = s.get("/rfc/oauth/authorize?response_type=code");
+    assert!(
+        r.body.contains("does not say which application sent it"),
+        "{}",
+        r.body
+    );
+    // A consent form that cannot be answered.
+    let r = s.post_form(
+        "/v3/oauth/consent",
+        &[("consent_id", "unknown"), ("decision", "allow")],
+        &[],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("can no longer be answered"), "{}", r.body);
+    // Served with a demo (--www): the link says where it goes; pages follow the dark theme.
+    let (dir, www) = temp_www("error-page");
+    let s = Server::start(&["--www", &www]);
+    let r = s.get("/v3/oauth/authorize?response_type=code&client_id=nobody");
+    assert!(
+        r.body.contains("<a href=\"/\">Back to the demo page</a>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("prefers-color-scheme:dark"));
+    assert_eq!(s.get("/").body, "home", "the link's target is the demo");
+    let _ = std::fs::remove_dir_all(dir);
 }

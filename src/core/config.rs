@@ -86,6 +86,10 @@ pub struct ClientConfig {
     pub require_token_type: bool,
     /// Remove the response parameters from the address bar after a callback.
     pub clean_url: bool,
+    /// Sender-constrained tokens (RFC 9449 DPoP): every token request carries a proof of a
+    /// P-256 key, and the token response must say `token_type` `DPoP` (src/core/dpop.rs).
+    #[cfg(feature = "dpop")]
+    pub dpop: bool,
 }
 
 /// Default storage key prefix.
@@ -121,6 +125,8 @@ impl ClientConfig {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             require_token_type: true,
             clean_url: true,
+            #[cfg(feature = "dpop")]
+            dpop: false,
         }
     }
 
@@ -275,6 +281,18 @@ impl ClientConfig {
         c.timeout_ms = a.positive("timeoutMs", c.timeout_ms)?;
         c.require_token_type = a.bool("requireTokenType", true)?;
         c.clean_url = a.bool("cleanUrl", true)?;
+        #[cfg(feature = "dpop")]
+        {
+            c.dpop = a.bool("dpop", false)?;
+        }
+        // Never a Bearer token in place of the bound one the app asked for.
+        #[cfg(not(feature = "dpop"))]
+        if a.bool("dpop", false)? {
+            return Err(a.wrong(
+                "dpop",
+                "false here: DPoP needs the oauth-spa entry, not oauth-spa/core",
+            ));
+        }
         c.validate()?;
         Ok(c)
     }
@@ -637,6 +655,35 @@ mod tests {
                 "baseUrl {bad}: {}",
                 e.message()
             );
+        }
+    }
+
+    /// `dpop` is read by both builds: the full one turns it on, the code-flow one refuses it
+    /// by name instead of sending Bearer requests.
+    #[test]
+    fn dpop_member() {
+        let read = |dpop: &str| {
+            let j = String::from(
+                r#"{"clientId":"c","authorizationEndpoint":"https://as.example/a","tokenEndpoint":"https://as.example/t","dpop":"#,
+            ) + dpop
+                + "}";
+            ClientConfig::from_json(&Json::parse(&j).unwrap())
+        };
+        let e = read("\"yes\"").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(e.message().contains("dpop"), "{}", e.message());
+        #[cfg(feature = "dpop")]
+        {
+            assert!(read("true").unwrap().dpop);
+            assert!(!read("false").unwrap().dpop);
+            assert!(!read("null").unwrap().dpop);
+        }
+        #[cfg(not(feature = "dpop"))]
+        {
+            let e = read("true").unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig);
+            assert!(e.message().contains("DPoP needs the oauth-spa entry"));
+            assert!(read("false").is_ok());
         }
     }
 

@@ -71,6 +71,15 @@ pub enum ErrorCode {
     /// The sign-in popup was closed before it delivered a response.
     #[cfg(feature = "session")]
     PopupClosed,
+    /// `dpop: true`, but DPoP cannot run here: the page is not a secure context (no
+    /// `crypto.subtle`), or the browser refused to make or use the P-256 key. Nothing is sent
+    /// (never a Bearer request instead).
+    #[cfg(feature = "dpop")]
+    DpopUnavailable,
+    /// A DPoP rule was broken: a token response without `token_type` `DPoP` to a request that
+    /// carried a proof (RFC 9449 §5), a public key or signature of the wrong form.
+    #[cfg(feature = "dpop")]
+    DpopError,
 }
 
 impl ErrorCode {
@@ -116,6 +125,10 @@ impl ErrorCode {
             ErrorCode::PopupBlocked => "popup_blocked",
             #[cfg(feature = "session")]
             ErrorCode::PopupClosed => "popup_closed",
+            #[cfg(feature = "dpop")]
+            ErrorCode::DpopUnavailable => "dpop_unavailable",
+            #[cfg(feature = "dpop")]
+            ErrorCode::DpopError => "dpop_error",
         }
     }
 }

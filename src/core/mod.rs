@@ -7,6 +7,8 @@ pub mod callback;
 pub mod config;
 #[cfg(feature = "session")]
 pub mod discovery;
+#[cfg(feature = "dpop")]
+pub mod dpop;
 pub mod encoding;
 pub mod error;
 pub mod json;

@@ -81,7 +81,9 @@ pub fn code_challenge_s256(verifier: &str) -> Result<String, Error> {
     Ok(s256(verifier))
 }
 
-fn s256(verifier: &str) -> String {
+/// BASE64URL(SHA256(ASCII(`input`))), no padding: the S256 challenge (RFC 7636 §4.2), also
+/// DPoP's `ath` (RFC 9449 §4.2).
+pub(crate) fn s256(verifier: &str) -> String {
     base64url(&Sha256::digest(verifier.as_bytes()))
 }
 

@@ -344,6 +344,9 @@ pub fn parse_token_response(
     };
     vschar("access_token", &access_token)?;
     let token_type = match string_member("token_type")? {
+        // A proof was sent: the token must be bound (RFC 9449 §5).
+        #[cfg(feature = "dpop")]
+        t if config.dpop => String::from(crate::core::dpop::bound_token_type(t.as_deref())?),
         Some(t) if t.eq_ignore_ascii_case("bearer") => String::from("Bearer"),
         Some(_) => {
             return Err(Error::new(
@@ -581,6 +584,28 @@ mod tests {
         );
         let dbg = format!("{t:?}");
         assert!(!dbg.contains("2YotnFZFEjr1zCsicMWpAA") && !dbg.contains("tGzv3JOk"));
+    }
+
+    /// RFC 9449 §5: after a proof, only a `DPoP` token type is accepted (any case); without
+    /// one, `DPoP` is an unsupported type like any other but Bearer.
+    #[cfg(feature = "dpop")]
+    #[test]
+    fn dpop_token_type() {
+        let mut c = rfc();
+        c.dpop = true;
+        let body = |t: &str| RFC_EXAMPLE.replace("\"example\"", t);
+        let t = parse_token_response(&c, 200, &body("\"dPoP\""), 0, None).unwrap();
+        assert_eq!(t.token_type, "DPoP");
+        assert!(t.to_json(None).expose().contains(r#""tokenType":"DPoP""#));
+        for other in ["\"Bearer\"", "\"mac\"", "null"] {
+            let e = parse_token_response(&c, 200, &body(other), 0, None).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::DpopError, "{other}");
+        }
+        c.require_token_type = false;
+        let e = parse_token_response(&c, 200, r#"{"access_token":"a"}"#, 0, None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DpopError);
+        let e = parse_token_response(&rfc(), 200, &body("\"DPoP\""), 0, None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnsupportedTokenType);
     }
 
     #[test]

@@ -29,7 +29,9 @@ pub struct UrlParts<'a> {
 /// - a backslash before the query (in `http`/`https` it is a `/`: `https://a\.b/` is host `a`);
 /// - user information;
 /// - a host that is not ASCII (mapped by IDNA: `U+3002` becomes a dot), or has `%` (decoded)
-///   or `< > [ ] ^ |` (refused); an IPv6 literal with anything but hex digits, `:` and `.`;
+///   or `< > [ ] ^ |` (refused); an IPv6 literal that is not an IPv6 address ([`is_ipv6`]);
+///   a label `xn--...` that IDNA cannot decode or refuses without Unicode tables
+///   ([`punycode_ok`]);
 /// - a host whose last label starts with a digit (WHATWG URL reads a host that ends in a
 ///   number as an IPv4 address, in octal, hex or as one number: `https://2130706433/` is
 ///   127.0.0.1) unless it is four decimal numbers 0-255 without leading zeros. No top-level
@@ -77,11 +79,7 @@ pub fn parse<'a>(field: &str, url: &'a str) -> Result<UrlParts<'a>, Error> {
         if !(port.is_empty() || port.strip_prefix(':').is_some_and(port_ok)) {
             return Err(bad("has an invalid port"));
         }
-        if !inside
-            .bytes()
-            .skip(1)
-            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
+        if !inside.get(1..).is_some_and(is_ipv6) {
             return Err(bad("has an invalid IPv6 address"));
         }
         // `inside` and the `]` after it.
@@ -100,6 +98,9 @@ pub fn parse<'a>(field: &str, url: &'a str) -> Result<UrlParts<'a>, Error> {
             return Err(bad(
                 "must have an ASCII host without % < > [ ] ^ | (browsers map, decode or refuse them)",
             ));
+        }
+        if !pieces(host, b'.').all(punycode_ok) {
+            return Err(bad("has an invalid xn-- (Punycode) label"));
         }
         let last = pieces(host.strip_suffix('.').unwrap_or(host), b'.').last();
         if last.is_some_and(|l| l.bytes().next().is_some_and(|b| b.is_ascii_digit()))
@@ -140,6 +141,128 @@ fn is_ipv4(host: &str) -> bool {
             && (p.len() == 1 || !p.starts_with('0'))
             && decimal(p) <= 255
     }) && n == 4
+}
+
+/// An IPv6 address (inside the brackets) as RFC 4291 §2.2 writes it and RFC 3986 §3.2.2
+/// (`IPv6address`) allows, which is what WHATWG URL's IPv6 parser accepts: pieces of 1-4 hex
+/// digits, `::` at most once for one or more zero pieces, the last 32 bits possibly a dotted
+/// IPv4 address ([`is_ipv4`]); 8 pieces in all, at most 7 written beside `::`. A zone ID
+/// (RFC 6874, `%25`) and IPvFuture (`v1.x`) are refused: WHATWG refuses both.
+pub fn is_ipv6(a: &str) -> bool {
+    // A `::` at either end loses one `:`, so that the gap is one empty piece wherever it is.
+    let b = a.as_bytes();
+    let start = match b {
+        [b':', b':', ..] => 1,
+        [b':', ..] | [] => return false,
+        _ => 0,
+    };
+    let end = match b {
+        [.., b':', b':'] => b.len() - 1,
+        [.., b':'] => return false,
+        _ => b.len(),
+    };
+    let (mut n, mut gaps, mut v4) = (0, 0, false);
+    for p in pieces(a.get(start..end).unwrap_or(":"), b':') {
+        if v4 {
+            return false;
+        }
+        if p.is_empty() {
+            gaps += 1;
+        } else if p.len() <= 4 && p.bytes().all(|c| c.is_ascii_hexdigit()) {
+            n += 1;
+        } else if is_ipv4(p) {
+            n += 2;
+            v4 = true;
+        } else {
+            return false;
+        }
+    }
+    match gaps {
+        0 => n == 8,
+        1 => n < 8,
+        _ => false,
+    }
+}
+
+/// `false` for a label starting `xn--` (any case) that WHATWG URL's IDNA step (UTS 46 §4,
+/// which decodes it) refuses for reasons that need no Unicode tables:
+/// - the RFC 3492 §6.2 decoding of what follows `xn--` fails: a character that is not a
+///   base-36 digit after the last `-`, a number cut short, a 32-bit overflow, a code point
+///   above U+10FFFF or a surrogate;
+/// - the decoded label is empty or all ASCII (UTS 46 since Unicode 15.1): the label ends in
+///   `-` (decoding only inserts code points from U+0080 up, after the last `-`);
+/// - more than 2000 characters follow `xn--` (the limit of the `url` crate, taken from ICU).
+///
+/// What the tables decide (mapped or disallowed code points, NFC, a leading combining mark,
+/// bidi and joiner rules) is left to the browser.
+pub fn punycode_ok(label: &str) -> bool {
+    let Some(rest) = strip_prefix_ci(label, "xn--") else {
+        return true;
+    };
+    rest.len() <= 2000 && !label.ends_with('-') && punycode_decode(rest.as_bytes(), |_, _| {})
+}
+
+/// RFC 3492 §6.2 decoding of `b` (what follows `xn--`): `false` where it fails. Calls
+/// `insert(position, code point)` for each code point it inserts among the basic ones (the
+/// tests build the decoded label with it).
+fn punycode_decode(b: &[u8], mut insert: impl FnMut(usize, u32)) -> bool {
+    // Code points before the last `-` are copied as they are; a `-` first is a digit (none).
+    let (mut len, digits) = match b.iter().rposition(|&c| c == b'-') {
+        Some(p) if p > 0 => (p as u32, b.get(p + 1..).unwrap_or(&[])),
+        _ => (0, b),
+    };
+    // n: the code point; i: where it goes, plus (len + 1) per step of n; w, k: the weight and
+    // position of the next digit of the delta being read, which started at `old`.
+    let (mut n, mut i, mut bias, mut w, mut k, mut old) = (0x80u32, 0u32, 72, 1u32, 36, 0);
+    for &c in digits {
+        let d = u32::from(match c {
+            b'a'..=b'z' => c - b'a',
+            b'A'..=b'Z' => c - b'A',
+            b'0'..=b'9' => c - 22,
+            _ => return false,
+        });
+        let Some(sum) = d.checked_mul(w).and_then(|x| x.checked_add(i)) else {
+            return false;
+        };
+        i = sum;
+        let t = u32::saturating_sub(k, bias).clamp(1, 26);
+        if d >= t {
+            let Some(next) = w.checked_mul(36 - t) else {
+                return false;
+            };
+            w = next;
+            k += 36;
+            continue;
+        }
+        // The delta is complete: insert code point n at i.
+        len += 1;
+        bias = adapt(i - old, len, old == 0);
+        let Some(code) = n.checked_add(i / len) else {
+            return false;
+        };
+        n = code;
+        i %= len;
+        if n > 0x10ffff || (0xd800..0xe000).contains(&n) {
+            return false;
+        }
+        insert(i as usize, n);
+        i += 1;
+        (old, w, k) = (i, 1, 36);
+    }
+    // Not inside a delta (a delta's first digit that does not end it makes w at least 10).
+    w == 1
+}
+
+/// RFC 3492 §6.1 bias adaptation (base 36, tmin 1, tmax 26, skew 38, damp 700).
+fn adapt(delta: u32, points: u32, first: bool) -> u32 {
+    let mut delta = delta / if first { 700 } else { 2 };
+    delta += delta / points;
+    let mut k = 0;
+    while delta > 455 {
+        delta /= 35;
+        k += 36;
+    }
+    k + 36 * delta / (delta + 38)
 }
 
 /// A path segment WHATWG URL removes: `.` or `..`, each dot possibly written `%2e`.
@@ -298,6 +421,19 @@ mod tests {
             ("https://a[b/", "host"),
             ("https://[::1%25eth0]/", "IPv6"),
             ("https://[as.example]/", "IPv6"),
+            // Bracketed, but no IPv6 address: WHATWG refuses it.
+            ("https://[:::]/", "IPv6"),
+            ("https://[1:2]/", "IPv6"),
+            ("https://[]/", "IPv6"),
+            ("https://[::1.2.3]:443/", "IPv6"),
+            ("https://[1::2::3]/", "IPv6"),
+            // `xn--` labels IDNA cannot decode, or decodes to nothing or to ASCII only.
+            ("https://xn--er.utex/", "Punycode"),
+            ("https://as.xn--99999999999/", "Punycode"),
+            ("https://XN--ER.example/", "Punycode"),
+            ("https://xn--/", "Punycode"),
+            ("https://xn--abc-.example/", "Punycode"),
+            ("http://xn--bb0c.localhost/", "Punycode"),
             // A host that ends in a number is an IPv4 address, read in octal, hex or as one
             // 32-bit number: only four plain decimal numbers mean what they say.
             ("https://2130706433/", "IPv4"),
@@ -340,6 +476,10 @@ mod tests {
             ("https://as.example/token", "as.example"),
             ("HTTPS://AS.Example:443/Token", "AS.Example"),
             ("https://xn--bcher-kva.example/", "xn--bcher-kva.example"),
+            ("https://XN--Bcher-KVA.example/", "XN--Bcher-KVA.example"),
+            ("https://xn--ls8h.xn--9n2bp8q/", "xn--ls8h.xn--9n2bp8q"),
+            ("https://[0:0:0:0:0:0:0:1]/", "[0:0:0:0:0:0:0:1]"),
+            ("https://[1:2:3:4:5:6:7::]:1/", "[1:2:3:4:5:6:7::]"),
             ("https://as.example/a%2eb/..c/d../.x/x./", "as.example"),
             ("https://as.example/a?x=\\&y=/../&z=%2e", "as.example"),
             ("https://as.example/a?\u{e9}=1", "as.example"),
@@ -358,6 +498,150 @@ mod tests {
         ] {
             let p = parse("u", ok).unwrap_or_else(|e| panic!("{ok}: {}", e.message()));
             assert_eq!(p.host, host, "{ok}");
+        }
+    }
+
+    /// The decoded label, or `None` where RFC 3492 §6.2 decoding fails.
+    fn decode(punycode: &str) -> Option<String> {
+        let b = punycode.as_bytes();
+        let mut out: Vec<char> = match b.iter().rposition(|&c| c == b'-') {
+            Some(p) if p > 0 => punycode[..p].chars().collect(),
+            _ => Vec::new(),
+        };
+        let ok = punycode_decode(b, |i, c| out.insert(i, char::from_u32(c).unwrap()));
+        ok.then(|| out.into_iter().collect())
+    }
+
+    /// RFC 3492 §7.1, the sample strings: each decodes to the code points the RFC lists.
+    #[test]
+    fn punycode_rfc3492_samples() {
+        for (punycode, label) in [
+            // (A) Arabic (Egyptian)
+            ("egbpdaj6bu4bxfgehfvwxn", "\u{644}\u{64a}\u{647}\u{645}\u{627}\u{628}\u{62a}\u{643}\u{644}\u{645}\u{648}\u{634}\u{639}\u{631}\u{628}\u{64a}\u{61f}"),
+            // (B) Chinese (simplified)
+            ("ihqwcrb4cv8a8dqg056pqjye", "\u{4ed6}\u{4eec}\u{4e3a}\u{4ec0}\u{4e48}\u{4e0d}\u{8bf4}\u{4e2d}\u{6587}"),
+            // (C) Chinese (traditional)
+            ("ihqwctvzc91f659drss3x8bo0yb", "\u{4ed6}\u{5011}\u{7232}\u{4ec0}\u{9ebd}\u{4e0d}\u{8aaa}\u{4e2d}\u{6587}"),
+            // (D) Czech
+            ("Proprostnemluvesky-uyb24dma41a", "Pro\u{10d}prost\u{11b}nemluv\u{ed}\u{10d}esky"),
+            // (E) Hebrew
+            ("4dbcagdahymbxekheh6e0a7fei0b", "\u{5dc}\u{5de}\u{5d4}\u{5d4}\u{5dd}\u{5e4}\u{5e9}\u{5d5}\u{5d8}\u{5dc}\u{5d0}\u{5de}\u{5d3}\u{5d1}\u{5e8}\u{5d9}\u{5dd}\u{5e2}\u{5d1}\u{5e8}\u{5d9}\u{5ea}"),
+            // (F) Hindi (Devanagari)
+            ("i1baa7eci9glrd9b2ae1bj0hfcgg6iyaf8o0a1dig0cd", "\u{92f}\u{939}\u{932}\u{94b}\u{917}\u{939}\u{93f}\u{928}\u{94d}\u{926}\u{940}\u{915}\u{94d}\u{92f}\u{94b}\u{902}\u{928}\u{939}\u{940}\u{902}\u{92c}\u{94b}\u{932}\u{938}\u{915}\u{924}\u{947}\u{939}\u{948}\u{902}"),
+            // (G) Japanese
+            ("n8jok5ay5dzabd5bym9f0cm5685rrjetr6pdxa", "\u{306a}\u{305c}\u{307f}\u{3093}\u{306a}\u{65e5}\u{672c}\u{8a9e}\u{3092}\u{8a71}\u{3057}\u{3066}\u{304f}\u{308c}\u{306a}\u{3044}\u{306e}\u{304b}"),
+            // (H) Korean
+            ("989aomsvi5e83db1d2a355cv1e0vak1dwrv93d5xbh15a0dt30a5jpsd879ccm6fea98c", "\u{c138}\u{acc4}\u{c758}\u{baa8}\u{b4e0}\u{c0ac}\u{b78c}\u{b4e4}\u{c774}\u{d55c}\u{ad6d}\u{c5b4}\u{b97c}\u{c774}\u{d574}\u{d55c}\u{b2e4}\u{ba74}\u{c5bc}\u{b9c8}\u{b098}\u{c88b}\u{c744}\u{ae4c}"),
+            // (I) Russian
+            ("b1abfaaepdrnnbgefbaDotcwatmq2g4l", "\u{43f}\u{43e}\u{447}\u{435}\u{43c}\u{443}\u{436}\u{435}\u{43e}\u{43d}\u{438}\u{43d}\u{435}\u{433}\u{43e}\u{432}\u{43e}\u{440}\u{44f}\u{442}\u{43f}\u{43e}\u{440}\u{443}\u{441}\u{441}\u{43a}\u{438}"),
+            // (J) Spanish
+            ("PorqunopuedensimplementehablarenEspaol-fmd56a", "Porqu\u{e9}nopuedensimplementehablarenEspa\u{f1}ol"),
+            // (K) Vietnamese
+            ("TisaohkhngthchnitingVit-kjcr8268qyxafd2f1b9g", "T\u{1ea1}isaoh\u{1ecd}kh\u{f4}ngth\u{1ec3}ch\u{1ec9}n\u{f3}iti\u{1ebf}ngVi\u{1ec7}t"),
+            // (L)
+            ("3B-ww4c5e180e575a65lsy2b", "3\u{5e74}B\u{7d44}\u{91d1}\u{516b}\u{5148}\u{751f}"),
+            // (M)
+            ("-with-SUPER-MONKEYS-pc58ag80a8qai00g7n9n", "\u{5b89}\u{5ba4}\u{5948}\u{7f8e}\u{6075}-with-SUPER-MONKEYS"),
+            // (N)
+            ("Hello-Another-Way--fc4qua05auwb3674vfr0b", "Hello-Another-Way-\u{305d}\u{308c}\u{305e}\u{308c}\u{306e}\u{5834}\u{6240}"),
+            // (O)
+            ("2-u9tlzr9756bt3uc0v", "\u{3072}\u{3068}\u{3064}\u{5c4b}\u{6839}\u{306e}\u{4e0b}2"),
+            // (P)
+            ("MajiKoi5-783gue6qz075azm5e", "Maji\u{3067}Koi\u{3059}\u{308b}5\u{79d2}\u{524d}"),
+            // (Q)
+            ("de-jg4avhby1noc0d", "\u{30d1}\u{30d5}\u{30a3}\u{30fc}de\u{30eb}\u{30f3}\u{30d0}"),
+            // (R)
+            ("d9juau41awczczp", "\u{305d}\u{306e}\u{30b9}\u{30d4}\u{30fc}\u{30c9}\u{3067}"),
+            // (S)
+            ("-> $1.00 <--", "-> $1.00 <-"),
+        ] {
+            assert_eq!(decode(punycode).as_deref(), Some(label), "{punycode}");
+        }
+    }
+
+    /// Decoding failures of RFC 3492 §6.2, and what UTS 46 refuses without tables.
+    #[test]
+    fn punycode_refusals() {
+        for bad in [
+            "er",          // `r` ends no number: the input stops inside a delta
+            "a-9",         // `9` (35) needs another digit
+            "-a",          // a leading `-` is no delimiter, and no digit
+            "ab.c",        // `.` is no digit (only reachable here, not through a host)
+            "99999999999", // 32-bit overflow
+            "9999j",       // U+180A59, above U+10FFFF
+            "bb0c",        // U+DCC2, a surrogate
+        ] {
+            assert_eq!(decode(bad), None, "{bad}");
+            assert!(!punycode_ok(&format!("xn--{bad}")), "{bad}");
+        }
+        // Decodable, but the decoded label is empty or all ASCII (UTS 46, Unicode 15.1).
+        assert_eq!(decode("abc-").as_deref(), Some("abc"));
+        for bad in ["xn--", "XN--", "xn---", "xn--abc-", "xn--ab-cja-"] {
+            assert!(!punycode_ok(bad), "{bad}");
+        }
+        assert!(!punycode_ok(&format!("xn--{}", "a".repeat(2001))));
+        for ok in [
+            "xn--bcher-kva",
+            "XN--BCHER-KVA",
+            "xn--ls8h",
+            "xn--9n2bp8q",
+            "x-n--a",
+            "xn-a-",
+        ] {
+            assert!(punycode_ok(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn ipv6_addresses() {
+        for ok in [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1::8",
+            "2001:DB8::ff00:42:8329",
+            "0000:0:0:0:0:0:0:1",
+            "::1.2.3.4",
+            "::ffff:10.0.0.1",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5::1.2.3.4",
+            "1::255.255.255.255",
+        ] {
+            assert!(is_ipv6(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ":",
+            ":::",
+            "1:2",
+            "1::2::3",
+            "1:::2",
+            ":1::",
+            "::1:",
+            "1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "00000::1",
+            "g::1",
+            "1.2.3.4",
+            "1.2.3.4::",
+            "1.2.3.4:1:2:3:4:5:6",
+            "::1.2.3",
+            "::1.2.3.4.5",
+            "::01.2.3.4",
+            "::1.2.3.256",
+            "::1a.2.3.4",
+            "1:2:3:4:5:6::1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::1%25eth0",
+            "fe80::1%eth0",
+            "v1.x",
+        ] {
+            assert!(!is_ipv6(bad), "{bad}");
         }
     }
 

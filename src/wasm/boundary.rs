@@ -25,6 +25,8 @@
 //!   | `Discover` | `discover` | js/session.js `getMetadata` | `check(status, error)`, `finish(status, body)` or `free()` |
 //!   | `Popup` | `loginWithPopup` | js/session.js `openPopup` | `check(messageEvent, popup, origin)`, `finish(0, callbackUrl)` (no HTTP status) or `free()` |
 //!   | `Session` | `createSession` | js/session.js `makeSession` | `ev` (events), `next`, `num`, `value` (effects), `tokens`, `refresh`, `revoke` |
+//!   | `Code`, `Refresh` of a `dpop: true` config | the same | js/dpop.js `dpopSend` (instead of `send`) | `dpopInput`, `dpopOrigin`, `dpopRetry`, then `finish(status, body)` or `free()` |
+//!   | `Session` (a copy, with an idle machine) | `createSession` | js/dpop.js `addFetch` (`session.fetch`) | `dpopInput`, `dpopOrigin`, `dpopRetry` |
 
 // ---- js/session.js `makeSession(core, storage, ...)`: where the session's tokens live ----
 

@@ -6,6 +6,8 @@
 //! (size: no futures executor, no closures).
 
 mod boundary;
+#[cfg(feature = "dpop")]
+mod dpop;
 #[cfg(not(feature = "std"))]
 mod heap;
 mod js;

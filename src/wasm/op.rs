@@ -161,6 +161,11 @@ pub(super) fn send(request: &TokenRequest, ms: u32, signal: &JsValue, kind: Kind
     for (name, value) in &request.headers {
         headers.string(name, value);
     }
+    // `dpop: true`: the same request with a proof (js/dpop.js), never without one.
+    #[cfg(feature = "dpop")]
+    if let Some(key) = kind.dpop_key() {
+        return super::dpop::send_with_proof(request, &headers.finish(), ms, signal, kind, &key);
+    }
     send_op(
         &request.url,
         &headers.finish(),

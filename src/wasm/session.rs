@@ -119,6 +119,25 @@ pub(super) struct Core {
 }
 
 impl Core {
+    /// The configuration (for the DPoP key's name).
+    #[cfg(feature = "dpop")]
+    pub(super) fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The same configuration with an idle memory machine: the `Op` a session's `fetch` asks
+    /// (js/dpop.js calls only its DPoP methods).
+    #[cfg(feature = "dpop")]
+    pub(super) fn idle_copy(&self) -> Core {
+        Core {
+            config: self.config.clone(),
+            machine: Machine::new(Store::Memory, 0, None),
+            effects: Vec::new(),
+            current: None,
+            callers: 0,
+        }
+    }
+
     fn feed(&mut self, e: Event<Held, JsValue>) {
         let fx = self.machine.step(now_ms(), e);
         self.effects.extend(fx);
@@ -502,14 +521,19 @@ pub fn create_session(
     };
     let mut machine = Machine::new(store, skew_seconds, held(get(&options, "tokens")));
     let effects = machine.start(now_ms());
-    let core = Core {
+    let core = Op(Kind::Session(Box::new(Core {
         config,
         machine,
         effects,
         current: None,
         callers: 0,
-    };
-    make_session(Op(Kind::Session(Box::new(core))), storage, &key)
+    })));
+    #[cfg(feature = "dpop")]
+    let fetcher = super::dpop::fetch_op(&core);
+    let session = make_session(core, storage, &key)?;
+    #[cfg(feature = "dpop")]
+    super::dpop::add_fetch(&session, fetcher);
+    Ok(session)
 }
 
 /// `createSession`'s arguments, read and checked: the configuration, the store (`STORAGE_*`),

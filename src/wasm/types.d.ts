@@ -44,6 +44,13 @@ export interface ClientConfig {
   requireTokenType?: boolean;
   /** Default true: remove the response parameters from the address bar. */
   cleanUrl?: boolean;
+  /**
+   * Default false. Sender-constrained tokens (RFC 9449 DPoP): every token request carries a
+   * proof of a non-extractable P-256 key, and only `tokenType: "DPoP"` is accepted. Needs the
+   * `oauth-spa` entry (`oauth-spa/core` refuses it with `invalid_config`) and a secure context
+   * (else `dpop_unavailable`).
+   */
+  dpop?: boolean;
 }
 
 /** Options of `startLogin()`. */
@@ -70,7 +77,7 @@ export interface ExchangeCodeParams {
 /** A validated token response (RFC 6749 §5.1). */
 export interface TokenSet {
   accessToken: string;
-  /** Always `"Bearer"`. */
+  /** `"Bearer"`, or `"DPoP"` with `dpop: true`. */
   tokenType: string;
   expiresIn?: number;
   /** Epoch milliseconds. */
@@ -112,7 +119,11 @@ export type OAuthErrorCode =
   | "revocation_error"
   | "invalid_metadata"
   | "popup_blocked"
-  | "popup_closed";
+  | "popup_closed"
+  /** `dpop: true` on a page that is not a secure context, or the browser refused the key. */
+  | "dpop_unavailable"
+  /** A DPoP rule broken, e.g. a Bearer token answered to a request that carried a proof. */
+  | "dpop_error";
 
 /** Every failure of this library. Messages never contain tokens, codes or secrets. */
 export class OAuthError extends Error {

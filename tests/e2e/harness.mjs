@@ -54,11 +54,13 @@ export const CONFIDENTIAL_SECRET = 'e2e-secret with spaces & symbols+£';
  * the demo, www/) and pkg/,
  * with its test hooks. The page's "/" on 127.0.0.1 and on each of `hosts` (same port), and on
  * each of `origins` (an app served elsewhere, such as a dev server), is a registered redirect
- * URI of both clients, so these origins may also call the token endpoint (CORS).
+ * URI of both clients, so these origins may also call the token endpoint (CORS). `args` are more
+ * flags for the server (e.g. `['--expires-in', '70']`,
+ * `['--dpop-nonce']`).
  * Resolves { origin, port, stats(), reset(), advanceClock(s), stop(), log }.
  */
 export async function startEmbeddedServer({ autoApprove = true, hosts = [], origins: others = [],
-  www = join(ROOT, 'www') } = {}) {
+  www = join(ROOT, 'www'), args: extra = [] } = {}) {
   checkPrerequisites();
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-server-'));
@@ -68,6 +70,7 @@ export async function startEmbeddedServer({ autoApprove = true, hosts = [], orig
   const args = ['--port', String(port), '--www', www, '--pkg', join(ROOT, 'pkg'),
     '--clients', clientsFile, '--test-hooks'];
   if (autoApprove) args.push('--auto-approve');
+  args.push(...extra);
   const child = spawn(serverBinary(), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
   const origin = await new Promise((resolveOrigin, reject) => {

@@ -1,0 +1,420 @@
+// The demo's whole tour in Chromium against the embedded server with its consent page and
+// 70-second access tokens (so the session's automatic refresh, 60 s before expiry, comes after
+// 10 s): sign-in, automatic and manual refresh with rotation, API calls in both dialects, popup
+// sign-in, sign-out with RFC 7009 revocation checked at the server, discover() for Custom; form
+// errors next to their field; one attempt per panel and a truthful page after a reload; the
+// server's error page and its way back; axe-core with 0 violations in light and dark themes at
+// desktop and phone widths on the demo, consent and error pages; the page's wrapping.
+// OAUTH_SPA_DEMO_SCREENSHOTS=1 also writes the tour's screenshots to docs/ (see README).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import {
+  ROOT, configure, errorShown, journalTable, openDemo, pendingTransactions, useServerAndBrowser,
+  waitForState,
+} from './harness.mjs';
+import { paletteInPlace } from './png-palette.mjs';
+
+const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 360, height: 740 };
+const SHOTS = process.env.OAUTH_SPA_DEMO_SCREENSHOTS === '1';
+const LIFETIME = 70; // --expires-in: the automatic refresh is due 70 - 60 = 10 s after sign-in
+
+/** axe-core's violations on the page as it is now (WCAG 2.x A and AA rules, best practices). */
+async function axe(page) {
+  // page.evaluate runs outside the page's CSP, which allows no inline script.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+}
+
+/** 0 violations in light and dark, at desktop and phone width; the viewport is left at desktop. */
+async function axeEverywhere(page, what) {
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    for (const size of [DESKTOP, PHONE]) {
+      await page.setViewportSize(size);
+      const violations = await axe(page);
+      assert.deepEqual(violations, [], `${what}, ${colorScheme}, ${size.width} px: ${JSON.stringify(violations, null, 1)}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(DESKTOP);
+}
+
+async function stepStatus(page) {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#flow-steps li')]
+    .map((li) => [li.dataset.step, li.dataset.status])));
+}
+
+/** The SVG's arrow groups agree with the list under the diagram. */
+async function assertDiagramMatchesList(page) {
+  const svg = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#flow-svg g.step')]
+    .map((g) => [g.dataset.step, g.dataset.status])));
+  assert.deepEqual(svg, await stepStatus(page));
+}
+
+/** With OAUTH_SPA_DEMO_SCREENSHOTS=1: docs/demo-NAME.png, the page from `from` to `to` (selectors). */
+async function screenshot(page, name, size, from, to) {
+  if (!SHOTS) return;
+  await page.setViewportSize(size);
+  const clip = await page.evaluate(([a, b]) => {
+    const top = document.querySelector(a).getBoundingClientRect().top + window.scrollY - 8;
+    const bottom = document.querySelector(b).getBoundingClientRect().bottom + window.scrollY + 8;
+    return { x: 0, y: Math.max(0, top), width: document.documentElement.clientWidth, height: bottom - Math.max(0, top) };
+  }, [from, to]);
+  const file = join(ROOT, 'docs', `demo-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true, clip });
+  const [before, after] = paletteInPlace(file, 128);
+  console.log(`docs/demo-${name}.png: ${clip.width}x${Math.round(clip.height)}, ${before} B as taken, ${after} B with 128 colours`);
+}
+
+describe('demo tour', () => {
+  const fx = useServerAndBrowser({ autoApprove: false, args: ['--expires-in', String(LIFETIME)] });
+  // No script error on any page of any test (console messages about refused requests are the
+  // server's answers, shown on the page; uncaught exceptions are defects).
+  afterEach(() => {
+    assert.deepEqual(fx.browser.problems.filter((p) => p.startsWith('pageerror')), []);
+  });
+
+  async function allow(page) {
+    await page.getByRole('button', { name: /allow/i }).click();
+  }
+
+  test('Ellipsis dialect: sign in, automatic refresh with rotation, the API, Refresh now, sign-out', async () => {
+    const { page } = fx.browser;
+    const requested = [];
+    page.on('request', (r) => requested.push(r.url()));
+    await page.setViewportSize(DESKTOP);
+    await openDemo(page, fx.server.origin);
+    assert.ok(Object.values(await stepStatus(page)).every((s) => s === 'idle'), 'nothing lit before a sign-in');
+    await axeEverywhere(page, 'demo page before a sign-in');
+    await configure(page, { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'demo-public' });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/v3/oauth/authorize');
+    await axeEverywhere(page, 'consent page');
+    await allow(page);
+    assert.equal(await waitForState(page), 'signed-in', JSON.stringify(await errorShown(page)));
+    const signedInAt = Date.now();
+
+    const lit = await stepStatus(page);
+    assert.deepEqual(
+      { authorize: lit.authorize, consent: lit.consent, callback: lit.callback, token: lit.token, refresh: lit.refresh, revoke: lit.revoke },
+      { authorize: 'done', consent: 'done', callback: 'done', token: 'done', refresh: 'idle', revoke: 'idle' });
+    await assertDiagramMatchesList(page);
+    assert.match(await page.textContent('#token-expiry'), /^in 1 min \d+ s/);
+    assert.match(await page.textContent('#next-refresh'), /^in \d+ s .*60 s before expiry/);
+    assert.match(await page.textContent('#refresh-token'), /^present: •+… \(\d+ chars, #[0-9a-f]{8}\)$/);
+    const firstRefreshToken = await page.textContent('#refresh-token');
+    assert.match(await page.textContent('#journal-attempt'), /^Sign-in through a redirect/);
+
+    // The automatic refresh: the session's timer, 60 s before expiry, rotates the refresh token.
+    await page.waitForSelector('#refresh-count:text-is("1")', { timeout: 30000 });
+    const waited = (Date.now() - signedInAt) / 1000;
+    assert.ok(waited >= 5 && waited <= 20, `refreshed after ${waited} s, due after ${LIFETIME - 60} s`);
+    assert.match(await page.textContent('#refresh-summary'), /started by the timer \(automatic, before expiry\): HTTP 200.*Refresh token rotated: sent #([0-9a-f]{8}), received #(?!\1)[0-9a-f]{8}/);
+    const refreshBody = await journalTable(page, 'refresh-request-params');
+    assert.equal(refreshBody.grant_type, 'refresh_token');
+    assert.match(refreshBody.refresh_token, /^•+… \(\d+ chars, #[0-9a-f]{8}\)$/, 'the refresh token is masked');
+    const refreshAnswer = await journalTable(page, 'refresh-response');
+    assert.match(refreshAnswer.refresh_token, /^•+…/);
+    assert.match(refreshAnswer.access_token, /^•+…/);
+    assert.notEqual(await page.textContent('#refresh-token'), firstRefreshToken, 'the page holds the rotated token');
+    assert.equal((await stepStatus(page)).refresh, 'done');
+    assert.match(await page.textContent('#token-expiry'), /^in 1 min \d+ s/, 'a new access token, a new expiry');
+
+    // The API (the Ellipsis dialect's /v3/account) with the Bearer token.
+    await page.click('#call-api');
+    await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
+    assert.equal(await page.textContent('#api-request-line'), `GET ${fx.server.origin}/v3/account`);
+    const apiHeaders = await journalTable(page, 'api-request-headers');
+    assert.match(apiHeaders.authorization, /^Bearer •+… \(\d+ chars\)$/);
+    assert.match(apiHeaders.dpop, /^\(none: .*no DPoP proof/, 'a clear place for DPoP, and no fake proof');
+    const apiAnswer = await journalTable(page, 'api-response');
+    assert.equal(apiAnswer['HTTP status'], '200');
+    assert.equal(apiAnswer.sub, 'demo-user');
+    assert.equal(apiAnswer.client_id, 'demo-public');
+
+    // Each step links to its panel entry and to the library's lines that did it, which are
+    // those of the sources (scripts/demo-snippets.mjs --check fails when they moved).
+    execFileSync(process.execPath, [join(ROOT, 'scripts/demo-snippets.mjs'), '--check'], { stdio: 'pipe' });
+    const links = await page.evaluate(() => [...document.querySelectorAll('#flow-steps li[data-step=token] a')]
+      .map((a) => [a.textContent, a.getAttribute('href'), Boolean(document.querySelector(a.getAttribute('href')))]));
+    assert.deepEqual(links, [['on the wire', '#j-token', true], ['library code', '#code-token', true]]);
+    const dangling = await page.evaluate(() => [...document.querySelectorAll('#flow-steps a')]
+      .map((a) => a.getAttribute('href')).filter((href) => !document.querySelector(href)));
+    assert.deepEqual(dangling, [], 'every link of the steps has its target');
+    await page.click('#flow-steps li[data-step=token] a[href="#code-token"]');
+    assert.match(await page.textContent('#code-token'), /src\/core\/token\.rs: token_request[\s\S]*pub fn token_request/);
+    const source = readFileSync(join(ROOT, 'src/core/token.rs'), 'utf8');
+    assert.ok(source.includes((await page.textContent('#code-token pre')).split('\n')[1]), 'the lines are the source\'s');
+
+    // Every panel is full now: the accessibility checks and the screenshots of the tour.
+    await axeEverywhere(page, 'demo page, signed in');
+    await screenshot(page, 'desktop-session', DESKTOP, '#status', '#flow');
+    await screenshot(page, 'desktop-wire', DESKTOP, '#journal-refresh', '#journal-api');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'phone-dark', PHONE, '#status', '#flow');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize(PHONE);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling at 360 px');
+    await page.setViewportSize(DESKTOP);
+
+    // Refresh now: a forced refresh, rotated again. (The timer keeps refreshing every 10 s, so
+    // the count may have moved on since.)
+    const before = Number(await page.textContent('#refresh-count'));
+    await page.click('#refresh-now');
+    await page.waitForFunction((n) => Number(document.getElementById('refresh-count').textContent) > n
+      && /started by “Refresh now”/.test(document.getElementById('refresh-summary').textContent), before);
+    assert.match(await page.textContent('#refresh-summary'), /started by “Refresh now”: HTTP 200.*rotated/);
+    const refreshes = Number(await page.textContent('#refresh-count'));
+    const stats = await fx.server.stats();
+    assert.equal(stats.token.v3.refresh_token.ok, refreshes,
+      `every refresh the page counted, and no other, at the server: ${JSON.stringify(stats.token)}`);
+
+    // Sign-out: the Ellipsis dialect has no revocation endpoint, and the page says so.
+    await page.click('#sign-out');
+    assert.equal(await waitForState(page, ['ready']), 'ready');
+    assert.match(await page.textContent('#revoke-summary'), /no revocation endpoint/);
+    assert.equal(await page.isVisible('#journal-body'), false, 'the sign-in attempt is cleared');
+    assert.equal((await stepStatus(page)).token, 'idle', 'the diagram shows the sign-out alone');
+    assert.equal((await fx.server.stats()).revocations, 0);
+    assert.deepEqual(requested.filter((u) => !u.startsWith(`${fx.server.origin}/`)), [], 'no external requests');
+  });
+
+  test('strict RFC 6749: popup sign-in, the userinfo API, sign-out with RFC 7009 revocation', async () => {
+    const { page, context } = fx.browser;
+    await openDemo(page, fx.server.origin);
+    await configure(page, { 'provider-local': true, 'local-flavor': 'rfc', 'local-client-id': 'demo-public' });
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#sign-in-popup')]);
+    await popup.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    assert.equal(new URL(page.url()).pathname, '/', 'the app page stays where it is');
+    await allow(popup);
+    assert.equal(await waitForState(page, ['signed-in', 'error']), 'signed-in', JSON.stringify(await errorShown(page)));
+    if (!popup.isClosed()) await popup.waitForEvent('close');
+    assert.match(await page.textContent('#journal-attempt'), /^Sign-in in a popup/);
+    const lit = await stepStatus(page);
+    assert.equal(lit.authorize, 'done');
+    assert.equal(lit.callback, 'done');
+    assert.equal(lit.token, 'done');
+    const callback = await journalTable(page, 'callback-params');
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    assert.equal(callback.iss, meta.issuer);
+    assert.match(callback.code, /^•+…/);
+    assert.equal((await journalTable(page, 'token-request-params')).grant_type, 'authorization_code');
+    assert.deepEqual(await pendingTransactions(page), []);
+
+    await page.click('#reveal-token');
+    const accessToken = (await page.textContent('#access-token')).trim();
+    const userinfo = `${fx.server.origin}/rfc/userinfo`;
+    const asApi = () => fetch(userinfo, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal((await asApi()).status, 200, 'the token works before the sign-out');
+
+    await page.click('#call-api');
+    await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
+    assert.equal(await page.textContent('#api-request-line'), `GET ${userinfo}`);
+    assert.equal((await journalTable(page, 'api-response')).sub, 'demo-user');
+
+    // A form error while signed in clears the panel but not the session, which keeps refreshing.
+    await page.fill('#local-client-id', '');
+    await page.click('#sign-in');
+    assert.match(await page.textContent('.field-error'), /^Client id is empty/);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'signed-in');
+    await page.waitForSelector('#journal-refresh:not([hidden])', { timeout: 30000 });
+    assert.match(await page.textContent('#refresh-summary'), /started by the timer .*HTTP 200.*rotated/);
+    assert.match(await page.textContent('#journal-attempt'), /^The session/);
+
+    await page.click('#sign-out');
+    assert.equal(await waitForState(page, ['ready']), 'ready');
+    assert.match(await page.textContent('#revoke-summary'), /^Both tokens revoked at .*\/rfc\/oauth\/revoke \(RFC 7009\)/);
+    const revoked = await journalTable(page, 'revoke-requests');
+    assert.deepEqual(Object.keys(revoked).map((k) => k.split(' ')[0]), ['refresh_token', 'access_token'], JSON.stringify(revoked));
+    assert.deepEqual(Object.values(revoked), ['HTTP 200', 'HTTP 200']);
+    assert.equal((await stepStatus(page)).revoke, 'done');
+    const stats = await fx.server.stats();
+    assert.equal(stats.revocations, 2, JSON.stringify(stats.revoke));
+    assert.equal((await asApi()).status, 401, 'the access token is dead at the server');
+    assert.ok(!(await page.content()).includes(accessToken), 'and gone from the page');
+  });
+
+  test('Custom: discover() fills in the form, then a sign-in and a revoking sign-out', async () => {
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    await configure(page, {
+      'provider-custom': true, 'custom-issuer': meta.issuer, 'custom-client-id': 'demo-public',
+      'custom-scope': 'projects', 'custom-authorization-endpoint': '', 'custom-token-endpoint': '',
+      'custom-revocation-endpoint': '', 'custom-api-url': '',
+    });
+    await page.click('#custom-discover');
+    await page.waitForSelector('#custom-discover-result:has-text("Filled in")');
+    assert.equal(await page.inputValue('#custom-authorization-endpoint'), meta.authorization_endpoint);
+    assert.equal(await page.inputValue('#custom-token-endpoint'), meta.token_endpoint);
+    assert.equal(await page.inputValue('#custom-revocation-endpoint'), meta.revocation_endpoint);
+    assert.equal(await page.inputValue('#custom-api-url'), meta.userinfo_endpoint);
+    assert.equal(await page.isChecked('#custom-iss-required'), true);
+    const tried = await journalTable(page, 'discover-tried');
+    assert.deepEqual(Object.values(tried), ['HTTP 200'], JSON.stringify(tried));
+    assert.ok(Object.keys(tried)[0].includes('/.well-known/oauth-authorization-server'));
+    assert.equal((await stepStatus(page)).discover, 'done');
+
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    await allow(page);
+    assert.equal(await waitForState(page), 'signed-in', JSON.stringify(await errorShown(page)));
+    await page.click('#call-api');
+    await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
+    await page.click('#sign-out');
+    await waitForState(page, ['ready']);
+    assert.deepEqual(Object.values(await journalTable(page, 'revoke-requests')), ['HTTP 200', 'HTTP 200']);
+    assert.equal((await fx.server.stats()).revocations, 2);
+  });
+
+  test('form errors sit next to their field, in the form\'s words, with the focus there; nothing stale in the panel', async () => {
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
+    const fieldError = async (id) => page.evaluate((inputId) => {
+      const input = document.getElementById(inputId);
+      const described = (input.getAttribute('aria-describedby') ?? '').split(' ').map((d) => document.getElementById(d)?.textContent ?? '');
+      return {
+        invalid: input.getAttribute('aria-invalid'),
+        focused: document.activeElement === input,
+        next: input.nextElementSibling?.classList.contains('field-error') ? input.nextElementSibling.textContent : null,
+        described: described.join(' | '),
+        errorPanel: !document.getElementById('error-panel').hidden,
+        journal: !document.getElementById('journal-empty').hidden,
+      };
+    }, id);
+
+    // An empty client id.
+    await configure(page, { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': '' });
+    await page.click('#sign-in');
+    let shown = await fieldError('local-client-id');
+    assert.equal(shown.invalid, 'true');
+    assert.ok(shown.focused, 'the focus moved to the field');
+    assert.match(shown.next, /^Client id is empty/);
+    assert.ok(shown.described.includes(shown.next), 'the field is described by its error');
+    assert.equal(shown.errorPanel, false);
+    // Typing clears it.
+    await page.fill('#local-client-id', 'demo-public');
+    assert.equal((await fieldError('local-client-id')).invalid, null);
+
+    // Custom: an http endpoint on a public host (the library's insecure_endpoint), after a
+    // discovery attempt whose panel must not stay above it.
+    await configure(page, {
+      'provider-custom': true, 'custom-issuer': 'not a URL', 'custom-client-id': 'x',
+      'custom-authorization-endpoint': 'http://as.example/authorize', 'custom-token-endpoint': 'https://as.example/token',
+    });
+    await page.click('#custom-discover');
+    shown = await fieldError('custom-issuer');
+    assert.match(shown.next, /^Issuer /);
+    assert.ok(!/config\.|options\.|Failed to construct/.test(shown.next), shown.next);
+    assert.ok(shown.focused);
+    await page.fill('#custom-issuer', '');
+    await page.click('#sign-in');
+    shown = await fieldError('custom-authorization-endpoint');
+    assert.equal(shown.next, 'Authorization endpoint must use https (http only on localhost, 127.0.0.0/8, [::1])');
+    assert.ok(shown.focused);
+    assert.equal(shown.errorPanel, false, 'no error panel for a form error');
+    assert.equal(shown.journal, true, 'the panel is empty: nothing was sent');
+    assert.equal(await page.isVisible('#journal-body'), false);
+    assert.equal((await fx.server.stats()).authorize_requests, 0);
+    await axeEverywhere(page, 'demo page with a form error');
+  });
+
+  test('one attempt per panel; after a reload and after a replay the page says what happened', async () => {
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
+    await configure(page, { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'demo-public', 'clean-url': false });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/v3/oauth/authorize');
+    await allow(page);
+    assert.equal(await waitForState(page), 'signed-in');
+    const callbackUrl = page.url();
+    assert.match(callbackUrl, /[?&]code=/);
+    assert.equal((await journalTable(page, 'token-response'))['HTTP status'], '200');
+    assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('oauth-spa-demo.attempt.'))), [],
+      'the attempt no longer waits once its login is used');
+
+    // A replay of the callback: a new attempt of its own, without the old exchange's figures.
+    await page.goto(callbackUrl);
+    assert.equal(await waitForState(page), 'error');
+    assert.equal((await errorShown(page)).code, 'unknown_state');
+    assert.match(await page.textContent('#journal-attempt'), /not waiting for/);
+    const timings = await journalTable(page, 'timings');
+    assert.ok(!('token request (network)' in timings), JSON.stringify(timings));
+    assert.ok(!('at the authorization server (redirect to redirect back)' in timings));
+    assert.equal(await page.textContent('#token-request-line'), 'not sent');
+    assert.deepEqual(await journalTable(page, 'token-response'), {});
+    assert.equal((await stepStatus(page)).callback, 'failed');
+
+    // Signed in again, then a reload: signed out, and the page says why; no 200 left on show.
+    await configure(page, { 'clean-url': true });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/v3/oauth/authorize');
+    await allow(page);
+    assert.equal(await waitForState(page), 'signed-in');
+    await page.reload();
+    assert.equal(await waitForState(page, ['ready', 'signed-in', 'error']), 'ready');
+    assert.match(await page.textContent('#status'), /reloaded, so it is signed out.*memory only/);
+    assert.equal(await page.isVisible('#tokens'), false);
+    assert.equal(await page.isVisible('#journal-body'), false);
+    assert.ok(Object.values(await stepStatus(page)).every((s) => s === 'idle'));
+  });
+
+  test('an unknown client id: the server\'s error page names the client id and leads back to the demo', async () => {
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
+    await configure(page, { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'nobody' });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/v3/oauth/authorize');
+    const text = await page.textContent('main');
+    assert.match(text, /No application is registered with client_id "nobody"[\s\S]*Check the client id/);
+    assert.ok(!/return to is not one registered/.test(text), 'the redirect address is not blamed');
+    await axeEverywhere(page, 'error page');
+    await page.getByRole('link', { name: 'Back to the demo page' }).click();
+    assert.equal(await waitForState(page, ['ready']), 'ready');
+    assert.match(await page.textContent('#status'), /still pending/, 'the unanswered sign-in is reported');
+  });
+
+  test('wrapping: the checkbox label is one column, and no short word breaks on a phone', async () => {
+    const { page } = fx.browser;
+    await page.setViewportSize(PHONE);
+    await openDemo(page, fx.server.origin);
+    await configure(page, { 'provider-custom': true });
+    const label = await page.evaluate(() => {
+      const span = document.querySelector('label[for=custom-iss-required], #custom-iss-required').closest('label').querySelector('span');
+      return { width: span.getBoundingClientRect().width, lines: Math.round(span.getBoundingClientRect().height / parseFloat(getComputedStyle(span).lineHeight)) };
+    });
+    assert.ok(label.width > 240, `the label's text has the row's width: ${JSON.stringify(label)}`);
+    assert.ok(label.lines <= 6, JSON.stringify(label));
+    await configure(page, { 'provider-local': true, 'local-flavor': 'v3', 'local-client-id': 'demo-public' });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/v3/oauth/authorize');
+    await allow(page);
+    assert.equal(await waitForState(page), 'signed-in');
+    // Each piece between break points (<wbr> after / ? & = _ . : ,) shorter than 24 characters
+    // sits on one line: "authorization_code" may wrap after "_", never inside "code".
+    const broken = await page.evaluate(() => {
+      const out = [];
+      const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const words = node.textContent.split(/\s+/).filter(Boolean);
+        if (!node.parentElement.closest('table, dl, .url') || node.parentElement.closest('[hidden]')) continue;
+        // A hyphen is a break point of its own ("SHA-256" may wrap after "SHA-").
+        if (words.length !== 1 || words[0].length >= 24 || words[0].includes('-')) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (tops.size > 1) out.push(node.textContent);
+      }
+      return out;
+    });
+    assert.deepEqual(broken, []);
+  });
+});

@@ -1,0 +1,38 @@
+// Compile-time test of the DPoP declarations (`dpop` in ClientConfig, `Session.fetch`,
+// `TokenSet.dpopKey`, the two error codes), tsc --strict like usage.ts.
+// Each `@ts-expect-error` line must be an error, or tsc fails.
+import init, {
+  createSession,
+  handleCallback,
+  OAuthError,
+  type ClientConfig,
+  type OAuthErrorCode,
+  type Session,
+  type TokenSet,
+} from '../../pkg/oauth_spa.js';
+
+export async function dpopUsage(base: ClientConfig): Promise<void> {
+  await init();
+  const config: ClientConfig = { ...base, dpop: true };
+  const tokens: TokenSet = await handleCallback(config);
+  const where: 'stored' | 'page' | undefined = tokens.dpopKey;
+  const session: Session = createSession(config, { tokens });
+  const res: Response = await session.fetch('https://api.example/items', { method: 'POST', body: '{}' });
+  const again: Response = await session.fetch(new Request('https://api.example/items'));
+  const url: Response = await session.fetch(new URL('https://api.example/items'));
+  try {
+    await session.fetch('https://api.example/items');
+  } catch (e) {
+    if (e instanceof OAuthError) {
+      const dpop: boolean = e.code === 'dpop_unavailable' || e.code === 'dpop_error';
+      void dpop;
+    }
+  }
+  // @ts-expect-error dpop is a boolean
+  const wrongConfig: ClientConfig = { ...base, dpop: 'yes' };
+  // @ts-expect-error dpopKey is "stored" or "page"
+  const wrongKey: TokenSet['dpopKey'] = 'indexeddb';
+  // @ts-expect-error not an error code
+  const bad: OAuthErrorCode = 'dpop_exploded';
+  void [where, res, again, url, wrongConfig, wrongKey, bad];
+}
