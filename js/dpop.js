@@ -113,24 +113,24 @@ export async function dpopSend(url, headers, body, ms, signal, op, name) {
   return t;
 }
 
-// `session.fetch(input, init)`: `fetch` with the session's access token, as `Authorization:
-// DPoP <token>` plus a proof with `ath` when the config has `dpop: true`, else as `Bearer`.
-// Once more with the new nonce on a `WWW-Authenticate: DPoP error="use_dpop_nonce"` 401
-// (RFC 9449 §9), and once more after a forced refresh on any other 401.
-// `name`: the key's name when the config has `dpop: true`.
+// `session.fetch(input, init)` with `dpop: true`: `fetch` with the session's access token as
+// `Authorization: DPoP <token>` plus a proof with `ath`. Once more with the new nonce on a
+// `WWW-Authenticate: DPoP error="use_dpop_nonce"` 401 (RFC 9449 §9), and once more after a
+// forced refresh on any other 401 (as js/fetch.js does for Bearer tokens). `name`: the key's name.
 export function addFetch(session, op, name) {
   session.fetch = async (input, init) => {
     const base = new Request(input, init);
-    const key = name && await keyFor(name);
+    const key = await keyFor(name);
     let force = false, retried = false, refreshed = false;
     for (;;) {
       const token = await session.getAccessToken(force ? { forceRefresh: true } : undefined);
       force = false;
       const req = base.clone();
-      req.headers.set('Authorization', (key ? 'DPoP ' : 'Bearer ') + token);
-      if (key) req.headers.set('DPoP', await proof(op, key, req.method, req.url, token));
+      req.headers.set('Authorization', 'DPoP ' + token);
+      req.headers.set('DPoP', await proof(op, key, req.method, req.url, token));
       const res = await fetch(req);
-      const fresh = key && remember(op, req.url, res);
+      // Every answer's nonce is kept, as for token requests.
+      const fresh = remember(op, req.url, res);
       if (res.status !== 401) return res;
       if (fresh && op.dpopRetry(401, '', res.headers.get('WWW-Authenticate'), true, retried)) {
         retried = true;

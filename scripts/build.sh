@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the package as users get it into pkg/: one npm package, `oauth-spa`, with two entries:
-#   oauth_spa.js       import 'oauth-spa'       everything (cargo features `session`, `dpop`)
+# Builds the package as users get it into pkg/: one npm package, `oauth-spa`, with three entries:
+#   oauth_spa.js       import 'oauth-spa'       everything but DPoP (cargo feature `session`)
+#   oauth_spa_dpop.js  import 'oauth-spa/dpop'  everything, DPoP included (`session`, `dpop`)
 #   oauth_spa_core.js  import 'oauth-spa/core'  the code-flow API only
 # Each entry carries its WebAssembly inside it, and has a JavaScript translation of the same
 # module (<entry>_fallback.js) that it loads only where WebAssembly cannot run. The same files serve a plain <script type="module"> and every
@@ -44,9 +45,9 @@ entry() { # name cargo-features
   wasm-opt "${wasm_opt[@]}" "$out/$1_bg.wasm" -o "$out/$1_bg.wasm"
 }
 entry oauth_spa_core ""
-# OAUTH_SPA_FULL_FEATURES: the full entry's cargo features (scripts/size.sh builds it once
-# without `dpop` to print what DPoP costs).
-entry oauth_spa "--features ${OAUTH_SPA_FULL_FEATURES:-session,dpop}"
-node scripts/postbuild.mjs "$out" oauth_spa oauth_spa_core
+entry oauth_spa "--features session"
+# DPoP in an entry of its own, so that the apps without it do not download it.
+entry oauth_spa_dpop "--features session,dpop"
+node scripts/postbuild.mjs "$out" oauth_spa oauth_spa_core oauth_spa_dpop
 node scripts/fix-types.mjs "$out"
 cp README.md LICENSE-APACHE LICENSE-MIT "$out/"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Packs pkg/ the way it would be published, installs the tarball into an empty app, and
-# imports both entries by name, `oauth-spa` (everything) and `oauth-spa/core` (the code-flow
-# API), in Node (crypto.getRandomValues, no sessionStorage): once with WebAssembly, once with
+# imports the three entries by name, `oauth-spa` (everything but DPoP), `oauth-spa/dpop`
+# (everything, DPoP included) and `oauth-spa/core` (the code-flow API), in Node (crypto.getRandomValues, no sessionStorage): once with WebAssembly, once with
 # `node --jitless`, which has none, so the JavaScript engine runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f pkg/oauth_spa.js ] && [ -f pkg/oauth_spa_core_fallback.js ] || bash scripts/build.sh
+[ -f pkg/oauth_spa_dpop_fallback.js ] && [ -f pkg/oauth_spa_core_fallback.js ] || bash scripts/build.sh
 app=$(mktemp -d)
 trap 'rm -rf "$app"' EXIT
 tarball=$(cd pkg && npm pack --silent --pack-destination "$app")
@@ -16,6 +16,7 @@ cat > check.mjs <<'JS'
 import assert from 'node:assert/strict';
 import * as full from 'oauth-spa';
 import * as core from 'oauth-spa/core';
+import * as dpop from 'oauth-spa/dpop';
 
 // Node with --jitless has no WebAssembly: the package must run on its JavaScript engine.
 const expected = typeof WebAssembly === 'object' ? 'wasm' : 'js';
@@ -26,7 +27,9 @@ const sessionApi = ['createSession', 'refresh', 'revokeToken', 'discover', 'logi
 const exact = (mod, names) => assert.deepEqual(Object.keys(mod).sort(), [...names].sort());
 exact(full, [...codeFlow, ...sessionApi]);
 exact(core, codeFlow);
-assert.equal(full.OAuthError, core.OAuthError, 'one OAuthError class for both entries');
+exact(dpop, [...codeFlow, ...sessionApi]);
+assert.equal(full.OAuthError, core.OAuthError, 'one OAuthError class for every entry');
+assert.equal(dpop.OAuthError, core.OAuthError, 'one OAuthError class for every entry');
 
 // Before the engine is ready: a typed error that says what to do, for a synchronous call.
 assert.throws(() => core.createPkcePair(),
@@ -39,8 +42,30 @@ await assert.rejects(core.handleCallback({ clientId: 5 }, 'https://app.example/?
 assert.equal(await core.default(), expected);
 assert.equal(full.computeCodeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
   'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', 'the full entry is ready after the core entry\'s init()');
+assert.equal(dpop.computeCodeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
+  'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', 'the dpop entry is ready after the core entry\'s init()');
 
-for (const [name, mod] of [['oauth-spa', full], ['oauth-spa/core', core]]) {
+// DPoP is in oauth-spa/dpop only: the other two refuse `dpop: true` by naming it (one rule of
+// the Rust core), before anything else; oauth-spa/dpop reads it and goes on (to the storage,
+// which Node lacks).
+const dpopConfig = { clientId: 'c', authorizationEndpoint: 'https://as.example/a',
+  tokenEndpoint: 'https://as.example/t', dpop: true };
+for (const mod of [full, core]) {
+  assert.throws(() => mod.startLogin(dpopConfig), (e) => e instanceof dpop.OAuthError && e.code === 'invalid_config'
+    && e.message === 'config.dpop must be false here: DPoP is in the entry oauth-spa/dpop');
+}
+assert.throws(() => dpop.startLogin(dpopConfig), (e) => e instanceof dpop.OAuthError && e.code === 'storage_unavailable');
+assert.throws(() => full.createSession(dpopConfig), (e) => e.code === 'invalid_config' && /oauth-spa\/dpop/.test(e.message));
+// Both session entries give a session its fetch (Bearer in oauth-spa); signed out, it sends
+// nothing and says so. (Not under --jitless: Node's own Request needs WebAssembly there.)
+for (const mod of typeof WebAssembly === 'object' ? [full, dpop] : []) {
+  const s = mod.createSession({ ...dpopConfig, dpop: false });
+  await assert.rejects(s.fetch('https://api.example/items'), (e) => e instanceof dpop.OAuthError && e.code === 'not_signed_in');
+}
+assert.throws(() => dpop.startLogin({ ...dpopConfig, dpop: 'yes' }),
+  (e) => e.code === 'invalid_config' && e.message === 'config.dpop must be a boolean');
+
+for (const [name, mod] of [['oauth-spa', full], ['oauth-spa/dpop', dpop], ['oauth-spa/core', core]]) {
   assert.equal(await mod.default(), expected, `${name} runs on ${expected}`);
   assert.equal(await mod.default(), expected, 'init() again: the same engine');
   const { createPkcePair, computeCodeChallenge, startLogin, OAuthError } = mod;

@@ -1,6 +1,6 @@
 // Turns what wasm-bindgen generated into the package folder users install:
 //   node scripts/postbuild.mjs <dir> <name>...
-// <dir> holds, for each entry <name> (oauth_spa, oauth_spa_core), wasm-bindgen's `--target web`
+// <dir> holds, for each entry <name> (oauth_spa, oauth_spa_core, oauth_spa_dpop), wasm-bindgen's `--target web`
 // output (<name>.js, <name>_bg.wasm, <name>.d.ts, snippets/) with the wasm already optimised.
 // For each entry it:
 // - gives the wasm's imports and exports short names, and the glue the same (size);

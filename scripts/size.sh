@@ -2,11 +2,11 @@
 # Size of the release package as users get it: builds pkg/ with scripts/build.sh, then prints
 # gzip -9 bytes of the files a browser with WebAssembly loads for each entry, each and total per
 # entry (KB = 1024 bytes):
-#   oauth-spa       pkg/oauth_spa.js, its wasm inside       (everything)
+#   oauth-spa       pkg/oauth_spa.js, its wasm inside       (everything but DPoP)
+#   oauth-spa/dpop  pkg/oauth_spa_dpop.js, its wasm inside  (everything, DPoP included)
 #   oauth-spa/core  pkg/oauth_spa_core.js, its wasm inside  (the code flow)
 # and what a browser without WebAssembly loads in addition: the entry's JavaScript engine,
-# pkg/<entry>_fallback.js. When it builds, it also builds the full entry without DPoP (into a
-# temporary folder) and prints what DPoP costs.
+# pkg/<entry>_fallback.js; and what DPoP costs: oauth-spa/dpop minus oauth-spa.
 # Usage: scripts/size.sh [--budget BYTES] [--no-build]
 #   --budget BYTES  exit 1 when the code-flow entry's total (oauth-spa/core) is over BYTES
 #   --no-build      measure the pkg/ that is already there
@@ -25,20 +25,14 @@ while [ $# -gt 0 ]; do
 done
 case "$budget" in ''|*[!0-9]*) [ -z "$budget" ] || { echo "size: --budget wants bytes, got $budget" >&2; exit 2; } ;; esac
 
-nodpop=
 if [ -n "$build" ]; then
   log=$(mktemp)
-  # The full entry once more without DPoP (cargo feature `dpop`: src/core/dpop.rs,
-  # src/wasm/dpop.rs, js/dpop.js), to print what DPoP costs.
-  nodpop=$(mktemp -d)
-  if ! OAUTH_SPA_FULL_FEATURES=session bash scripts/build.sh "$nodpop" >"$log" 2>&1 ||
-     ! bash scripts/build.sh >"$log" 2>&1; then
-    cat "$log" >&2; rm -f "$log"; rm -rf "$nodpop"
+  if ! bash scripts/build.sh >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"
     echo "size: the build failed" >&2; exit 1
   fi
   rm -f "$log"
 fi
-
 
 kb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1024 }'; }
 total=0
@@ -57,21 +51,20 @@ measure() { # title, files... (sets total)
   done
   printf '  %-42s %9s %9d %8s\n' total '' "$total" "$(kb "$total")"
 }
-measure "oauth-spa (everything)" pkg/oauth_spa.js
-echo
-full_total=$total
+gz() { gzip -9 -c "$1" | wc -c; }
+measure "oauth-spa (everything but DPoP)" pkg/oauth_spa.js
 echo
 measure "without WebAssembly, in addition: the JavaScript engine of oauth-spa" pkg/oauth_spa_fallback.js
 echo
-if [ -n "$nodpop" ]; then
-  gz() { gzip -9 -c "$1" | wc -c; }
-  without=$(gz "$nodpop/oauth_spa.js")
-  echo "DPoP (dpop: true, session.fetch) in oauth-spa: $((full_total - without)) bytes gzip ($(kb $((full_total - without))) KB; oauth-spa built without it: $without)"
-  echo "  and in its JavaScript engine: $(( $(gz pkg/oauth_spa_fallback.js) - $(gz "$nodpop/oauth_spa_fallback.js") )) bytes gzip"
-  echo "  oauth-spa/core has no DPoP (it refuses dpop: true)"
-  rm -rf "$nodpop"
-  echo
-fi
+measure "oauth-spa/dpop (everything, DPoP included)" pkg/oauth_spa_dpop.js
+echo
+measure "without WebAssembly, in addition: the JavaScript engine of oauth-spa/dpop" pkg/oauth_spa_dpop_fallback.js
+echo
+cost=$(( $(gz pkg/oauth_spa_dpop.js) - $(gz pkg/oauth_spa.js) ))
+echo "DPoP (dpop: true; the DPoP half of session.fetch), oauth-spa/dpop minus oauth-spa: $cost bytes gzip ($(kb "$cost") KB)"
+echo "  and in the JavaScript engine: $(( $(gz pkg/oauth_spa_dpop_fallback.js) - $(gz pkg/oauth_spa_fallback.js) )) bytes gzip"
+echo "  oauth-spa and oauth-spa/core have none of it (they refuse dpop: true)"
+echo
 measure "oauth-spa/core (code flow: createPkcePair, computeCodeChallenge, ellipsis, startLogin, handleCallback, exchangeCode)" \
   pkg/oauth_spa_core.js
 core_total=$total

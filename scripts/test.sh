@@ -38,8 +38,12 @@ step "no references outside the repository" bash scripts/check-refs.sh
 step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 step "clippy (wasm32, shipped no_std code-flow build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --lib --locked -- -D warnings
-step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop --lib --locked -- -D warnings
+step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session --lib --locked -- -D warnings
+step "clippy (wasm32, shipped no_std DPoP build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop --lib --locked -- -D warnings
 step "native tests (cargo test)" cargo test --workspace --locked
+# The entries without DPoP (`oauth-spa`, `oauth-spa/core`) read `dpop` to refuse it: the config
+# tests once more with those features.
+step "native config tests without DPoP (features session; none)" bash -c 'cargo test --locked --lib --no-default-features --features session core::config:: && cargo test --locked --lib --no-default-features core::config::'
 step "clippy (allocator test crate, wasm32)" cargo clippy --manifest-path tests/alloc-wasm/Cargo.toml --target wasm32-unknown-unknown --target-dir target/alloc-wasm --locked -- -D warnings
 step "allocator property test (the shipped allocator in wasm, in Node)" bash scripts/alloc-test.sh
 step "fuzzing smoke: the crash corpus replayed, then 10 s per target" bash scripts/fuzz.sh --smoke

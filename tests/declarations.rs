@@ -373,12 +373,23 @@ fn js_members(body: &str, var: &str) -> Set {
     out
 }
 
+/// The TypeScript declaration files the entries are built with (src/wasm/*.rs
+/// `typescript_custom_section`): together, what `oauth-spa/dpop` declares; `oauth-spa` and
+/// `oauth-spa/core` declare a part (no-dpop.d.ts gives them `dpop?: false` instead).
+const DECLARATION_FILES: [&str; 5] = [
+    "src/wasm/types.d.ts",
+    "src/wasm/session.d.ts",
+    "src/wasm/fetch.d.ts",
+    "src/wasm/dpop.d.ts",
+    "src/wasm/no-dpop.d.ts",
+];
+
 /// TypeScript interfaces of the declaration files: name -> (members, extended interfaces).
-/// Interfaces declared twice (ClientConfig: types.d.ts and session.d.ts) are merged, as
-/// TypeScript merges them.
+/// Interfaces declared twice (ClientConfig: types.d.ts, session.d.ts, dpop.d.ts) are merged,
+/// as TypeScript merges them.
 fn ts_interfaces() -> BTreeMap<String, (Set, Vec<String>)> {
     let mut out: BTreeMap<String, (Set, Vec<String>)> = BTreeMap::new();
-    for file in ["src/wasm/types.d.ts", "src/wasm/session.d.ts"] {
+    for file in DECLARATION_FILES {
         let src = strip_block_comments(&read(file));
         let mut rest = src.as_str();
         while let Some(at) = rest.find("export interface ") {
@@ -590,7 +601,7 @@ fn argument_objects_match_their_typescript_interfaces() {
 #[test]
 fn wasm_bindgen_type_strings_name_declared_types() {
     let mut declared: Set = ts_interfaces().into_keys().collect();
-    for file in ["src/wasm/types.d.ts", "src/wasm/session.d.ts"] {
+    for file in DECLARATION_FILES {
         for line in read(file).lines() {
             for kw in ["export type ", "export class "] {
                 if let Some(rest) = line.strip_prefix(kw) {

@@ -27,7 +27,8 @@ export function initDeclarations(dts) {
 /**
  * package.json of the package folder: name, version and description from Cargo.toml; the
  * repository, homepage and bugs of the workspace package.json; one `exports` key per entry
- * (`oauth-spa` for oauth_spa, `oauth-spa/core` for oauth_spa_core) and nothing else public.
+ * (`oauth-spa` for oauth_spa, `oauth-spa/<x>` for oauth_spa_<x>: `core`, `dpop`) and nothing
+ * else public.
  */
 export function packageJson({ cargo, workspace, names }) {
   const field = (k) => {
@@ -67,9 +68,9 @@ export function packageJson({ cargo, workspace, names }) {
 }
 
 /**
- * For a tool that resolves `oauth-spa/core` by path, not through `exports` (Parcel unless the
- * app enables package exports; TypeScript's node10 resolution): `core.js` and `core.d.ts` at the
- * package root, re-exporting the entry `name`. Returns [file, text] pairs.
+ * For a tool that resolves `oauth-spa/core` (or `oauth-spa/dpop`) by path, not through `exports`
+ * (Parcel unless the app enables package exports; TypeScript's node10 resolution): `core.js` and
+ * `core.d.ts` (`dpop.js`, `dpop.d.ts`) at the package root, re-exporting the entry. Returns [file, text] pairs.
  */
 export function pathEntries(names) {
   return names.filter((n) => n !== 'oauth_spa').flatMap((n) => {

@@ -92,6 +92,13 @@ pub struct ClientConfig {
     pub dpop: bool,
 }
 
+/// `dpop: true` in a build without the `dpop` feature (the entries `oauth-spa` and
+/// `oauth-spa/core`): one rule for both, naming the entry that has DPoP.
+#[cfg(any(test, not(feature = "dpop")))]
+fn dpop_refused(a: &Fields) -> Error {
+    a.wrong("dpop", "false here: DPoP is in the entry oauth-spa/dpop")
+}
+
 /// Default storage key prefix.
 pub const DEFAULT_STORAGE_KEY_PREFIX: &str = "oauth-spa:tx:";
 /// Default transaction time to live: ten minutes.
@@ -288,10 +295,7 @@ impl ClientConfig {
         // Never a Bearer token in place of the bound one the app asked for.
         #[cfg(not(feature = "dpop"))]
         if a.bool("dpop", false)? {
-            return Err(a.wrong(
-                "dpop",
-                "false here: DPoP needs the oauth-spa entry, not oauth-spa/core",
-            ));
+            return Err(dpop_refused(&a));
         }
         c.validate()?;
         Ok(c)
@@ -682,9 +686,27 @@ mod tests {
         {
             let e = read("true").unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidConfig);
-            assert!(e.message().contains("DPoP needs the oauth-spa entry"));
+            assert_eq!(
+                e.message(),
+                "config.dpop must be false here: DPoP is in the entry oauth-spa/dpop"
+            );
             assert!(read("false").is_ok());
+            assert!(read("null").is_ok());
         }
+    }
+
+    /// The refusal of the builds without DPoP, checked in every build (scripts/test.sh also
+    /// runs `dpop_member` without the feature, where `from_json` returns it).
+    #[test]
+    fn dpop_refusal_names_the_entry() {
+        let j = Json::parse(r#"{"dpop":true}"#).unwrap();
+        let a = Fields::new(&j, "config", ErrorCode::InvalidConfig, false).unwrap();
+        let e = dpop_refused(&a);
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert_eq!(
+            e.message(),
+            "config.dpop must be false here: DPoP is in the entry oauth-spa/dpop"
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@
 //!   | `Popup` | `loginWithPopup` | js/session.js `openPopup` | `check(messageEvent, popup, origin)`, `finish(0, callbackUrl)` (no HTTP status) or `free()` |
 //!   | `Session` | `createSession` | js/session.js `makeSession` | `ev` (events), `next`, `num`, `value` (effects), `tokens`, `refresh`, `revoke` |
 //!   | `Code`, `Refresh` of a `dpop: true` config | the same | js/dpop.js `dpopSend` (instead of `send`) | `dpopInput`, `dpopOrigin`, `dpopRetry`, then `finish(status, body)` or `free()` |
-//!   | `Session` (a copy, with an idle machine) | `createSession` | js/dpop.js `addFetch` (`session.fetch`) | `dpopInput`, `dpopOrigin`, `dpopRetry` |
+//!   | `Session` (a copy, with an idle machine) of a `dpop: true` config | `createSession` | js/dpop.js `addFetch` (`session.fetch`; js/fetch.js without DPoP, which takes no `Op`) | `dpopInput`, `dpopOrigin`, `dpopRetry` |
 
 // ---- js/session.js `makeSession(core, storage, ...)`: where the session's tokens live ----
 

@@ -1,4 +1,13 @@
-/** Members DPoP (`dpop: true`) adds. */
+/** Members DPoP adds (the `oauth-spa/dpop` entry). */
+export interface ClientConfig {
+  /**
+   * Default false. Sender-constrained tokens (RFC 9449 DPoP): every token request carries a
+   * proof of a non-extractable P-256 key, and only `tokenType: "DPoP"` is accepted. Needs a
+   * secure context (else `dpop_unavailable`).
+   */
+  dpop?: boolean;
+}
+
 export interface TokenSet {
   /**
    * With `dpop: true`: where the DPoP key the tokens are bound to lives. `"stored"`: in
@@ -7,14 +16,4 @@ export interface TokenSet {
    * lost key) can be neither used nor refreshed: sign in again.
    */
   dpopKey?: "stored" | "page";
-}
-
-export interface Session {
-  /**
-   * `fetch` with the session's access token: `Authorization: DPoP <token>` plus a fresh proof
-   * with `ath` (RFC 9449 §7.1) when the config has `dpop: true`, else `Authorization: Bearer`.
-   * Sent once more with the server's new nonce on a 401 `WWW-Authenticate: DPoP
-   * error="use_dpop_nonce"` (§9), and once more after a forced refresh on another 401.
-   */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
 }

@@ -26,10 +26,9 @@ extern "C" {
         op: Op,
         key: &str,
     ) -> JsValue;
-    /// js/dpop.js `addFetch`: gives a session object its `fetch`; `key`: the key name when
-    /// the config has `dpop: true`.
+    /// js/dpop.js `addFetch`: gives a session object its DPoP `fetch`, with the key `key`.
     #[wasm_bindgen(js_name = addFetch)]
-    fn add_fetch_js(session: &JsValue, op: Op, key: Option<String>);
+    fn add_dpop_fetch(session: &JsValue, op: Op, key: &str);
 }
 
 /// js/dpop.js `dpopSend` for `request`.
@@ -56,10 +55,13 @@ pub(super) fn send_with_proof(
 #[wasm_bindgen(typescript_custom_section)]
 const TS_DPOP_TYPES: &'static str = include_str!("dpop.d.ts");
 
-/// Gives `session` its `fetch`, which asks `op` (see [`fetch_op`]).
+/// Gives `session` its `fetch`: with `dpop: true`, DPoP, whose proofs ask `op` (see
+/// [`fetch_op`]); else Bearer (src/wasm/fetch.rs).
 pub(super) fn add_fetch(session: &JsValue, op: Op) {
-    let key = op.0.dpop_key();
-    add_fetch_js(session, op, key);
+    match op.0.dpop_key() {
+        Some(key) => add_dpop_fetch(session, op, &key),
+        None => super::fetch::add_fetch(session),
+    }
 }
 
 /// The `Op` a session's `fetch` asks (a copy of the session's protocol half).

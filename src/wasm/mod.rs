@@ -8,6 +8,8 @@
 mod boundary;
 #[cfg(feature = "dpop")]
 mod dpop;
+#[cfg(feature = "session")]
+mod fetch;
 #[cfg(not(feature = "std"))]
 mod heap;
 mod js;
@@ -40,6 +42,10 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("types.d.ts");
+/// The entries without DPoP refuse `dpop: true` (src/core/config.rs); their types say so.
+#[cfg(not(feature = "dpop"))]
+#[wasm_bindgen(typescript_custom_section)]
+const TS_NO_DPOP_TYPES: &'static str = include_str!("no-dpop.d.ts");
 
 /// A new PKCE pair (RFC 7636 §4.1, §4.2): 32 random octets as a 43-character verifier and its
 /// S256 challenge. Synchronous; works outside secure contexts.

@@ -533,6 +533,8 @@ pub fn create_session(
     let session = make_session(core, storage, &key)?;
     #[cfg(feature = "dpop")]
     super::dpop::add_fetch(&session, fetcher);
+    #[cfg(not(feature = "dpop"))]
+    super::fetch::add_fetch(&session);
     Ok(session)
 }
 

@@ -44,13 +44,6 @@ export interface ClientConfig {
   requireTokenType?: boolean;
   /** Default true: remove the response parameters from the address bar. */
   cleanUrl?: boolean;
-  /**
-   * Default false. Sender-constrained tokens (RFC 9449 DPoP): every token request carries a
-   * proof of a non-extractable P-256 key, and only `tokenType: "DPoP"` is accepted. Needs the
-   * `oauth-spa` entry (`oauth-spa/core` refuses it with `invalid_config`) and a secure context
-   * (else `dpop_unavailable`).
-   */
-  dpop?: boolean;
 }
 
 /** Options of `startLogin()`. */

@@ -202,16 +202,21 @@ keywords = ["oauth", "pkce"]
 [dependencies]
 version = "9"
 `;
-  const pkg = packageJson({ cargo, workspace: { repository: { type: 'git', url: 'u' }, bugs: 'b' }, names: ['oauth_spa', 'oauth_spa_core'] });
+  const names = ['oauth_spa', 'oauth_spa_core', 'oauth_spa_dpop'];
+  const pkg = packageJson({ cargo, workspace: { repository: { type: 'git', url: 'u' }, bugs: 'b' }, names });
   assert.equal(pkg.version, '1.2.3');
   assert.deepEqual(pkg.keywords, ['oauth', 'pkce']);
   assert.deepEqual(pkg.repository, { type: 'git', url: 'u' });
   assert.equal(pkg.bugs, 'b');
-  assert.deepEqual(Object.keys(pkg.exports), ['.', './core', './package.json']);
+  assert.deepEqual(Object.keys(pkg.exports), ['.', './core', './dpop', './package.json']);
+  assert.deepEqual(pkg.exports['.'], { types: './oauth_spa.d.ts', default: './oauth_spa.js' });
   assert.deepEqual(pkg.exports['./core'], { types: './oauth_spa_core.d.ts', default: './oauth_spa_core.js' });
-  assert.ok(pkg.files.includes('oauth_spa_core_fallback.js') && !pkg.files.includes('oauth_error.js'));
-  assert.ok(pkg.files.includes('core.js') && pkg.files.includes('core.d.ts'));
-  assert.deepEqual(pathEntries(['oauth_spa', 'oauth_spa_core']).map(([f]) => f), ['core.js', 'core.d.ts']);
+  assert.deepEqual(pkg.exports['./dpop'], { types: './oauth_spa_dpop.d.ts', default: './oauth_spa_dpop.js' });
+  assert.deepEqual(pkg.files, ['LICENSE-APACHE', 'LICENSE-MIT', 'README.md', 'core.d.ts', 'core.js', 'dpop.d.ts', 'dpop.js',
+    'oauth_spa.d.ts', 'oauth_spa.js', 'oauth_spa_core.d.ts', 'oauth_spa_core.js', 'oauth_spa_core_fallback.js',
+    'oauth_spa_dpop.d.ts', 'oauth_spa_dpop.js', 'oauth_spa_dpop_fallback.js', 'oauth_spa_fallback.js']);
+  assert.equal(pkg.sideEffects, false);
+  assert.deepEqual(pathEntries(names).map(([f]) => f), ['core.js', 'core.d.ts', 'dpop.js', 'dpop.d.ts']);
   assert.equal(pathEntries(['oauth_spa_core'])[0][1], "export * from './oauth_spa_core.js';\nexport { default } from './oauth_spa_core.js';\n");
   assert.throws(() => packageJson({ cargo: '[package]\nname = "x"\n', workspace: {}, names: [] }), /no version/);
 });

@@ -6,7 +6,9 @@
 // whole redirect flow in Chromium against the embedded server (Ellipsis dialect), then again with
 // `WebAssembly` deleted (the package's JavaScript fallback, which the tool must keep). A forged
 // response gives `unknown_state`, an `instanceof` the full entry's `OAuthError`, with no token
-// request.
+// request. The rows marked `dpop` (esbuild, Vite build) import the third entry too,
+// `oauth-spa/dpop`, and sign in through it with `dpop: true`: DPoP-bound tokens, each token
+// request with a proof the server verified.
 //
 // Built apps are served by the embedded server itself (same origin). A dev server serves the app
 // on its own port; that origin is a registered redirect URI of the server's clients, which also
@@ -35,14 +37,16 @@ const modules = join(ROOT, 'node_modules');
 // and writes what happened into <body data-result>. `#forged` runs a callback with a state no
 // login made, through the full entry. The authorization server is the page's own origin unless
 // <meta name="authorization-server"> names another (a dev server's page).
-const APP = `
-import initCore, { ellipsis, startLogin, handleCallback } from 'oauth-spa/core';
+// With `dpop`, the sign-in goes through oauth-spa/dpop with `dpop: true`.
+const appSource = (dpop) => `
+import initCore, { ellipsis, ${dpop ? '' : 'startLogin, handleCallback '}} from 'oauth-spa/core';
 import initFull, * as full from 'oauth-spa';
+${dpop ? "import initDpop, { startLogin, handleCallback } from 'oauth-spa/dpop';\n" : ''}\
 // init() resolves to the engine each entry runs on: 'wasm', or 'js' (the fallback).
-const engines = await Promise.all([initCore(), initFull()]);
+const engines = await Promise.all([initCore(), initFull()${dpop ? ', initDpop()' : ''}]);
 
 const server = document.querySelector('meta[name="authorization-server"]')?.content || location.origin;
-const config = ellipsis({ clientId: 'demo-public', redirectUri: location.origin + '/', baseUrl: server + '/v3' });
+const config = { ...ellipsis({ clientId: 'demo-public', redirectUri: location.origin + '/', baseUrl: server + '/v3' })${dpop ? ', dpop: true' : ''} };
 const report = (r) => { document.body.dataset.result = JSON.stringify(r); };
 const failed = (e) => report({ ok: false, code: e.code, message: String(e.message),
   fullError: e instanceof full.OAuthError });
@@ -53,7 +57,7 @@ if (location.hash === '#forged') {
 } else if (new URLSearchParams(location.search).has('state')) {
   handleCallback(config).then((t) => report({
     ok: true, tokenType: t.tokenType, accessToken: typeof t.accessToken, appState: t.appState,
-    search: location.search, session: typeof full.createSession, engines,
+    search: location.search, session: typeof full.createSession, engines, dpopKey: t.dpopKey ?? null,
   }), failed);
 } else {
   location.assign(startLogin(config, { appState: 'from the bundle' }));
@@ -90,7 +94,7 @@ function target(entry) {
 // output. A dev row: `start(app, port)` returns the dev server's process. `line` says what the
 // app adds for the tool, `prepare(app)` adds it.
 const viteBin = (name) => `${name}/bin/vite.js`;
-const vite = (name, version) => [
+const vite = (name, version, dpop = false) => [
   {
     name: `Vite ${version} dev server`,
     command: `vite --host 127.0.0.1 --port PORT --strictPort`,
@@ -99,6 +103,7 @@ const vite = (name, version) => [
   },
   {
     name: `Vite ${version} build`,
+    dpop,
     command: 'vite build',
     build: async (app) => { await node(viteBin(name), ['build'], app); return join(app, 'dist'); },
   },
@@ -106,7 +111,7 @@ const vite = (name, version) => [
 
 const ROWS = [
   ...vite('vite7', 7),
-  ...vite('vite', 8),
+  ...vite('vite', 8, true),
   {
     name: 'webpack 5',
     // The Node API with webpack's defaults (entry ./src, output dist/main.js): what the CLI
@@ -134,6 +139,7 @@ const ROWS = [
   ...[[], ['--splitting']].map((extra) => ({
     name: `esbuild --bundle --format=esm ${extra.join(' ')}`.trim(),
     inlinesFallback: extra.length === 0,
+    dpop: extra.length === 0,
     command: ['esbuild src/index.js --bundle --format=esm', ...extra, '--outdir=dist'].join(' '),
     html: 'type="module" src="./index.js"',
     build: async (app) => {
@@ -187,7 +193,7 @@ before(async () => {
     .toString().trim().split('\n').pop();
   await writeFile(join(template, 'package.json'), '{"name":"bundler-app","private":true,"type":"module"}\n');
   execFileSync('npm', ['install', '--silent', '--offline', '--no-audit', '--no-fund', join(work, tarball)], { cwd: template });
-  await writeFile(join(template, 'src', 'index.js'), APP);
+  await writeFile(join(template, 'src', 'index.js'), appSource(false));
 });
 after(async () => {
   if (work) await rm(work, { recursive: true, force: true, maxRetries: 5 });
@@ -239,6 +245,7 @@ for (const row of rows) {
       t0 = performance.now();
       app = join(work, row.name.replace(/[^a-z0-9]+/gi, '-'));
       await cp(template, app, { recursive: true });
+      if (row.dpop) await writeFile(join(app, 'src', 'index.js'), appSource(true));
       await row.prepare?.(app);
       if (row.start) {
         fx.devPort = await freePort();
@@ -311,8 +318,9 @@ for (const row of rows) {
       p.off('request', onRequest);
       const seconds = +((performance.now() - t1) / 1000).toFixed(1);
       assert.deepEqual(r, {
-        ok: true, tokenType: 'Bearer', accessToken: 'string', appState: 'from the bundle',
-        search: '', session: 'function', engines: [engine, engine],
+        ok: true, tokenType: row.dpop ? 'DPoP' : 'Bearer', accessToken: 'string', appState: 'from the bundle',
+        search: '', session: 'function', engines: row.dpop ? [engine, engine, engine] : [engine, engine],
+        dpopKey: row.dpop ? 'stored' : null,
       }, problems.join('\n') + devLog());
       assert.equal(tokenRequests(await server.server.stats()), 1);
       assert.deepEqual(problems, []);

@@ -15,7 +15,7 @@ import { newSession, startDriver, waitForResult } from './webdriver.mjs';
 const GECKODRIVER = process.env.GECKODRIVER ?? join(homedir(), '.cargo', 'bin', 'geckodriver');
 
 const APP = `
-import init, * as lib from '/pkg/oauth_spa.js';
+import init, * as lib from '/pkg/oauth_spa_dpop.js';
 const report = (r) => { document.body.dataset.result = JSON.stringify(r); };
 const o = location.origin;
 const config = {

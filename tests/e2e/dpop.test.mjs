@@ -4,8 +4,10 @@
 // browser really made: a replayed proof, a proof for another URL or method, the bound token as
 // Bearer, and the tokens in another browser (another key). Also the server demanding nonces
 // (one retry each at the token endpoint and the resource), a page that is not a secure context
-// (`dpop_unavailable`, nothing sent) and the code-flow entry (`invalid_config`). Then the same
-// against npm oidc-provider (a certified server) with its DPoP feature on and nonces required.
+// (`dpop_unavailable`, nothing sent) and the entries without DPoP, `oauth-spa` and
+// `oauth-spa/core` (`invalid_config`; `session.fetch` with Bearer tokens in `oauth-spa`). Then
+// the same against npm oidc-provider (a certified server) with its DPoP feature on and nonces
+// required. DPoP is the entry `oauth-spa/dpop` (pkg/oauth_spa_dpop.js).
 //
 // Needs pkg/ (bash scripts/build.sh), the release server and Chromium.
 // Run: node --test tests/e2e/dpop.test.mjs
@@ -21,10 +23,12 @@ import { serveProvider } from './oidc-provider.mjs';
 
 const PAGE = `<!doctype html><meta charset=utf-8><title>dpop</title><link rel=icon href="data:,">
 <script type=module>
-import init, * as lib from '/pkg/oauth_spa.js';
+import init, * as lib from '/pkg/oauth_spa_dpop.js';
+import initFull, * as full from '/pkg/oauth_spa.js';
 import initCore, * as core from '/pkg/oauth_spa_core.js';
-await Promise.all([init(), initCore()]);
+await Promise.all([init(), initFull(), initCore()]);
 window.lib = lib;
+window.full = full;
 window.core = core;
 // An OAuthError as plain data for the test.
 window.fail = (e) => ({ err: { name: e.name, code: e.code, error: e.error, message: e.message, status: e.status } });
@@ -243,25 +247,38 @@ describe('DPoP against the embedded server', () => {
     assert.match((await revoked.json()).error_description, /revoked/);
   });
 
-  test('without dpop, session.fetch sends the token as Bearer and no proof', async () => {
-    const { page } = browser;
-    const { origin } = server;
-    const config = { ...configFor(origin), dpop: false };
-    const seen = [];
-    page.on('request', (r) => { if (r.url() === `${origin}/rfc/userinfo`) seen.push(r.allHeaders()); });
-    const t = await signIn(page, origin, config);
-    assert.equal(t.tokenType, 'Bearer', JSON.stringify(t.err));
-    assert.equal(t.dpopKey, undefined);
-    const status = await page.evaluate(async ([c, tokens, url]) => {
-      const s = lib.createSession(c, { tokens });
-      return (await s.fetch(url, { headers: { Accept: 'application/json' } })).status;
-    }, [config, t, `${origin}/rfc/userinfo`]);
-    assert.equal(status, 200);
-    const [h] = await Promise.all(seen);
-    assert.equal(h.authorization, `Bearer ${t.accessToken}`);
-    assert.equal(h.dpop, undefined);
-    assert.equal(h.accept, 'application/json');
-  });
+  // Both entries with sessions: oauth-spa/dpop with `dpop: false`, and oauth-spa, which has
+  // no DPoP at all.
+  for (const entry of ['lib', 'full']) {
+    test(`without dpop, session.fetch sends the token as Bearer and no proof (${entry === 'lib' ? 'oauth-spa/dpop' : 'oauth-spa'})`, async () => {
+      const { page } = browser;
+      const { origin } = server;
+      const config = { ...configFor(origin), dpop: false };
+      const seen = [];
+      page.on('request', (r) => { if (r.url() === `${origin}/rfc/userinfo`) seen.push(r.allHeaders()); });
+      const t = await signIn(page, origin, config);
+      assert.equal(t.tokenType, 'Bearer', JSON.stringify(t.err));
+      assert.equal(t.dpopKey, undefined);
+      const r = await page.evaluate(async ([entry, c, tokens, url]) => {
+        const s = window[entry].createSession(c, { tokens });
+        const a = (await s.fetch(url, { headers: { Accept: 'application/json' } })).status;
+        // A token the resource refuses: one forced refresh, then the request once more.
+        const s2 = window[entry].createSession(c, { tokens: { ...tokens, accessToken: 'refused-token' } });
+        const b = (await s2.fetch(url)).status;
+        return { a, b, fresh: s2.getTokens().accessToken };
+      }, [entry, config, t, `${origin}/rfc/userinfo`]);
+      assert.equal(r.a, 200);
+      assert.equal(r.b, 200);
+      assert.notEqual(r.fresh, 'refused-token');
+      const h = await Promise.all(seen);
+      assert.equal(h.length, 3);
+      assert.equal(h[0].authorization, `Bearer ${t.accessToken}`);
+      assert.equal(h[0].accept, 'application/json');
+      assert.equal(h[1].authorization, 'Bearer refused-token');
+      assert.equal(h[2].authorization, `Bearer ${r.fresh}`);
+      for (const x of h) assert.equal(x.dpop, undefined);
+    });
+  }
 
   test('a popup sign-in exchanges the code with a proof', async () => {
     const { page } = browser;
@@ -280,15 +297,22 @@ describe('DPoP against the embedded server', () => {
     assert.equal(sent.length, 1, 'the opener sent the code exchange, with a proof');
   });
 
-  test('the code-flow entry refuses dpop: true by name, and a key survives a reload', async () => {
+  test('the entries without DPoP refuse dpop: true by naming oauth-spa/dpop, and a key survives a reload', async () => {
     const { page } = browser;
     const { origin } = server;
     await open(page, `${origin}/`);
-    const refused = await page.evaluate((c) => {
-      try { core.startLogin(c); return 'accepted'; } catch (e) { return fail(e); }
-    }, configFor(origin));
-    assert.equal(refused.err.code, 'invalid_config');
-    assert.match(refused.err.message, /dpop .*oauth-spa entry/);
+    const tokenBefore = tokenRequests(await server.stats());
+    for (const entry of ['core', 'full']) {
+      const refused = await page.evaluate(async ([entry, c]) => {
+        try { window[entry].startLogin(c); return 'accepted'; } catch (e) { return fail(e); }
+      }, [entry, configFor(origin)]);
+      assert.equal(refused.err?.code, 'invalid_config', `${entry}: ${JSON.stringify(refused)}`);
+      assert.equal(refused.err.message, 'config.dpop must be false here: DPoP is in the entry oauth-spa/dpop');
+    }
+    const viaCallback = await page.evaluate((c) => full.handleCallback(c, location.origin + '/?code=a&state=b').catch(fail),
+      configFor(origin));
+    assert.equal(viaCallback.err?.code, 'invalid_config', JSON.stringify(viaCallback));
+    assert.equal(tokenRequests(await server.stats()), tokenBefore, 'nothing sent');
     // Two sign-ins in two page loads use the same key: the same thumbprint-bound jwk.
     const proofs = recordProofs(page);
     for (let i = 0; i < 2; i++) {

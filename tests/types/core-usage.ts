@@ -38,5 +38,8 @@ export async function coreUsage(): Promise<void> {
   }
   // @ts-expect-error not an error code
   const wrong: OAuthErrorCode = 'oops';
-  console.log(challenge, url, tokens, wrong, createSession as unknown, null as Session | null);
+  // @ts-expect-error DPoP is in oauth-spa/dpop: this entry refuses `dpop: true`
+  const dpop: ClientConfig = { ...config, dpop: true };
+  const off: ClientConfig = { ...config, dpop: false };
+  console.log(challenge, url, tokens, wrong, dpop, off, createSession as unknown, null as Session | null);
 }

@@ -1,5 +1,6 @@
-// Compile-time test of the DPoP declarations (`dpop` in ClientConfig, `Session.fetch`,
-// `TokenSet.dpopKey`, the two error codes), tsc --strict like usage.ts.
+// Compile-time test of the DPoP declarations of the entry `oauth-spa/dpop`
+// (pkg/oauth_spa_dpop.d.ts: `dpop` in ClientConfig, `Session.fetch`, `TokenSet.dpopKey`, the
+// two error codes), and of their absence from `oauth-spa`, tsc --strict like usage.ts.
 // Each `@ts-expect-error` line must be an error, or tsc fails.
 import init, {
   createSession,
@@ -9,7 +10,8 @@ import init, {
   type OAuthErrorCode,
   type Session,
   type TokenSet,
-} from '../../pkg/oauth_spa.js';
+} from '../../pkg/oauth_spa_dpop.js';
+import * as full from '../../pkg/oauth_spa.js';
 
 export async function dpopUsage(base: ClientConfig): Promise<void> {
   await init();
@@ -35,4 +37,20 @@ export async function dpopUsage(base: ClientConfig): Promise<void> {
   // @ts-expect-error not an error code
   const bad: OAuthErrorCode = 'dpop_exploded';
   void [where, res, again, url, wrongConfig, wrongKey, bad];
+}
+
+// `oauth-spa` has no DPoP: its ClientConfig refuses `dpop: true` (as the entry does at run
+// time), its TokenSet has no `dpopKey`; its sessions still have `fetch` (Bearer).
+export async function withoutDpop(base: full.ClientConfig): Promise<void> {
+  // @ts-expect-error DPoP is in oauth-spa/dpop
+  const refused: full.ClientConfig = { ...base, dpop: true };
+  const off: full.ClientConfig = { ...base, dpop: false };
+  const tokens: full.TokenSet = await full.handleCallback(off);
+  // @ts-expect-error no dpopKey without DPoP
+  const where: unknown = tokens.dpopKey;
+  const session: full.Session = full.createSession(off, { tokens });
+  const res: Response = await session.fetch('https://api.example/items', { method: 'POST', body: '{}' });
+  // A config made for oauth-spa fits oauth-spa/dpop.
+  const shared: ClientConfig = off;
+  void [refused, where, res, shared];
 }
