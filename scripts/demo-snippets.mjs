@@ -20,8 +20,8 @@ export const SOURCES = {
   callback: ['src/core/callback.rs', 'begin_callback', 24, 'let key = cat('],
   popup: ['src/core/popup.rs', 'check_popup_response', 14],
   token: ['src/core/token.rs', 'token_request', 12, 'params.push(("grant_type", "authorization_code"))'],
-  refresh: ['src/core/session.rs', 'refresh_request', 16],
-  api: ['src/core/session.rs', 'next_step', 14],
+  refresh: ['src/core/session/mod.rs', 'refresh_request', 16],
+  api: ['src/core/session/mod.rs', 'next_step', 14],
   revoke: ['src/core/revocation.rs', 'revocation_request', 18],
 };
 
