@@ -74,7 +74,9 @@ pub use crate::core::config::{
     split_scope, BodyEncoding, ClientAuth, ClientConfig, Dialect, ELLIPSIS_BASE_URL,
 };
 #[cfg(feature = "session")]
-pub use crate::core::discovery::{metadata_urls, parse_metadata, Metadata};
+pub use crate::core::discovery::{
+    metadata_answer, metadata_urls, parse_metadata, Metadata, MetadataAnswer,
+};
 /// DPoP (RFC 9449): proof claims and signing input, `htu`, the JWK thumbprint, the nonce and
 /// token type rules. The signature comes from the caller (the browser layer uses WebCrypto).
 #[cfg(feature = "dpop")]
@@ -90,6 +92,9 @@ pub use crate::core::popup::{check_popup_response, is_popup_message, POPUP_MESSA
 #[cfg(feature = "session")]
 pub use crate::core::revocation::{parse_revocation_response, revocation_request, TokenTypeHint};
 pub use crate::core::secret::Secret;
+/// The session state machine (`Machine`, its events and effects): see its module.
+#[cfg(feature = "session")]
+pub use crate::core::session::machine;
 #[cfg(feature = "session")]
 pub use crate::core::session::{
     ends_session, is_fresh, merge_refreshed, next_step, refresh_at, refresh_request,

@@ -533,7 +533,7 @@ fn readers() -> Vec<(&'static str, Vec<Reader>)> {
         ),
         (
             "AccessTokenOptions",
-            vec![r("js/session.js", "async getAccessToken(options)", None)],
+            vec![r("js/session.js", "getAccessToken(options) {", None)],
         ),
     ]
 }
@@ -574,7 +574,8 @@ fn argument_objects_match_their_typescript_interfaces() {
         "src/wasm/session.rs",
         "src/core/token.rs",
         "src/core/discovery.rs",
-        "src/core/session.rs",
+        "src/core/session/mod.rs",
+        "src/core/session/machine.rs",
         "src/core/callback.rs",
     ] {
         let src = read(file);

@@ -1,6 +1,8 @@
-//! Browser tests of sessions: the store (memory, sessionStorage, localStorage), the
-//! lock (one refresh per tab; Web Locks and the localStorage lease across sessions sharing
-//! localStorage), the events, sign-out with RFC 7009 revocation, and `refresh()`. Real
+//! Browser tests of sessions: the store (memory, sessionStorage, and the shared store of
+//! `storage: "localStorage"`, IndexedDB), the lock (one refresh per tab; Web Locks and the
+//! IndexedDB lease across sessions sharing the store, which behave like tabs: BroadcastChannel
+//! reaches other objects of the same page), the events, sign-out with RFC 7009 revocation, and
+//! `refresh()`. Real
 //! `fetch` against tests/support/token-server.mjs on 127.0.0.1 (its URL compiled in through
 //! OAUTH_SPA_TEST_SERVER, as for tests/browser.rs); the server's per-run log counts requests.
 //!
@@ -32,17 +34,19 @@ async fn settle(p: JsValue) -> Result<JsValue, JsValue> {
     JsFuture::from(js_sys::Promise::resolve(&p)).await
 }
 
-/// Makes `Storage#setItem` throw a `QuotaExceededError` (a full or disabled storage), or, with
-/// `false`, restores it.
+/// Makes `Storage#setItem` and IndexedDB's `put` throw a `QuotaExceededError` (a full or
+/// disabled storage), or, with `false`, restores them.
 fn refuse_storage_writes(refuse: bool) {
     js(
-        "const p = Storage.prototype;
-         if (a) {
-           p.__setItem ??= p.setItem;
-           p.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };
-         } else if (p.__setItem) {
-           p.setItem = p.__setItem;
-           delete p.__setItem;
+        "for (const p of [Storage.prototype, IDBObjectStore.prototype]) {
+           const k = p === Storage.prototype ? 'setItem' : 'put';
+           if (a) {
+             p.__w ??= p[k];
+             p[k] = function () { throw new DOMException('full', 'QuotaExceededError'); };
+           } else if (p.__w) {
+             p[k] = p.__w;
+             delete p.__w;
+           }
          }",
         &[&refuse.into()],
     );
@@ -137,8 +141,63 @@ fn strings(a: &Array) -> Vec<String> {
         .collect()
 }
 
-fn local(key: &str) -> Option<String> {
-    js("return localStorage.getItem(a)", &[&key.into()]).as_string()
+/// Runs `body` with `s` bound to the object store of the shared sessions (IndexedDB
+/// `oauth-spa`, store `s`) in a readwrite transaction and `a` to `arg`; resolves to what
+/// `body` puts in `out.v` once the transaction committed.
+async fn idb(body: &str, arg: &JsValue) -> JsValue {
+    let f = [
+        "return new Promise((ok, no) => {
+           const r = indexedDB.open('oauth-spa', 1);
+           r.onupgradeneeded = () => r.result.createObjectStore('s');
+           r.onerror = () => no(r.error);
+           r.onsuccess = () => {
+             const t = r.result.transaction('s', 'readwrite'), s = t.objectStore('s'), out = {};
+             t.oncomplete = () => { r.result.close(); ok(out.v); };
+             t.onerror = () => no(t.error);
+             ",
+        body,
+        "};
+         })",
+    ]
+    .concat();
+    settle(js(&f, &[arg])).await.expect("IndexedDB")
+}
+
+/// The shared session stored under `key`, as JSON text (`None` when there is none).
+async fn local(key: &str) -> Option<String> {
+    idb(
+        "const g = s.get(a); g.onsuccess = () => { out.v = g.result === undefined ? undefined : JSON.stringify(g.result); };",
+        &key.into(),
+    )
+    .await
+    .as_string()
+}
+
+/// Waits (up to 5 s) until `session` holds the access token `at`: a shared session reads its
+/// store, and adopts another tab's tokens, asynchronously.
+async fn holds(session: &JsValue, at: &str) {
+    settle_within(
+        js(
+            "return new Promise((r) => { const t = () => a.getTokens()?.accessToken === b ? r(1) : setTimeout(t, 10); t(); })",
+            &[session, &at.into()],
+        ),
+        5000,
+    )
+    .await
+    .expect("the session holds the tokens");
+}
+
+/// Stores `t` as the shared session under `key`, as another tab would, and tells the
+/// sessions (BroadcastChannel) when `tell`.
+async fn store_as_another_tab(key: &str, t: &JsValue, tell: bool) {
+    let arg = js("return [a, b]", &[&key.into(), t]);
+    idb("s.put(a[1], a[0]);", &arg).await;
+    if tell {
+        js(
+            "const ch = new BroadcastChannel('oauth-spa:' + a); ch.postMessage(0); ch.close();",
+            &[&key.into()],
+        );
+    }
 }
 
 fn session_storage(key: &str) -> Option<String> {
@@ -349,10 +408,10 @@ async fn network_failure_keeps_the_session() {
         s(&call(&session, "getTokens", &[]), "refreshToken").as_deref(),
         Some("rt-0")
     );
-    assert!(local(&key).unwrap().contains("rt-0"));
+    assert!(local(&key).await.unwrap().contains("rt-0"));
     assert_eq!(strings(&events), vec!["error:network_error"]);
     call(&session, "close", &[]);
-    js("localStorage.removeItem(a)", &[&key.into()]);
+    idb("s.delete(a);", &key.clone().into()).await;
 }
 
 #[wasm_bindgen_test]
@@ -374,12 +433,12 @@ async fn persisted_sessions_survive_a_new_session_object() {
         let mem = create_session(config(&run, "ok", None), options("memory", &key, None)).unwrap();
         assert!(call(&mem, "getTokens", &[]).is_null(), "{storage}");
         settle(call(&first, "signOut", &[])).await.unwrap();
-        let stored = js(
-            "return (a === 'localStorage' ? localStorage : sessionStorage).getItem(b)",
-            &[&storage.into(), &key.clone().into()],
-        );
+        let stored = match storage {
+            "localStorage" => local(&key).await,
+            _ => session_storage(&key),
+        };
         assert!(
-            stored.is_null(),
+            stored.is_none(),
             "{storage}: sign-out removed the stored session"
         );
         call(&first, "close", &[]);
@@ -417,9 +476,9 @@ async fn two_sessions_share_one_refresh(without_web_locks: bool) {
     assert_eq!(log(&run).await.length(), 1, "exactly one refresh request");
     assert_eq!(got[0], got[1]);
     assert_ne!(got[0], "at-0");
-    assert!(local(&key).unwrap().contains(&got[0]));
+    assert!(local(&key).await.unwrap().contains(&got[0]));
     assert_eq!(
-        local(&[&key, ":lock"].concat()),
+        local(&[&key, ":lease"].concat()).await,
         None,
         "the lease is released"
     );
@@ -633,7 +692,7 @@ async fn a_shared_session_survives_refreshes_that_keep_the_access_token() {
         assert_eq!(at.as_string().as_deref(), Some("at-same"));
     }
     assert_eq!(log(&run).await.length(), 3);
-    let stored = local(&key).unwrap();
+    let stored = local(&key).await.unwrap();
     let rt = s(&call(&session, "getTokens", &[]), "refreshToken").unwrap();
     assert!(
         stored.contains(&rt) && rt != "rt-0",
@@ -642,7 +701,7 @@ async fn a_shared_session_survives_refreshes_that_keep_the_access_token() {
     settle_within(call(&session, "signOut", &[]), 5000)
         .await
         .expect("sign-out finishes");
-    assert_eq!(local(&key), None);
+    assert_eq!(local(&key).await, None);
     call(&session, "close", &[]);
 }
 
@@ -724,20 +783,11 @@ async fn an_unreadable_stored_expiry_means_expired() {
     call(&session, "close", &[]);
 }
 
-/// Dispatches the `storage` event another tab's write of `key` would bring (a tab gets none
-/// for its own writes, and these tests run in one page).
-fn storage_event(key: &str) {
-    js(
-        "dispatchEvent(new StorageEvent('storage', { key: a, storageArea: localStorage }))",
-        &[&key.into()],
-    );
-}
-
 #[wasm_bindgen_test]
 async fn a_sign_out_is_not_undone_by_another_tabs_refresh_it_waited_for() {
     // Tab B refreshes (slowly, holding the lock); tab A signs out meanwhile and waits for the
-    // lock. B's new tokens reach A (the storage event) before A's sign-out clears the store:
-    // A must not adopt them, and the sign-out revokes them.
+    // lock. B's new tokens reach A (B's notice) before A's sign-out clears the store: A must not
+    // adopt them, and the sign-out revokes them.
     let run = run_id();
     let key = ["oauth-spa-test:", &run].concat();
     let a = create_session(
@@ -754,10 +804,8 @@ async fn a_sign_out_is_not_undone_by_another_tabs_refresh_it_waited_for() {
         options("localStorage", &key, None),
     )
     .unwrap();
-    js(
-        "a.onChange((t) => { if (t) dispatchEvent(new StorageEvent('storage', { key: b, storageArea: localStorage })); })",
-        &[&b, &key.clone().into()],
-    );
+    // The shared store is asynchronous (IndexedDB): B holds A's tokens once it read them.
+    holds(&b, "at-0").await;
     let refreshing = call(&b, "getAccessToken", &[&obj(r#"{"forceRefresh":true}"#)]);
     let signing_out = call(&a, "signOut", &[]);
     let at1 = settle(refreshing).await.expect("B refreshed");
@@ -768,7 +816,7 @@ async fn a_sign_out_is_not_undone_by_another_tabs_refresh_it_waited_for() {
         call(&a, "getTokens", &[]).is_null(),
         "A holds no tokens after its sign-out"
     );
-    assert_eq!(local(&key), None);
+    assert_eq!(local(&key).await, None);
     let revoked: Vec<String> = log(&run)
         .await
         .iter()
@@ -781,7 +829,7 @@ async fn a_sign_out_is_not_undone_by_another_tabs_refresh_it_waited_for() {
 
 #[wasm_bindgen_test]
 async fn after_a_failed_write_another_tabs_newer_tokens_count_again() {
-    // A's write fails once; then other tabs write T1 (A gets the event) and T2 (A's event is
+    // A's write fails once; then other tabs write T1 (A gets the notice) and T2 (A's notice is
     // late). A's forced refresh must read the store (T2, fresh: used as it is) instead of
     // spending T1's rotated refresh token from memory.
     let run = run_id();
@@ -793,20 +841,15 @@ async fn after_a_failed_write_another_tabs_newer_tokens_count_again() {
     .unwrap();
     refuse_storage_writes(true);
     call(&a, "setTokens", &[&tokens("at-0", "rt-0", 3_600_000.0)]);
+    let _ = settle_within(
+        js("return new Promise((r) => setTimeout(r, 100))", &[]),
+        1000,
+    )
+    .await;
     refuse_storage_writes(false);
-    let write = |t: &JsValue| {
-        js(
-            "localStorage.setItem(a, JSON.stringify(b))",
-            &[&key.clone().into(), t],
-        );
-    };
-    write(&tokens("at-1", "rt-1", 3_600_000.0));
-    storage_event(&key);
-    assert_eq!(
-        s(&call(&a, "getTokens", &[]), "accessToken").as_deref(),
-        Some("at-1")
-    );
-    write(&tokens("at-2", "rt-2", 3_600_000.0));
+    store_as_another_tab(&key, &tokens("at-1", "rt-1", 3_600_000.0), true).await;
+    holds(&a, "at-1").await; // A adopted the other tab's tokens
+    store_as_another_tab(&key, &tokens("at-2", "rt-2", 3_600_000.0), false).await;
     let at = settle(call(
         &a,
         "getAccessToken",
@@ -825,7 +868,7 @@ async fn after_a_failed_write_another_tabs_newer_tokens_count_again() {
         "no refresh with the spent rt-1"
     );
     call(&a, "close", &[]);
-    js("localStorage.removeItem(a)", &[&key.into()]);
+    idb("s.delete(a);", &key.into()).await;
 }
 
 #[wasm_bindgen_test]
@@ -952,7 +995,7 @@ async fn the_lease_fallback_survives_a_storage_that_throws() {
     assert_ne!(at.as_string().as_deref(), Some("at-0"));
     assert_eq!(log(&run).await.length(), 1);
     call(&session, "close", &[]);
-    js("localStorage.removeItem(a)", &[&key.into()]);
+    idb("s.delete(a);", &key.clone().into()).await;
 }
 
 /// `loginWithPopup` with an authorization endpoint whose query repeats a parameter: the opener
@@ -1019,4 +1062,73 @@ async fn popup_sign_in_with_a_repeated_parameter_in_the_authorization_endpoint()
         &[&prefix.into()],
     );
     assert_eq!(left.as_f64(), Some(0.0), "the transaction is consumed");
+}
+
+#[wasm_bindgen_test]
+async fn a_session_stored_by_the_previous_release_moves_to_indexeddb() {
+    // The previous release kept the shared session as JSON in localStorage under the key: the
+    // first read takes it into IndexedDB and removes it from localStorage.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    js(
+        "localStorage.setItem(a, JSON.stringify({ accessToken: 'at-m', tokenType: 'Bearer', refreshToken: 'rt-m', expiresAt: Date.now() + 3600e3 }))",
+        &[&key.clone().into()],
+    );
+    let session = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, None),
+    )
+    .unwrap();
+    let at = settle(call(&session, "getAccessToken", &[]))
+        .await
+        .expect("the migrated session");
+    assert_eq!(at.as_string().as_deref(), Some("at-m"));
+    assert!(
+        js("return localStorage.getItem(a)", &[&key.clone().into()]).is_null(),
+        "removed from localStorage"
+    );
+    assert!(local(&key).await.unwrap().contains("rt-m"), "in IndexedDB");
+    assert_eq!(log(&run).await.length(), 0);
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    assert_eq!(local(&key).await, None);
+    call(&session, "close", &[]);
+}
+
+#[wasm_bindgen_test]
+async fn without_indexeddb_a_shared_session_works_from_memory_and_says_so() {
+    // Apple's Lockdown Mode has no IndexedDB: the shared session keeps its tokens in memory,
+    // refreshes, and reports storage_unavailable through onError, without signing out.
+    js(
+        "window.__idb = Object.getOwnPropertyDescriptor(window, 'indexedDB');
+         Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });",
+        &[],
+    );
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    let session = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, Some(&tokens("at-0", "rt-0", -1000.0))),
+    )
+    .unwrap();
+    let events = record(&session);
+    let got = settle_within(call(&session, "getAccessToken", &[]), 5000).await;
+    js(
+        "Object.defineProperty(window, 'indexedDB', window.__idb); delete window.__idb;",
+        &[],
+    );
+    let at = got.expect("refreshed from memory");
+    assert!(at.as_string().unwrap().starts_with("at-"));
+    assert_ne!(at.as_string().as_deref(), Some("at-0"));
+    assert_eq!(log(&run).await.length(), 1, "one refresh");
+    let ev = strings(&events);
+    assert!(
+        ev.contains(&"error:storage_unavailable".to_string()),
+        "{ev:?}"
+    );
+    assert!(!ev.iter().any(|e| e.starts_with("signedOut")), "{ev:?}");
+    assert_eq!(
+        s(&call(&session, "getTokens", &[]), "accessToken").as_deref(),
+        at.as_string().as_deref()
+    );
+    call(&session, "close", &[]);
 }

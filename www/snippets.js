@@ -3,8 +3,8 @@ export const SNIPPETS = {
   "discover": {
     "file": "src/core/discovery.rs",
     "fn": "parse_metadata",
-    "lines": "89-150",
-    "code": "/// Validates a metadata document fetched for `expected_issuer`:\n/// - a JSON object without repeated members;\n/// - `issuer` identical to `expected_issuer` (RFC 8414 §3.3), else `issuer_mismatch`;\n/// - `authorization_endpoint` and `token_endpoint` present, and they and `revocation_endpoint`\n///   `https` (or loopback) URLs without fragment;\n/// - `response_types_supported`, when present, lists `code`;\n/// - `code_challenge_methods_supported`, when present, lists `S256` (RFC 7636 §4.2; this\n///   library sends nothing else). When absent, PKCE is sent anyway.\npub fn parse_metadata(expected_issuer: &str, body: &str) -> Result<Metadata, Error> {\n    // … lines 98-142\n    if issuer != expected_issuer {\n        return Err(Error::new(\n            ErrorCode::IssuerMismatch,\n            \"the metadata's \\\"issuer\\\" differs from the issuer asked for (RFC 8414 §3.3)\",\n        ));\n    }\n    let authorization_endpoint = endpoint(\"authorization_endpoint\")?\n        .ok_or_else(|| invalid(\"the metadata has no \\\"authorization_endpoint\\\"\"))?;\n    // … to line 181"
+    "lines": "113-174",
+    "code": "/// Validates a metadata document fetched for `expected_issuer`:\n/// - a JSON object without repeated members;\n/// - `issuer` identical to `expected_issuer` (RFC 8414 §3.3), else `issuer_mismatch`;\n/// - `authorization_endpoint` and `token_endpoint` present, and they and `revocation_endpoint`\n///   `https` (or loopback) URLs without fragment;\n/// - `response_types_supported`, when present, lists `code`;\n/// - `code_challenge_methods_supported`, when present, lists `S256` (RFC 7636 §4.2; this\n///   library sends nothing else). When absent, PKCE is sent anyway.\npub fn parse_metadata(expected_issuer: &str, body: &str) -> Result<Metadata, Error> {\n    // … lines 122-166\n    if issuer != expected_issuer {\n        return Err(Error::new(\n            ErrorCode::IssuerMismatch,\n            \"the metadata's \\\"issuer\\\" differs from the issuer asked for (RFC 8414 §3.3)\",\n        ));\n    }\n    let authorization_endpoint = endpoint(\"authorization_endpoint\")?\n        .ok_or_else(|| invalid(\"the metadata has no \\\"authorization_endpoint\\\"\"))?;\n    // … to line 205"
   },
   "pkce": {
     "file": "src/core/pkce.rs",
@@ -37,16 +37,16 @@ export const SNIPPETS = {
     "code": "/// Builds the token request for `grant` under `config` (which is validated first).\npub fn token_request(config: &ClientConfig, grant: &Grant<'_>) -> Result<TokenRequest, Error> {\n    // … lines 89-102\n            params.push((\"grant_type\", \"authorization_code\"));\n            let code_name = match config.dialect {\n                Dialect::Rfc6749 => \"code\",\n                Dialect::Ellipsis => \"authorization_code\",\n            };\n            params.push((code_name, code));\n            if let Some(r) = redirect_uri {\n                params.push((\"redirect_uri\", r));\n            }\n            if let Some(v) = code_verifier {\n                params.push((\"code_verifier\", v));\n            }\n    // … to line 157"
   },
   "refresh": {
-    "file": "src/core/session.rs",
+    "file": "src/core/session/mod.rs",
     "fn": "refresh_request",
-    "lines": "55-72",
+    "lines": "71-88",
     "code": "/// The refresh request (RFC 6749 §6) for the held token set, in the configuration's dialect,\n/// encoding and client authentication. The scope is not narrowed, so it is not sent.\n/// `not_signed_in` when the token set has no refresh token.\npub fn refresh_request(config: &ClientConfig, tokens: &TokenSet) -> Result<TokenRequest, Error> {\n    let Some(rt) = &tokens.refresh_token else {\n        return Err(Error::new(\n            ErrorCode::NotSignedIn,\n            \"the session has no refresh token: sign in again\",\n        ));\n    };\n    token_request(\n        config,\n        &Grant::RefreshToken {\n            refresh_token: rt.expose(),\n            scope: None,\n        },\n    )\n}"
   },
   "api": {
-    "file": "src/core/session.rs",
+    "file": "src/core/session/mod.rs",
     "fn": "next_step",
-    "lines": "39-53",
-    "code": "/// The session's next step for a caller that wants an access token at `now_ms`.\n/// `force` treats a fresh token as spent (e.g. after the resource server answered 401).\npub fn next_step(\n    tokens: Option<&TokenSet>,\n    now_ms: u64,\n    skew_seconds: u32,\n    force: bool,\n) -> NextStep {\n    match tokens {\n        None => NextStep::SignIn,\n        Some(t) if !force && is_fresh(t, now_ms, skew_seconds) => NextStep::UseToken,\n        Some(t) if t.refresh_token.is_some() => NextStep::Refresh,\n        Some(_) => NextStep::SignIn,\n    }\n}"
+    "lines": "41-51",
+    "code": "/// The session's next step for a caller that wants an access token at `now_ms`.\n/// `force` treats a fresh token as spent (e.g. after the resource server answered 401).\npub fn next_step(\n    tokens: Option<&TokenSet>,\n    now_ms: u64,\n    skew_seconds: u32,\n    force: bool,\n) -> NextStep {\n    let held = tokens.map(|t| (t.expires_at, t.refresh_token.is_some()));\n    next_step_of(held, now_ms, skew_seconds, force)\n}"
   },
   "revoke": {
     "file": "src/core/revocation.rs",

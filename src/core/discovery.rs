@@ -86,6 +86,30 @@ pub fn metadata_urls(issuer: &str) -> Result<Vec<String>, Error> {
     Ok(urls)
 }
 
+/// What a client does with the answer to one of [`metadata_urls`], tried in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataAnswer {
+    /// A 2xx answer: validate it ([`parse_metadata`]); a document that fails is an error, not
+    /// a reason to try the next URL.
+    Validate,
+    /// Any other status (a 404: no document there), or a network failure (a 404 without CORS
+    /// headers looks like one): try the next URL.
+    TryNext,
+    /// A timeout or an abort: the caller's limits, so stop with that error.
+    Stop,
+}
+
+/// The [`MetadataAnswer`] for an answer with HTTP `status`, or for a request that failed
+/// (`status` `None`) with the error code `error_code` (`"network_error"`, `"timeout"`, ...).
+pub fn metadata_answer(status: Option<u16>, error_code: &str) -> MetadataAnswer {
+    match status {
+        Some(200..=299) => MetadataAnswer::Validate,
+        Some(_) => MetadataAnswer::TryNext,
+        None if error_code == "network_error" => MetadataAnswer::TryNext,
+        None => MetadataAnswer::Stop,
+    }
+}
+
 /// Validates a metadata document fetched for `expected_issuer`:
 /// - a JSON object without repeated members;
 /// - `issuer` identical to `expected_issuer` (RFC 8414 §3.3), else `issuer_mismatch`;
@@ -183,6 +207,19 @@ pub fn parse_metadata(expected_issuer: &str, body: &str) -> Result<Metadata, Err
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_answers_in_order() {
+        use MetadataAnswer::*;
+        assert_eq!(metadata_answer(Some(200), ""), Validate);
+        assert_eq!(metadata_answer(Some(299), ""), Validate);
+        for status in [404, 500, 301, 199, 300] {
+            assert_eq!(metadata_answer(Some(status), ""), TryNext, "{status}");
+        }
+        assert_eq!(metadata_answer(None, "network_error"), TryNext);
+        assert_eq!(metadata_answer(None, "timeout"), Stop);
+        assert_eq!(metadata_answer(None, "aborted"), Stop);
+    }
 
     #[test]
     fn well_known_urls() {

@@ -22,11 +22,11 @@
 //!   | `Code` | `handleCallback`, `exchangeCode`, a popup's `finish` | js/glue.js `send` | `finish(status, body)` or `free()` |
 //!   | `Refresh` | `refresh`, `Op.refresh` | js/glue.js `send` | the same |
 //!   | `Revoke` | `revokeToken`, `Op.revoke` | js/glue.js `send` | the same |
-//!   | `Discover` | `discover` | js/session.js `getMetadata` | `finish(status, body)` or `free()` |
-//!   | `Popup` | `loginWithPopup` | js/session.js `openPopup` | `finish(0, callbackUrl)` (no HTTP status) or `free()` |
-//!   | `Session` | `createSession` | js/session.js `makeSession` | `step`, `refresh`, `revoke`, `ends`, `free()` |
+//!   | `Discover` | `discover` | js/session.js `getMetadata` | `check(status, error)`, `finish(status, body)` or `free()` |
+//!   | `Popup` | `loginWithPopup` | js/session.js `openPopup` | `check(messageEvent, popup, origin)`, `finish(0, callbackUrl)` (no HTTP status) or `free()` |
+//!   | `Session` | `createSession` | js/session.js `makeSession` | `ev` (events), `next`, `num`, `value` (effects), `tokens`, `refresh`, `revoke` |
 //!   | `Code`, `Refresh` of a `dpop: true` config | the same | js/dpop.js `dpopSend` (instead of `send`) | `dpopInput`, `dpopOrigin`, `dpopRetry`, then `finish(status, body)` or `free()` |
-//!   | `Session` (a copy) of a `dpop: true` config | `createSession` | js/dpop.js `addFetch` (`session.fetch`; js/fetch.js without DPoP, which takes no `Op`) | `dpopInput`, `dpopOrigin`, `dpopRetry` |
+//!   | `Session` (a copy, with an idle machine) of a `dpop: true` config | `createSession` | js/dpop.js `addFetch` (`session.fetch`; js/fetch.js without DPoP, which takes no `Op`) | `dpopInput`, `dpopOrigin`, `dpopRetry` |
 
 // ---- js/session.js `makeSession(core, storage, ...)`: where the session's tokens live ----
 
@@ -36,21 +36,92 @@ pub(crate) const STORAGE_MEMORY: u8 = 0;
 /// `storage: "sessionStorage"`: this tab's `sessionStorage`.
 #[cfg(feature = "session")]
 pub(crate) const STORAGE_SESSION: u8 = 1;
-/// `storage: "localStorage"`: shared by the tabs of the origin (locked, and adopted).
+/// `storage: "localStorage"`: shared by the tabs of the origin (IndexedDB under a lock).
 #[cfg(feature = "session")]
 pub(crate) const STORAGE_LOCAL: u8 = 2;
 
-// ---- `Op.step(tokens, force)`: what a session does before it hands out its access token ----
+// ---- `Op.ev(kind, a, b)`: an event js/session.js feeds to the session's state machine ----
+// (`core::session::machine::Event`)
 
-/// Use the access token held (`core::session::NextStep::UseToken`).
+/// `getAccessToken`: `a` is `forceRefresh` (a boolean).
 #[cfg(feature = "session")]
-pub(crate) const STEP_USE_TOKEN: u8 = 0;
-/// Refresh first (`NextStep::Refresh`).
+pub(crate) const EVENT_GET: u8 = 0;
+/// `signOut`.
 #[cfg(feature = "session")]
-pub(crate) const STEP_REFRESH: u8 = 1;
-/// Sign in again (`NextStep::SignIn`); also the answer of an `Op` that is not a session.
+pub(crate) const EVENT_SIGN_OUT: u8 = 1;
+/// `setTokens`: `a` is the TokenSet or `null`.
 #[cfg(feature = "session")]
-pub(crate) const STEP_SIGN_IN: u8 = 2;
+pub(crate) const EVENT_SET: u8 = 2;
+/// The lock: `a` is `true` when granted, `false` when the lease is another tab's.
+#[cfg(feature = "session")]
+pub(crate) const EVENT_LOCK: u8 = 3;
+/// The timer of `EFFECT_TIMER` fired.
+#[cfg(feature = "session")]
+pub(crate) const EVENT_TIMER: u8 = 4;
+/// The store was read: `a` is what it holds, `b` is `true` unless the read failed.
+#[cfg(feature = "session")]
+pub(crate) const EVENT_READ: u8 = 5;
+/// The store was written: `a` is `true` unless the write failed.
+#[cfg(feature = "session")]
+pub(crate) const EVENT_WRITTEN: u8 = 6;
+/// Another tab wrote the store (its BroadcastChannel message).
+#[cfg(feature = "session")]
+pub(crate) const EVENT_CHANGED: u8 = 7;
+/// The refresh answered: `a` is the TokenSet, or not one and `b` is the OAuthError.
+#[cfg(feature = "session")]
+pub(crate) const EVENT_REFRESHED: u8 = 8;
+/// A revocation finished: `a` is its OAuthError, or `undefined`.
+#[cfg(feature = "session")]
+pub(crate) const EVENT_REVOKED: u8 = 9;
+
+// ---- `Op.next()`: the effect of the session's state machine js/session.js executes next ----
+// (`core::session::machine::Effect`; `Op.num()` and `Op.value()` give its contents)
+
+/// No effect left.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_NONE: u8 = 0;
+/// Take the cross-tab lock (Web Locks; without them, the IndexedDB lease living `num` ms).
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_LOCK: u8 = 1;
+/// Release it.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_UNLOCK: u8 = 2;
+/// Start a timer of `num` ms, then call `Op.timer()`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_TIMER: u8 = 3;
+/// Read the store, then call `Op.read(stored, ok)`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_READ: u8 = 4;
+/// Write `value` (a TokenSet, or `null`: remove) to the store, then call `Op.wrote(ok)`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_WRITE: u8 = 5;
+/// Tell the other tabs that the store changed (BroadcastChannel).
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_BROADCAST: u8 = 6;
+/// Send the refresh of `value` (`Op.refresh`), then call `Op.refreshed(tokens, error)`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_REFRESH: u8 = 7;
+/// Revoke `value` (`Op.revoke(value, num)`), then call `Op.revoked(error)`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_REVOKE: u8 = 8;
+/// Resolve caller `num` with `value`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_RESOLVE: u8 = 9;
+/// Reject caller `num` with `value`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_REJECT: u8 = 10;
+/// Resolve `signOut()` caller `num`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_DONE: u8 = 11;
+/// Call the `onChange` callbacks with `value`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_CHANGED: u8 = 12;
+/// Call the `onSignedOut` callbacks with `value`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_SIGNED_OUT: u8 = 13;
+/// Call the `onError` callbacks with `value`.
+#[cfg(feature = "session")]
+pub(crate) const EFFECT_ERROR: u8 = 14;
 
 // ---- `Op.revoke(token, hint)`: the RFC 7009 §2.1 `token_type_hint` of the token ----
 
@@ -60,6 +131,19 @@ pub(crate) const HINT_ACCESS_TOKEN: u8 = 0;
 /// `token_type_hint=refresh_token`.
 #[cfg(feature = "session")]
 pub(crate) const HINT_REFRESH_TOKEN: u8 = 1;
+
+// ---- `Op.check(status, error)` of a discovery: what to do with one metadata URL's answer ----
+// (`core::discovery::MetadataAnswer`)
+
+/// Validate it (`Op.finish`).
+#[cfg(feature = "session")]
+pub(crate) const METADATA_VALIDATE: u8 = 0;
+/// Try the next URL.
+#[cfg(feature = "session")]
+pub(crate) const METADATA_TRY_NEXT: u8 = 1;
+/// Stop with the request's error.
+#[cfg(feature = "session")]
+pub(crate) const METADATA_STOP: u8 = 2;
 
 // ---- separators of lists passed as one string (cheaper to pass than an array) ----
 

@@ -9,6 +9,7 @@ use crate::core::dpop::{nonce_ok, nonce_retry, origin, signing_input, Claims, Pu
 use crate::core::encoding::cat;
 use crate::core::error::Error;
 use crate::core::token::TokenRequest;
+use alloc::boxed::Box;
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
@@ -66,13 +67,7 @@ pub(super) fn add_fetch(session: &JsValue, op: Op) {
 /// The `Op` a session's `fetch` asks (a copy of the session's protocol half).
 pub(super) fn fetch_op(core: &Op) -> Op {
     Op(match &core.0 {
-        Kind::Session {
-            config,
-            skew_seconds,
-        } => Kind::Session {
-            config: config.clone(),
-            skew_seconds: *skew_seconds,
-        },
+        Kind::Session(c) => Kind::Session(Box::new(c.idle_copy())),
         _ => Kind::Revoke,
     })
 }
@@ -81,9 +76,8 @@ impl Kind {
     fn config(&self) -> Option<&ClientConfig> {
         match self {
             Kind::Code(exchange) => Some(&exchange.config),
-            Kind::Refresh { config, .. }
-            | Kind::Popup { config, .. }
-            | Kind::Session { config, .. } => Some(config),
+            Kind::Refresh { config, .. } | Kind::Popup { config, .. } => Some(config),
+            Kind::Session(c) => Some(c.config()),
             Kind::Revoke | Kind::Discover { .. } => None,
         }
     }

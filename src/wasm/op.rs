@@ -64,13 +64,11 @@ pub(super) enum Kind {
         config: Box<ClientConfig>,
         state: String,
     },
-    /// The protocol half of a session object: js/session.js calls `step`, `refresh`, `revoke`
-    /// and `ends` on it (one class for all of this layer's callbacks: fewer bytes).
+    /// A session object's state machine (`core::session::machine`): js/session.js feeds it
+    /// events and executes its effects (one class for all of this layer's callbacks: fewer
+    /// bytes).
     #[cfg(feature = "session")]
-    Session {
-        config: Box<ClientConfig>,
-        skew_seconds: u32,
-    },
+    Session(Box<super::session::Core>),
 }
 
 /// A popup that closed or timed out leaves no pending transaction behind.
@@ -134,7 +132,7 @@ impl Op {
                     }
                 }
             }
-            Kind::Session { .. } => Ok(JsValue::UNDEFINED),
+            Kind::Session(_) => Ok(JsValue::UNDEFINED),
         }
         .map_err(to_js)
     }

@@ -7,24 +7,35 @@
 //! (`finish`) once the network or the popup has answered.
 
 use super::boundary::{
-    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, STEP_REFRESH, STEP_SIGN_IN, STEP_USE_TOKEN,
+    EFFECT_BROADCAST, EFFECT_CHANGED, EFFECT_DONE, EFFECT_ERROR, EFFECT_LOCK, EFFECT_NONE,
+    EFFECT_READ, EFFECT_REFRESH, EFFECT_REJECT, EFFECT_RESOLVE, EFFECT_REVOKE, EFFECT_SIGNED_OUT,
+    EFFECT_TIMER, EFFECT_UNLOCK, EFFECT_WRITE, EVENT_CHANGED, EVENT_GET, EVENT_LOCK, EVENT_READ,
+    EVENT_REFRESHED, EVENT_REVOKED, EVENT_SET, EVENT_SIGN_OUT, EVENT_TIMER, EVENT_WRITTEN,
+    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, METADATA_STOP, METADATA_TRY_NEXT, METADATA_VALIDATE,
     STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION, URL_SEPARATOR,
 };
 use super::js::{arg, get, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
 use super::promise;
 use crate::core::args::Fields;
-use crate::core::discovery::metadata_urls;
+use crate::core::config::ClientConfig;
+use crate::core::discovery::{metadata_answer, metadata_urls, MetadataAnswer};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
+use crate::core::popup::{is_popup_message, POPUP_MESSAGE_TYPE};
 use crate::core::revocation::{revocation_request, TokenTypeHint};
 use crate::core::secret::Secret;
+use crate::core::session::machine::{
+    Effect, Event, Failure, Machine, Store, Tokens, LEASE_MARGIN_MS,
+};
 use crate::core::session::{
-    next_step, refresh_request, refusal_ends_session, token_set_from_json, NextStep,
-    DEFAULT_SKEW_SECONDS,
+    refresh_request, refusal_ends_session, token_set_from_json, DEFAULT_SKEW_SECONDS,
 };
 use crate::core::token::{token_request, Grant, TokenSet};
+use alloc::boxed::Box;
+use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -33,53 +44,317 @@ const TS_SESSION_TYPES: &'static str = include_str!("session.d.ts");
 #[wasm_bindgen(module = "/js/session.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = makeSession)]
-    fn make_session(
-        core: Op,
-        storage: u8,
-        key: &str,
-        initial: &JsValue,
-        ms: u32,
-    ) -> Result<JsValue, JsValue>;
+    fn make_session(core: Op, storage: u8, key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = getMetadata)]
     fn get_metadata(urls: &str, ms: u32, signal: &JsValue, op: Op) -> JsValue;
     #[wasm_bindgen(js_name = openPopup)]
     fn open_popup(url: &str, features: &str, ms: u32, op: Op) -> JsValue;
     #[wasm_bindgen(js_name = postToOpener)]
-    fn post_to_opener() -> bool;
+    fn post_to_opener(message_type: &str) -> bool;
 }
 
-#[wasm_bindgen]
-impl Op {
-    // ---- the session object's calls (Kind::Session only) ----
+/// A token set as the session holds it: what Rust reads of it (for the machine's decisions)
+/// and the JS object itself (what `getTokens`, `onChange` and the store get, `raw` included).
+#[derive(Clone)]
+pub(super) struct Held {
+    /// Shared, not copied: the machine keeps several references to one set (cheaper code).
+    set: Rc<TokenSet>,
+    js: JsValue,
+}
 
-    /// `STEP_USE_TOKEN`, `STEP_REFRESH` or `STEP_SIGN_IN` (`core::session::next_step`).
-    pub fn step(&self, tokens: JsValue, force: bool) -> u8 {
-        let Kind::Session { skew_seconds, .. } = &self.0 else {
-            return STEP_SIGN_IN;
-        };
-        let t = tokens_from_js(&tokens);
-        match next_step(t.as_ref(), now_ms(), *skew_seconds, force) {
-            NextStep::UseToken => STEP_USE_TOKEN,
-            NextStep::Refresh => STEP_REFRESH,
-            NextStep::SignIn => STEP_SIGN_IN,
+impl Tokens for Held {
+    fn access_token(&self) -> &str {
+        self.set.access_token()
+    }
+    fn refresh_token(&self) -> Option<&str> {
+        Tokens::refresh_token(&*self.set)
+    }
+    fn expires_at(&self) -> Option<u64> {
+        self.set.expires_at
+    }
+    fn same(&self, other: &Self) -> bool {
+        self.set.same(&other.set)
+    }
+}
+
+/// `Some` for a TokenSet object with a non-empty `accessToken`, read as
+/// `core::session::token_set_from_json` reads one, from the members Rust uses (`raw`, whatever
+/// it holds, is never read; an `expiresAt` of `Infinity` is "never", like an absent one).
+fn held(v: JsValue) -> Option<Held> {
+    let s = |k| get(&v, k).as_string().filter(|s| !s.is_empty());
+    let e = get(&v, "expiresAt");
+    let expires_at = match e.as_f64() {
+        Some(n) if n == f64::INFINITY => None,
+        Some(n) if n >= 0.0 => Some(n as u64),
+        _ if e.is_undefined() || e.is_null() => None,
+        _ => Some(0), // present but not an expiry (a string, a negative number): expired
+    };
+    let set = TokenSet {
+        access_token: Secret::new(s("accessToken")?),
+        token_type: String::from("Bearer"),
+        expires_in: None,
+        expires_at,
+        refresh_token: s("refreshToken").map(Secret::new),
+        scope: s("scope"),
+        id_token: s("idToken").map(Secret::new),
+        raw: Json::Null,
+        raw_text: Secret::default(),
+    };
+    Some(Held {
+        set: Rc::new(set),
+        js: v,
+    })
+}
+
+type Fx = Effect<Held, JsValue>;
+
+/// The session behind a `Session` object: its configuration, its machine, the effects not
+/// yet taken by js/session.js, the one being executed, and the last caller id handed out.
+pub(super) struct Core {
+    config: Box<ClientConfig>,
+    machine: Machine<Held, JsValue>,
+    effects: Vec<Fx>,
+    current: Option<Fx>,
+    callers: u32,
+}
+
+impl Core {
+    /// The configuration (for the DPoP key's name).
+    #[cfg(feature = "dpop")]
+    pub(super) fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The same configuration with an idle memory machine: the `Op` a session's `fetch` asks
+    /// (js/dpop.js calls only its DPoP methods).
+    #[cfg(feature = "dpop")]
+    pub(super) fn idle_copy(&self) -> Core {
+        Core {
+            config: self.config.clone(),
+            machine: Machine::new(Store::Memory, 0, None),
+            effects: Vec::new(),
+            current: None,
+            callers: 0,
         }
     }
 
-    /// Sends the refresh for `tokens`; resolves to the merged TokenSet.
-    pub fn refresh(&self, tokens: JsValue) -> JsValue {
-        let (Kind::Session { config, .. }, Some(old)) = (&self.0, tokens_from_js(&tokens)) else {
+    fn feed(&mut self, e: Event<Held, JsValue>) {
+        let fx = self.machine.step(now_ms(), e);
+        self.effects.extend(fx);
+    }
+}
+
+fn failure(f: &Failure<JsValue>) -> JsValue {
+    match f {
+        Failure::NotSignedIn => to_js(Error::new(
+            ErrorCode::NotSignedIn,
+            "the session has no usable token: sign in again",
+        )),
+        Failure::StorageUnavailable => to_js(Error::new(
+            ErrorCode::StorageUnavailable,
+            "the session store failed (IndexedDB or sessionStorage unavailable or full, or a TokenSet it cannot hold): the session goes on in memory",
+        )),
+        Failure::Request(e) => e.clone(),
+    }
+}
+
+/// js/session.js's side of a session: events in (`ev`), effects out (`next`, then `num` and
+/// `value` of the effect taken). See `EVENT_*` and `EFFECT_*` in boundary.rs.
+impl Op {
+    fn core(&mut self) -> Option<&mut Core> {
+        match &mut self.0 {
+            Kind::Session(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn feed(&mut self, e: Event<Held, JsValue>) {
+        if let Some(c) = self.core() {
+            c.feed(e);
+        }
+    }
+
+    fn call(&mut self, event: impl FnOnce(u32) -> Event<Held, JsValue>) -> u32 {
+        let Some(c) = self.core() else { return 0 };
+        c.callers += 1;
+        let id = c.callers;
+        c.feed(event(id));
+        id
+    }
+}
+
+/// js/session.js's side of a session (continued): the methods it calls.
+#[wasm_bindgen]
+impl Op {
+    /// Feeds an event (`EVENT_*`, with its arguments `a` and `b`) to the session's machine;
+    /// returns the caller's id for `EVENT_GET` and `EVENT_SIGN_OUT` (their answer is an
+    /// effect). Throws `invalid_argument` for `EVENT_SET` of anything but `null`/`undefined` or
+    /// a TokenSet with a non-empty `accessToken`. One method for every event: each exported
+    /// method costs its own binding.
+    pub fn ev(&mut self, kind: u8, a: JsValue, b: JsValue) -> Result<u32, JsValue> {
+        let yes = |v: &JsValue| v.as_bool() == Some(true);
+        let e = match kind {
+            EVENT_GET => {
+                let force = yes(&a);
+                return Ok(self.call(|caller| Event::GetToken { caller, force }));
+            }
+            EVENT_SIGN_OUT => return Ok(self.call(|caller| Event::SignOut { caller })),
+            EVENT_SET => {
+                let t = held(a.clone());
+                if t.is_none() && !a.is_null() && !a.is_undefined() {
+                    return Err(to_js(Error::new(
+                        ErrorCode::InvalidArgument,
+                        "tokens must be a TokenSet with a non-empty accessToken",
+                    )));
+                }
+                Event::SetTokens(t)
+            }
+            EVENT_LOCK if yes(&a) => Event::LockGranted,
+            EVENT_LOCK => Event::LockBusy,
+            EVENT_TIMER => Event::TimerFired,
+            EVENT_READ => Event::StoreRead(if yes(&b) { Ok(held(a)) } else { Err(()) }),
+            EVENT_WRITTEN => Event::StoreWritten(yes(&a)),
+            EVENT_CHANGED => Event::StoreChanged,
+            EVENT_REFRESHED => match held(a) {
+                Some(t) => Event::RefreshAnswered(t),
+                None => {
+                    let s = |k| get(&b, k).as_string();
+                    let status = get(&b, "status").as_f64().map(|n| n as u16);
+                    let ends_session = refusal_ends_session(
+                        s("code").as_deref().unwrap_or(""),
+                        s("error").as_deref(),
+                        status,
+                    );
+                    Event::RefreshFailed {
+                        error: b,
+                        ends_session,
+                    }
+                }
+            },
+            EVENT_REVOKED => Event::RevokeDone((!a.is_undefined()).then_some(a)),
+            _ => return Ok(0),
+        };
+        self.feed(e);
+        Ok(0)
+    }
+
+    /// Takes the next effect: its `EFFECT_*` number (`EFFECT_NONE` when there is none).
+    pub fn next(&mut self) -> u8 {
+        let Some(c) = self.core() else {
+            return EFFECT_NONE;
+        };
+        c.current = (!c.effects.is_empty()).then(|| c.effects.remove(0));
+        match &c.current {
+            None => EFFECT_NONE,
+            Some(f) => match f {
+                Effect::AcquireLock => EFFECT_LOCK,
+                Effect::ReleaseLock => EFFECT_UNLOCK,
+                Effect::StartTimer(_) => EFFECT_TIMER,
+                Effect::ReadStore => EFFECT_READ,
+                Effect::WriteStore(_) => EFFECT_WRITE,
+                Effect::Broadcast => EFFECT_BROADCAST,
+                Effect::SendRefresh(_) => EFFECT_REFRESH,
+                Effect::Revoke { .. } => EFFECT_REVOKE,
+                Effect::Resolve(..) => EFFECT_RESOLVE,
+                Effect::Reject(..) => EFFECT_REJECT,
+                Effect::Done(_) => EFFECT_DONE,
+                Effect::Changed(_) => EFFECT_CHANGED,
+                Effect::SignedOut(_) => EFFECT_SIGNED_OUT,
+                Effect::Error(_) => EFFECT_ERROR,
+            },
+        }
+    }
+
+    /// The number of the effect taken: the caller's id (`RESOLVE`, `REJECT`, `DONE`), the
+    /// timer's ms (`TIMER`), the lease's lifetime in ms (`LOCK`), the `HINT_*` (`REVOKE`).
+    pub fn num(&mut self) -> u32 {
+        let Some(c) = self.core() else { return 0 };
+        match &c.current {
+            Some(Effect::Resolve(id, _) | Effect::Reject(id, _) | Effect::Done(id)) => *id,
+            Some(Effect::StartTimer(ms)) => *ms,
+            Some(Effect::AcquireLock) => c.config.timeout_ms.saturating_add(LEASE_MARGIN_MS),
+            Some(Effect::Revoke {
+                refresh_token: true,
+                ..
+            }) => HINT_REFRESH_TOKEN.into(),
+            _ => HINT_ACCESS_TOKEN.into(),
+        }
+    }
+
+    /// The value of the effect taken: the TokenSet (`WRITE`, `REFRESH`, `CHANGED`; `null`
+    /// for none), the access token (`RESOLVE`), the token to revoke (`REVOKE`), the
+    /// OAuthError (`REJECT`, `ERROR`, `SIGNED_OUT`: `undefined` for a sign-out).
+    pub fn value(&mut self) -> JsValue {
+        let Some(c) = self.core() else {
+            return JsValue::UNDEFINED;
+        };
+        match &c.current {
+            Some(Effect::WriteStore(t) | Effect::Changed(t)) => {
+                t.as_ref().map_or(JsValue::NULL, |t| t.js.clone())
+            }
+            Some(Effect::SendRefresh(t)) => t.js.clone(),
+            Some(Effect::Resolve(_, s) | Effect::Revoke { token: s, .. }) => s.into(),
+            Some(Effect::Reject(_, f) | Effect::Error(f) | Effect::SignedOut(Some(f))) => {
+                failure(f)
+            }
+            _ => JsValue::UNDEFINED,
+        }
+    }
+
+    /// `getTokens()`: the TokenSet held, or `null`.
+    pub fn tokens(&mut self) -> JsValue {
+        self.core()
+            .and_then(|c| c.machine.tokens().map(|t| t.js.clone()))
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// The core's word on something js/session.js received, for the two kinds that receive:
+    /// - a popup (`loginWithPopup`): `a` is a `message` event, `b` the popup window, `c` this
+    ///   page's origin: `1` when the message is the popup's answer (`core::popup::is_popup_message`),
+    ///   else `0` (ignored);
+    /// - a discovery: `a` is the HTTP status of one metadata URL's answer (or `undefined`
+    ///   when the request failed with the OAuthError `b`): `METADATA_*`
+    ///   (`core::discovery::metadata_answer`).
+    pub fn check(&self, a: JsValue, b: JsValue, c: JsValue) -> u8 {
+        match &self.0 {
+            Kind::Popup { .. } => {
+                let data = get(&a, "data");
+                let s = |o: &JsValue, k| get(o, k).as_string();
+                u8::from(is_popup_message(
+                    &c.as_string().unwrap_or_default(),
+                    &s(&a, "origin").unwrap_or_default(),
+                    get(&a, "source") == b,
+                    s(&data, "type").as_deref(),
+                    s(&data, "url").as_deref(),
+                ))
+            }
+            _ => {
+                let code = get(&b, "code").as_string().unwrap_or_default();
+                match metadata_answer(a.as_f64().map(|n| n as u16), &code) {
+                    MetadataAnswer::Validate => METADATA_VALIDATE,
+                    MetadataAnswer::TryNext => METADATA_TRY_NEXT,
+                    MetadataAnswer::Stop => METADATA_STOP,
+                }
+            }
+        }
+    }
+
+    /// Sends the refresh for `tokens` (`EFFECT_REFRESH`'s value); resolves to the merged
+    /// TokenSet.
+    pub fn refresh(&mut self, tokens: JsValue) -> JsValue {
+        let (Some(c), Some(old)) = (self.core(), tokens_from_js(&tokens)) else {
             return rejected(Error::new(
                 ErrorCode::NotSignedIn,
                 "the session is signed out",
             ));
         };
-        match refresh_request(config, &old) {
+        match refresh_request(&c.config, &old) {
             Ok(r) => send(
                 &r,
-                config.timeout_ms,
+                c.config.timeout_ms,
                 &JsValue::UNDEFINED,
                 Kind::Refresh {
-                    config: config.clone(),
+                    config: c.config.clone(),
                     old,
                 },
             ),
@@ -89,29 +364,22 @@ impl Op {
 
     /// Revokes `token` (`HINT_REFRESH_TOKEN`: a refresh token, else an access token): a
     /// promise, or `undefined` when the configuration has no revocation endpoint.
-    pub fn revoke(&self, token: &str, hint: u8) -> JsValue {
-        let Kind::Session { config, .. } = &self.0 else {
+    pub fn revoke(&mut self, token: &str, hint: u8) -> JsValue {
+        let Some(c) = self.core() else {
             return JsValue::UNDEFINED;
         };
-        if config.revocation_endpoint.is_none() {
+        if c.config.revocation_endpoint.is_none() {
             return JsValue::UNDEFINED;
         }
         let hint = match hint {
             HINT_REFRESH_TOKEN => TokenTypeHint::RefreshToken,
-            HINT_ACCESS_TOKEN => TokenTypeHint::AccessToken,
             // js/session.js passes one of the two; any other value reads as an access token.
             _ => TokenTypeHint::AccessToken,
         };
-        match revocation_request(config, token, Some(hint)) {
-            Ok(r) => send(&r, config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
+        match revocation_request(&c.config, token, Some(hint)) {
+            Ok(r) => send(&r, c.config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
             Err(e) => rejected(e),
         }
-    }
-
-    /// `true` when a refresh that failed with an OAuthError of this `code`, `error` and
-    /// `status` ends the session (`core::session::ends_session`).
-    pub fn ends(&self, code: &str, error: Option<String>, status: Option<u16>) -> bool {
-        refusal_ends_session(code, error.as_deref(), status)
     }
 }
 
@@ -122,7 +390,7 @@ pub(super) fn rejected(e: Error) -> JsValue {
 
 /// Reads a TokenSet object back (from the app or from storage): `core::session::token_set_from_json`.
 fn tokens_from_js(v: &JsValue) -> Option<TokenSet> {
-    token_set_from_json(&arg(v))
+    held(v.clone()).and_then(|h| Rc::into_inner(h.set))
 }
 
 /// Refreshes an access token (RFC 6749 §6) in the configuration's dialect, encoding and client
@@ -245,10 +513,24 @@ pub fn create_session(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SessionOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let (core, storage, key, ms) = read_session(&config, &options).map_err(to_js)?;
+    let (config, storage, key, skew_seconds) = read_session(&config, &options).map_err(to_js)?;
+    let store = match storage {
+        STORAGE_LOCAL => Store::Shared,
+        STORAGE_SESSION => Store::Tab,
+        _ => Store::Memory,
+    };
+    let mut machine = Machine::new(store, skew_seconds, held(get(&options, "tokens")));
+    let effects = machine.start(now_ms());
+    let core = Op(Kind::Session(Box::new(Core {
+        config,
+        machine,
+        effects,
+        current: None,
+        callers: 0,
+    })));
     #[cfg(feature = "dpop")]
     let fetcher = super::dpop::fetch_op(&core);
-    let session = make_session(core, storage, &key, &get(&options, "tokens"), ms)?;
+    let session = make_session(core, storage, &key)?;
     #[cfg(feature = "dpop")]
     super::dpop::add_fetch(&session, fetcher);
     #[cfg(not(feature = "dpop"))]
@@ -256,9 +538,12 @@ pub fn create_session(
     Ok(session)
 }
 
-/// `createSession`'s arguments, read and checked: the protocol half of the session (an `Op`),
-/// its store (`STORAGE_*`), its storage key and the timeout of its requests.
-fn read_session(config: &JsValue, options: &JsValue) -> Result<(Op, u8, String, u32), Error> {
+/// `createSession`'s arguments, read and checked: the configuration, the store (`STORAGE_*`),
+/// the storage key and the skew.
+fn read_session(
+    config: &JsValue,
+    options: &JsValue,
+) -> Result<(Box<ClientConfig>, u8, String, u32), Error> {
     let config = read_config(config)?;
     let o = arg(options);
     let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
@@ -287,16 +572,7 @@ fn read_session(config: &JsValue, options: &JsValue) -> Result<(Op, u8, String, 
     {
         return Err(a.wrong("tokens", "a TokenSet with a non-empty accessToken"));
     }
-    let ms = config.timeout_ms;
-    Ok((
-        Op(Kind::Session {
-            config,
-            skew_seconds,
-        }),
-        storage,
-        key,
-        ms,
-    ))
+    Ok((config, storage, key, skew_seconds))
 }
 
 /// Signs in in a popup window. Call it from a click handler: it opens the window at once
@@ -336,5 +612,5 @@ pub fn login_with_popup(
 /// `handleCallback` as usual.
 #[wasm_bindgen(js_name = popupCallback)]
 pub fn popup_callback() -> bool {
-    post_to_opener()
+    post_to_opener(POPUP_MESSAGE_TYPE)
 }

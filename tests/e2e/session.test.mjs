@@ -1,7 +1,7 @@
 // Sessions end to end: the release package in Chromium against npm oidc-provider (a certified
 // authorization server): discovery, popup sign-in, refresh with rotation, revocation, and two
 // tabs asking for a token at the same moment. Nothing is mocked: real fetch, real windows,
-// real localStorage and Web Locks, real server state.
+// real IndexedDB, BroadcastChannel and Web Locks, real server state.
 //
 // Needs pkg/ (bash scripts/build.sh; OAUTH_SPA_PKG=<dir> to use another build) and Chromium.
 // Run: node --test tests/e2e/session.test.mjs
@@ -329,7 +329,7 @@ describe('sessions, refresh, revocation, discovery and popup against oidc-provid
     });
   });
 
-  for (const locks of ['Web Locks', 'the localStorage lease (no navigator.locks)']) {
+  for (const locks of ['Web Locks', 'the IndexedDB lease (no navigator.locks)']) {
     test(`two tabs ask at the same moment: exactly one refresh reaches the server (${locks})`, async () => {
       const pageA = await openApp();
       const { result } = await popupLogin(pageA);
@@ -344,7 +344,8 @@ describe('sessions, refresh, revocation, discovery and popup against oidc-provid
         window.session.onSignedOut(() => window.events.push('signedOut'));
       }, [config, key, tokens, locks !== 'Web Locks']);
       await setup(pageA, { ...t1, expiresAt: Date.now() - 1000 });
-      await setup(pageB, undefined); // tab B reads the shared session from localStorage
+      await setup(pageB, undefined); // tab B reads the shared session from the store (IndexedDB)
+      await pageB.waitForFunction((rt) => window.session.getTokens()?.refreshToken === rt, t1.refreshToken, { timeout: 5000 });
       assert.equal(await pageB.evaluate(() => window.session.getTokens()?.refreshToken), t1.refreshToken);
       op.resetCounts();
       const ask = (page, when) => page.evaluate(async (w) => {
@@ -369,7 +370,14 @@ describe('sessions, refresh, revocation, discovery and popup against oidc-provid
         a = x;
       }
       assert.equal(await op.userinfo(a), 200);
-      const stored = await pageB.evaluate((k) => JSON.parse(localStorage.getItem(k)), key);
+      const stored = await pageB.evaluate((k) => new Promise((ok, no) => {
+        const r = indexedDB.open('oauth-spa', 1);
+        r.onerror = () => no(r.error);
+        r.onsuccess = () => {
+          const g = r.result.transaction('s').objectStore('s').get(k);
+          g.onsuccess = () => { r.result.close(); ok(g.result); };
+        };
+      }), key);
       assert.equal(stored.accessToken, a);
       // Tab A refreshes alone (forced): tab B adopts the result through the storage event,
       // without a request of its own.

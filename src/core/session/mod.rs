@@ -10,6 +10,8 @@ use crate::core::secret::Secret;
 use crate::core::token::{token_request, Grant, TokenRequest, TokenSet};
 use alloc::string::String;
 
+pub mod machine;
+
 /// Default clock skew: a token that expires within 60 seconds is refreshed first.
 pub const DEFAULT_SKEW_SECONDS: u32 = 60;
 
@@ -44,10 +46,24 @@ pub fn next_step(
     skew_seconds: u32,
     force: bool,
 ) -> NextStep {
-    match tokens {
+    let held = tokens.map(|t| (t.expires_at, t.refresh_token.is_some()));
+    next_step_of(held, now_ms, skew_seconds, force)
+}
+
+/// [`next_step`] over what it reads of a token set: its expiry and whether it has a refresh
+/// token (`None`: no tokens).
+pub(crate) fn next_step_of(
+    held: Option<(Option<u64>, bool)>,
+    now_ms: u64,
+    skew_seconds: u32,
+    force: bool,
+) -> NextStep {
+    match held {
         None => NextStep::SignIn,
-        Some(t) if !force && is_fresh(t, now_ms, skew_seconds) => NextStep::UseToken,
-        Some(t) if t.refresh_token.is_some() => NextStep::Refresh,
+        Some((e, _)) if !force && refresh_at(e, skew_seconds).is_none_or(|t| now_ms < t) => {
+            NextStep::UseToken
+        }
+        Some((_, true)) => NextStep::Refresh,
         Some(_) => NextStep::SignIn,
     }
 }
