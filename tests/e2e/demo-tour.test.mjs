@@ -463,7 +463,12 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     assert.deepEqual(fx.browser.problems.filter((p) => p.startsWith('pageerror')), []);
   });
 
-  /** Every request of `page`, with its headers and its answer's status and DPoP-Nonce, in order. */
+  /**
+   * Every request of `page`, with its headers and its answer's status and DPoP-Nonce, in order.
+   * The returned function resolves them; given a URL and a count, it first waits (up to 5 s)
+   * until that many requests to the URL have finished, since Playwright's events may arrive
+   * after the page has shown the answer.
+   */
   function wire(page) {
     const seen = [];
     page.on('requestfinished', (r) => {
@@ -472,12 +477,19 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
         status: res?.status(), nonce: (await res?.allHeaders())?.['dpop-nonce'],
       })));
     });
-    return () => Promise.all(seen);
+    return async (url, count = 0) => {
+      for (let t = 0; t < 50 && (await Promise.all(seen)).filter((r) => r.url === url).length < count; t += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return Promise.all(seen);
+    };
   }
 
   test('strict RFC 6749: the option, sign-in with the nonce retry, refresh, the API via session.fetch, each proof shown', async () => {
     const { page } = fx.browser;
     const requests = wire(page);
+    const requested = []; // every request made, answered or not
+    page.on('request', (r) => requested.push(r.url()));
     await page.setViewportSize(DESKTOP);
     await openDemo(page, fx.server.origin);
     const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
@@ -511,7 +523,7 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     assert.equal((await journalTable(page, 'token-response')).token_type, 'DPoP');
 
     // The token request: refused once for want of a nonce, then sent again with it.
-    const tokenCalls = (await requests()).filter((r) => r.url === meta.token_endpoint);
+    const tokenCalls = (await requests(meta.token_endpoint, 2)).filter((r) => r.url === meta.token_endpoint);
     assert.deepEqual(tokenCalls.map((r) => [r.method, r.status, Boolean(r.dpop)]), [['POST', 400, true], ['POST', 200, true]]);
     const serverNonce = tokenCalls[0].nonce;
     assert.ok(serverNonce, 'the 400 carried a DPoP-Nonce');
@@ -534,7 +546,7 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     // Refresh now: a proof of the same key, with the nonce the page remembered.
     await page.click('#refresh-now');
     await page.waitForSelector('#refresh-count:text-is("1")');
-    const refreshCall = (await requests()).filter((r) => r.url === meta.token_endpoint).at(-1);
+    const refreshCall = (await requests(meta.token_endpoint, 3)).filter((r) => r.url === meta.token_endpoint).at(-1);
     assert.equal(refreshCall.status, 200);
     const refresh = await assertProofShown(page, 'refresh-dpop-proof', refreshCall.dpop, refreshCall);
     assert.deepEqual(refresh.header.jwk, token.header.jwk, 'the same key');
@@ -546,7 +558,7 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     // The API through session.fetch: Authorization DPoP (masked) and a proof with ath.
     await page.click('#call-api');
     await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
-    const apiCall = (await requests()).filter((r) => r.url === meta.userinfo_endpoint).at(-1);
+    const apiCall = (await requests(meta.userinfo_endpoint, 1)).filter((r) => r.url === meta.userinfo_endpoint).at(-1);
     assert.equal(apiCall.status, 200);
     const headers = await journalTable(page, 'api-request-headers');
     assert.match(headers.authorization, /^DPoP •+… \(\d+ chars\)$/);
@@ -585,7 +597,7 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     await page.click('#sign-out');
     assert.equal(await waitForState(page, ['ready']), 'ready');
     assert.deepEqual(Object.values(await journalTable(page, 'revoke-requests')), ['HTTP 200', 'HTTP 200']);
-    assert.deepEqual((await requests()).filter((r) => !r.url.startsWith(`${fx.server.origin}/`)).map((r) => r.url), [], 'no external requests');
+    assert.deepEqual(requested.filter((u) => !u.startsWith(`${fx.server.origin}/`)), [], 'no external requests');
   });
 
   test('Custom: discover(), DPoP on, a popup sign-in and the API with proofs', async () => {
@@ -604,12 +616,12 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     await popup.getByRole('button', { name: /allow/i }).click();
     assert.equal(await waitForState(page, ['signed-in', 'error']), 'signed-in', JSON.stringify(await errorShown(page)));
     assert.equal(await page.textContent('#token-type'), 'DPoP');
-    const tokenCall = (await requests()).filter((r) => r.url === meta.token_endpoint).at(-1);
+    const tokenCall = (await requests(meta.token_endpoint, 2)).filter((r) => r.url === meta.token_endpoint).at(-1);
     await assertProofShown(page, 'token-dpop-proof', tokenCall.dpop, tokenCall);
     assert.match(await page.textContent('#token-dpop-challenge'), /HTTP 400 use_dpop_nonce/);
     await page.click('#call-api');
     await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
-    const apiCall = (await requests()).filter((r) => r.url === meta.userinfo_endpoint).at(-1);
+    const apiCall = (await requests(meta.userinfo_endpoint, 1)).filter((r) => r.url === meta.userinfo_endpoint).at(-1);
     assert.equal(apiCall.status, 200);
     const api = await assertProofShown(page, 'api-dpop-proof', apiCall.dpop, apiCall);
     assert.equal(api.claims.ath, createHash('sha256').update(apiCall.authorization.replace(/^DPoP /, '')).digest('base64url'));
