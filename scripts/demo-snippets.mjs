@@ -23,6 +23,9 @@ export const SOURCES = {
   refresh: ['src/core/session/mod.rs', 'refresh_request', 16],
   api: ['src/core/session/mod.rs', 'next_step', 14],
   revoke: ['src/core/revocation.rs', 'revocation_request', 18],
+  dpop: ['src/core/dpop.rs', 'signing_input', 16, 'let mut header = ObjectWriter::new()'],
+  'dpop-nonce': ['src/core/dpop.rs', 'nonce_retry', 22],
+  'dpop-type': ['src/core/dpop.rs', 'bound_token_type', 10],
 };
 
 /**

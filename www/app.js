@@ -1,9 +1,12 @@
 // oauth-spa demo: a single-page app that signs in with Authorization Code + PKCE through the
 // package, the way any app would import it (pkg/, built by scripts/build.sh, served at /pkg/),
 // and then lives with the session: refresh before expiry (rotation), API calls, sign-out with
-// RFC 7009 revocation, popup sign-in, discovery.
+// RFC 7009 revocation, popup sign-in, discovery, and DPoP (RFC 9449) where the server has it.
 // The package is imported when the page starts (main), so that a package that fails to load
-// shows an error instead of leaving the page at "Loading…".
+// shows an error instead of leaving the page at "Loading…". The demo imports the entry
+// `oauth-spa/dpop` (pkg/oauth_spa_dpop.js): the whole API of `oauth-spa` plus DPoP, so one
+// entry serves both kinds of sign-in. An app that does not use DPoP imports `oauth-spa`
+// (pkg/oauth_spa.js): the same functions, without DPoP's code.
 import { SNIPPETS } from './snippets.js';
 
 let computeCodeChallenge, ellipsis, startLogin, handleCallback, createSession, loginWithPopup,
@@ -19,7 +22,7 @@ const SKEW_SECONDS = 60; // the session refreshes this long before the access to
 // Parameters whose values are credentials or one-time codes: never shown in full.
 const MASKED = new Set(['code', 'authorization_code', 'code_verifier', 'client_secret',
   'refresh_token', 'access_token', 'id_token', 'token']);
-const STEPS = ['discover', 'authorize', 'consent', 'callback', 'token', 'refresh', 'api', 'revoke'];
+const STEPS = ['discover', 'authorize', 'consent', 'callback', 'token', 'refresh', 'api', 'revoke', 'dpop'];
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings-form');
@@ -87,6 +90,12 @@ function breakable(text) {
   return out;
 }
 
+function code(text) {
+  const el = document.createElement('code');
+  el.append(breakable(text));
+  return el;
+}
+
 function setText(id, text) {
   $(id).replaceChildren(breakable(text ?? ''));
 }
@@ -150,13 +159,21 @@ function saveSettings() {
   const { settings, secrets } = readSettings();
   writeStore(localStorage, SETTINGS_KEY, settings);
   writeStore(sessionStorage, SECRETS_KEY, secrets);
-  showProviderPanel(settings.provider);
+  showProviderPanel(settings);
 }
 
-function showProviderPanel(provider) {
+// DPoP is offered where the server can have it: the embedded server's strict RFC side (its
+// metadata lists dpop_signing_alg_values_supported) and a server of your own. Ellipsis Drive,
+// and the embedded server's imitation of it, do not offer it.
+function dpopOffered(settings) {
+  return settings.provider === 'custom' || (settings.provider === 'local' && settings['local.flavor'] === 'rfc');
+}
+
+function showProviderPanel(settings) {
   for (const panel of form.querySelectorAll('[data-provider]')) {
-    panel.hidden = panel.dataset.provider !== provider;
+    panel.hidden = panel.dataset.provider !== settings.provider;
   }
+  $('dpop-option').hidden = !dpopOffered(settings);
 }
 
 // ---------- form errors: next to their field, in the form's words ----------
@@ -251,7 +268,7 @@ function headerRows(headers) {
       }
       rows.push([name, `${scheme} ${mask(credentials)}${who}`]);
     } else if (name === 'dpop') {
-      rows.push([name, mask(value)]);
+      rows.push([name, `a JWT of ${value.length} chars, decoded below (signature masked)`]);
     } else {
       rows.push([name, value]);
     }
@@ -273,18 +290,81 @@ function bodyRows(contentType, body) {
   return entries.map(([k, v]) => [k, MASKED.has(k) ? (k === 'refresh_token' || k === 'token' ? maskToken(v) : mask(v)) : v]);
 }
 
-function responseRows(status, text) {
+function responseRows(status, text, headers) {
+  // DPoP's response headers (RFC 9449 §8, §9), when the server sent them.
+  const extra = [['WWW-Authenticate', headers?.get('www-authenticate')], ['DPoP-Nonce', headers?.get('dpop-nonce')]]
+    .filter(([, v]) => v).map(([k, v]) => [`${k} (header)`, v]);
   try {
     const json = JSON.parse(text);
     if (json && typeof json === 'object') {
-      return [['HTTP status', String(status)], ...Object.entries(json).map(([k, v]) => [k,
+      return [['HTTP status', String(status)], ...extra, ...Object.entries(json).map(([k, v]) => [k,
         MASKED.has(k) ? maskToken(v) : (typeof v === 'object' ? JSON.stringify(v) : String(v))])];
     }
   } catch {
     // not JSON
   }
-  return [['HTTP status', String(status)], ['(body)', text ? `${text.length} bytes, not JSON` : 'empty']];
+  return [['HTTP status', String(status)], ...extra, ['(body)', text ? `${text.length} bytes, not JSON` : 'empty']];
 }
+
+// ---------- DPoP proofs, decoded from the request that carried them ----------
+function base64urlJson(part) {
+  const binary = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+}
+
+async function sha256Base64url(text) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * The DPoP header of a request, decoded: the JOSE header and the claims as the server reads
+ * them, the signature masked, and this page's own checks of htm, htu and ath against the
+ * request itself (the server makes the same checks, RFC 9449 §4.3).
+ */
+async function describeProof(jws, method, url, authorization) {
+  const [h, c, sig = ''] = jws.split('.');
+  let header, claims;
+  try {
+    header = base64urlJson(h);
+    claims = base64urlJson(c);
+  } catch {
+    return { rows: [['(proof)', `not a JWT: ${jws.length} chars`]] };
+  }
+  const rows = [
+    ['header.typ', String(header.typ)],
+    ['header.alg', String(header.alg)],
+    ['header.jwk', JSON.stringify(header.jwk)],
+  ];
+  for (const name of ['jti', 'htm', 'htu', 'iat', 'ath', 'nonce']) {
+    if (!(name in claims)) continue;
+    const v = claims[name];
+    rows.push([`claims.${name}`, name === 'iat' ? `${v} (${time(v * 1000)})` : String(v)]);
+  }
+  rows.push(['signature', `${mask(sig)}: ES256, made by crypto.subtle.sign with the key`]);
+  const target = new URL(url);
+  const htu = target.origin + target.pathname;
+  rows.push(['check: htm', claims.htm === method ? `equals the request's method, ${method}` : `DIFFERS from the request's method, ${method}`]);
+  rows.push(['check: htu', claims.htu === htu ? 'equals the request\'s URL without query and fragment' : `DIFFERS from the request's URL, ${htu}`]);
+  const [scheme, token] = (authorization ?? '').split(' ');
+  if (/^dpop$/i.test(scheme) && token) {
+    const ath = globalThis.crypto?.subtle ? await sha256Base64url(token) : null;
+    rows.push(['check: ath', ath === null ? 'not checked here (no crypto.subtle)'
+      : claims.ath === ath ? 'equals BASE64URL(SHA-256(the access token sent)), computed by this page'
+        : 'DIFFERS from BASE64URL(SHA-256(the access token sent))']);
+  }
+  return { rows, nonce: claims.nonce ?? null };
+}
+
+/** A server's demand for a nonce (RFC 9449 §8: 400 at the token endpoint, §9: 401 at a resource). */
+function nonceDemand(status, text, headers) {
+  if (status === 400) {
+    try { return JSON.parse(text).error === 'use_dpop_nonce'; } catch { return false; }
+  }
+  return status === 401 && /^\s*DPoP\b.*error="use_dpop_nonce"/i.test(headers.get('www-authenticate') ?? '');
+}
+// A nonce demand, held until the request sent again answers: shown together.
+const demands = {};
 
 window.fetch = async function watchedFetch(input, init) {
   const probe = input instanceof Request ? input.clone() : new Request(input, init);
@@ -303,6 +383,8 @@ window.fetch = async function watchedFetch(input, init) {
     try { grant = JSON.parse(body).grant_type; } catch { /* not JSON */ }
   }
   const request = { method: probe.method, url, headers: headerRows(headers), params: bodyRows(contentType, body) };
+  const proofHeader = probe.headers.get('dpop');
+  if (proofHeader) request.proof = await describeProof(proofHeader, probe.method, url, probe.headers.get('authorization'));
   // Fingerprints of the tokens sent (never the tokens): to tell whether a refresh rotated.
   let sentToken = params.get('refresh_token');
   if (/json/i.test(contentType)) {
@@ -312,17 +394,29 @@ window.fetch = async function watchedFetch(input, init) {
   const started = performance.now();
   const step = kind === 'token' ? (grant === 'refresh_token' ? 'refresh' : 'token') : kind;
   if (step !== 'discover') markStep(step, 'active');
+  if (proofHeader) markStep('dpop', 'active');
   let response;
   try {
     response = await realFetch.call(this, input, init);
   } catch (error) {
+    request.demand = demands[step] ?? null;
+    delete demands[step];
     record(step, request, { status: 0, rows: [['(no answer)', 'network error']] }, performance.now() - started);
     throw error;
   }
   // Read a copy before handing the response on, so the panel is complete by the time the
   // library's promise settles.
   const text = await response.clone().text();
-  record(step, request, { status: response.status, text, rows: responseRows(response.status, text) },
+  // One retry per request: a demand answering the retry is the answer, recorded as such.
+  if (proofHeader && !demands[step] && nonceDemand(response.status, text, response.headers)) {
+    // The library sends this request once more with a new proof carrying the server's nonce.
+    demands[step] = { status: response.status, sentNonce: request.proof.nonce, nonce: response.headers.get('dpop-nonce') ?? '',
+      error: 'use_dpop_nonce' };
+    return response;
+  }
+  request.demand = demands[step] ?? null;
+  delete demands[step];
+  record(step, request, { status: response.status, text, rows: responseRows(response.status, text, response.headers) },
     performance.now() - started);
   return response;
 };
@@ -330,6 +424,22 @@ window.fetch = async function watchedFetch(input, init) {
 /** Puts one watched request into the attempt shown. */
 function record(step, request, response, ms) {
   if (!journal) return;
+  if (request.proof) {
+    const dpop = journal.dpop ??= { proofs: 0, retries: 0 };
+    dpop.proofs += request.demand ? 2 : 1;
+    dpop.retries += request.demand ? 1 : 0;
+    // The server refused the proof itself (RFC 9449 §4.3, §7.1): invalid_dpop_proof.
+    const refused = /invalid_dpop_proof/.test(response.text ?? '') || response.rows.some(([k, v]) => k.startsWith('WWW-Authenticate') && /invalid_dpop_proof/.test(v));
+    if (refused) dpop.refused = 'a proof was refused';
+    // A token answer after a proof that is not DPoP: the server ignored the proof (the library
+    // refuses such tokens, dpop_error).
+    const type = response.rows.find(([k]) => k === 'token_type')?.[1];
+    if ((step === 'token' || step === 'refresh') && response.status === 200 && !/^dpop$/i.test(type ?? '')) {
+      dpop.refused = `the server ignored the proof (token_type ${type ?? 'missing'})`;
+    }
+    journal.steps.dpop = dpop.refused ? { status: 'failed', note: dpop.refused }
+      : { status: 'done', note: `${dpop.proofs} proof${dpop.proofs === 1 ? '' : 's'} sent${dpop.retries ? `, ${dpop.retries} sent again with the server's nonce` : ''}` };
+  }
   if (step === 'token') {
     journal.tokenRequest = request;
     journal.tokenResponse = response.rows;
@@ -340,7 +450,8 @@ function record(step, request, response, ms) {
     journal.refresh = {
       trigger: journal.refreshTrigger ?? 'the session',
       at: Date.now(),
-      request: { method: request.method, url: request.url, params: request.params },
+      request: { method: request.method, url: request.url, headers: request.headers, params: request.params,
+        proof: request.proof, demand: request.demand },
       response: response.rows,
       status: response.status,
       sent: request.sentFingerprint,
@@ -390,12 +501,17 @@ function markStep(step, status, note = '') {
 
 function renderDiagram() {
   const steps = journal?.steps ?? {};
+  // Step 7's arrow names the scheme the latest API call used.
+  $('api-label').textContent = `7 ${journal?.api?.request.proof ? 'DPoP' : 'Bearer'} → account`;
   for (const step of STEPS) {
     const { status = 'idle', note = '' } = steps[step] ?? {};
     for (const el of document.querySelectorAll(`[data-step=${step}]`)) el.dataset.status = status;
     const li = document.querySelector(`#flow-steps li[data-step=${step}] .status`);
     li.textContent = { idle: '', active: '(under way)', done: `(done${note ? `: ${note}` : ''})`, failed: `(failed: ${note})` }[status];
     document.getElementById(`code-${step}`)?.classList.toggle('lit', status === 'active' || status === 'failed');
+    if (step === 'dpop') {
+      for (const id of ['code-dpop-nonce', 'code-dpop-type']) document.getElementById(id)?.classList.toggle('lit', status === 'active' || status === 'failed');
+    }
   }
 }
 
@@ -426,6 +542,7 @@ function renderJournal() {
     setText('token-request-line', tokenRequest ? `${tokenRequest.method} ${tokenRequest.url}` : 'not sent');
     fillTable('token-request-headers', tokenRequest?.headers ?? []);
     fillTable('token-request-params', tokenRequest?.params ?? []);
+    renderProof('token', tokenRequest);
     fillTable('token-response', tokenResponse ?? []);
     fillTable('timings', Object.entries(timings).map(([k, v]) => [k, `${Math.round(v)} ms`]));
   }
@@ -441,22 +558,41 @@ function renderJournal() {
           ? `Refresh token rotated: sent #${r.sent}, received #${r.issued} (fingerprints); the server refuses the old one from now on.`
           : 'The server kept the refresh token (no rotation).');
     setText('refresh-request-line', `${r.request.method} ${r.request.url}`);
+    fillTable('refresh-request-headers', r.request.headers ?? []);
     fillTable('refresh-request-params', r.request.params);
+    renderProof('refresh', r.request);
     fillTable('refresh-response', r.response);
   }
   if (j.api) {
     setText('api-request-line', `${j.api.request.method} ${j.api.request.url}`);
     const rows = [...j.api.request.headers];
-    // DPoP (RFC 9449): shown from the request itself. A library that sends a proof puts a
-    // `dpop` header on it, and it appears in this table; until then, this row says so.
-    if (!rows.some(([name]) => name === 'dpop')) rows.push(['dpop', '(none: this version of oauth-spa sends no DPoP proof, RFC 9449; the token is a plain Bearer token)']);
+    // DPoP (RFC 9449): shown from the request itself, whose `dpop` header is in this table when
+    // it has one; without one, this row says what that means.
+    if (!rows.some(([name]) => name === 'dpop')) rows.push(['dpop', '(none: no DPoP proof, DPoP is off; the access token is a Bearer token, usable by whoever holds it)']);
     fillTable('api-request-headers', rows);
+    renderProof('api', j.api.request);
     fillTable('api-response', j.api.response);
   }
   if (j.revoke) {
     $('revoke-summary').textContent = j.revoke.summary ?? '';
     fillTable('revoke-requests', j.revoke.requests ?? []);
   }
+}
+
+/** The decoded DPoP proof of a request (and the nonce demand before it), or nothing. */
+function renderProof(prefix, request) {
+  const proof = request?.proof;
+  $(`${prefix}-dpop`).hidden = !proof;
+  const challenge = $(`${prefix}-dpop-challenge`);
+  const demand = request?.demand;
+  challenge.hidden = !demand;
+  challenge.replaceChildren(...(demand ? [
+    `The server demanded a nonce (RFC 9449 §${demand.status === 400 ? 8 : 9}): the first request, whose proof carried `,
+    ...(demand.sentNonce ? ['the nonce ', code(demand.sentNonce)] : ['no nonce']),
+    `, was answered HTTP ${demand.status} use_dpop_nonce with DPoP-Nonce: `, code(demand.nonce),
+    '. The library sent it once more with a new proof carrying that nonce: the proof below.',
+  ] : []));
+  fillTable(`${prefix}-dpop-proof`, proof?.rows ?? []);
 }
 
 /** The verifier in the library's stored transaction for `state` (shown for teaching only). */
@@ -531,6 +667,7 @@ async function buildConfig(settings, secrets, discovered) {
     api = settings['custom.apiUrl'] || '';
   }
   config = { ...config, storageKeyPrefix: TX_PREFIX, cleanUrl: settings.cleanUrl !== false };
+  if (settings.dpop === true && dpopOffered(settings)) config.dpop = true;
   if (secret) config.clientSecret = secret;
   if (settings.encoding) config.tokenRequestEncoding = settings.encoding;
   if (settings.clientAuth) config.clientAuth = settings.clientAuth;
@@ -584,7 +721,7 @@ function renderTokens() {
   const tokens = session?.getTokens() ?? null;
   $('tokens').hidden = !tokens;
   if (!tokens) {
-    for (const id of ['access-token', 'token-type', 'token-scope', 'token-expiry', 'next-refresh', 'refresh-token', 'token-app-state', 'api-url']) {
+    for (const id of ['access-token', 'token-type', 'token-key', 'token-scope', 'token-expiry', 'next-refresh', 'refresh-token', 'token-app-state', 'api-url']) {
       $(id).textContent = '';
     }
     return;
@@ -593,6 +730,10 @@ function renderTokens() {
   $('reveal-token').setAttribute('aria-pressed', String(revealed));
   $('reveal-token').textContent = revealed ? 'Hide' : 'Reveal';
   $('token-type').textContent = tokens.tokenType;
+  $('token-key').textContent = {
+    stored: 'yes (DPoP): to a key kept in this browser\'s IndexedDB, whose private half cannot be read out',
+    page: 'yes (DPoP): to a key that lives as long as this page (this browser gave it no IndexedDB)',
+  }[tokens.dpopKey] ?? 'no: a Bearer token, usable by whoever holds it';
   $('token-scope').textContent = tokens.scope ?? '(not returned: as requested)';
   $('refresh-token').textContent = tokens.refreshToken ? `present: ${maskToken(tokens.refreshToken)}` : 'absent';
   $('token-app-state').textContent = tokens.appState ?? '—';
@@ -689,13 +830,10 @@ async function callApi() {
   $('session-result').textContent = '';
   sessionJournal().refreshTrigger = '“Call the API” (the token was due)';
   try {
-    // The app's own request: the session hands out a token valid for at least SKEW_SECONDS.
-    const call = async () => fetch(apiUrl, { headers: { Authorization: `Bearer ${await session.getAccessToken()}` } });
-    let response = await call();
-    if (response.status === 401) {
-      await session.getAccessToken({ forceRefresh: true });
-      response = await call();
-    }
+    // session.fetch adds the access token (valid for at least SKEW_SECONDS) as `Bearer`, or
+    // with DPoP as `DPoP` plus a proof with its `ath`; it sends once more with the server's
+    // nonce when asked (RFC 9449 §9), and once more after a forced refresh on another 401.
+    const response = await session.fetch(apiUrl);
     const ok = response.ok;
     $('session-result').textContent = ok ? `The API answered ${response.status}.` : `The API refused the token: HTTP ${response.status}.`;
   } catch (error) {
@@ -1005,6 +1143,9 @@ const CODE_TITLES = {
   revoke: 'Step 8: the revocation request',
   popup: 'Popup: the response must answer the login that opened the window',
   pkce: 'PKCE: the S256 challenge',
+  dpop: 'DPoP: the proof\'s header and claims (the browser\'s WebCrypto signs them)',
+  'dpop-nonce': 'DPoP: when a request is sent once more with the server\'s nonce',
+  'dpop-type': 'DPoP: a token response after a proof must say token_type DPoP',
 };
 
 function renderSnippets() {
@@ -1037,7 +1178,7 @@ async function main() {
   const saved = readStore(localStorage, SETTINGS_KEY);
   applySettings(saved ?? {}, readStore(sessionStorage, SECRETS_KEY) ?? {});
   const { settings } = readSettings();
-  showProviderPanel(settings.provider);
+  showProviderPanel(settings);
   form.addEventListener('change', () => {
     saveSettings();
     prepareForPopup();
@@ -1069,7 +1210,7 @@ async function main() {
 
   const t0 = performance.now();
   try {
-    const pkg = await import('/pkg/oauth_spa.js');
+    const pkg = await import('/pkg/oauth_spa_dpop.js');
     ({ computeCodeChallenge, ellipsis, startLogin, handleCallback, createSession, loginWithPopup,
       popupCallback, discover } = pkg);
     await pkg.default();

@@ -53,5 +53,23 @@ export const SNIPPETS = {
     "fn": "revocation_request",
     "lines": "31-57",
     "code": "/// Builds the revocation request (RFC 7009 §2.1): a form-encoded POST of `token` and\n/// `token_type_hint` to `config.revocation_endpoint`, with the client authentication of the\n/// token endpoint (RFC 6749 §2.3). Fails with `invalid_config` when the configuration has no\n/// revocation endpoint and `invalid_argument` for an empty token.\npub fn revocation_request(\n    config: &ClientConfig,\n    token: &str,\n    hint: Option<TokenTypeHint>,\n) -> Result<TokenRequest, Error> {\n    config.validate()?;\n    let Some(url) = &config.revocation_endpoint else {\n        return Err(Error::new(\n            ErrorCode::InvalidConfig,\n            \"revocationEndpoint is not set\",\n        ));\n    };\n    if token.is_empty() {\n        return Err(Error::new(\n            ErrorCode::InvalidArgument,\n            \"the token to revoke must be a non-empty string\",\n        ));\n    }\n    let mut params: Vec<(&str, &str)> = vec![(\"token\", token)];\n    if let Some(h) = hint {\n        params.push((\"token_type_hint\", h.as_str()));\n    }\n    let mut headers = Vec::with_capacity(3);\n    // … to line 68"
+  },
+  "dpop": {
+    "file": "src/core/dpop.rs",
+    "fn": "signing_input",
+    "lines": "231-263",
+    "code": "/// The JWS signing input of a DPoP proof (RFC 7515 §5.1 steps 1-6): `BASE64URL(header) \".\"\n/// BASE64URL(claims)`, header `{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":{...}}` and claims\n/// `jti`, `htm`, `htu`, `iat`, then `ath` and `nonce` when given (RFC 9449 §4.2).\npub fn signing_input(key: &PublicKey<'_>, c: &Claims<'_>) -> Result<String, Error> {\n    // … lines 235-247\n    let mut header = ObjectWriter::new();\n    header\n        .string(\"typ\", TYP)\n        .string(\"alg\", ALG)\n        .raw(\"jwk\", &key.jwk());\n    let mut claims = ObjectWriter::new();\n    claims\n        .string(\"jti\", &base64url(c.jti))\n        .string(\"htm\", c.htm)\n        .string(\"htu\", &htu(c.url)?)\n        .uint(\"iat\", c.iat)\n        .opt_string(\"ath\", c.access_token.map(ath).as_deref())\n        .opt_string(\"nonce\", c.nonce);\n    let mut out = base64url(header.finish().as_bytes());\n    out.push('.');\n    out.push_str(&base64url(claims.finish().as_bytes()));\n    // … to line 265"
+  },
+  "dpop-nonce": {
+    "file": "src/core/dpop.rs",
+    "fn": "nonce_retry",
+    "lines": "287-315",
+    "code": "/// Whether an answer asks for the request again with a fresh nonce (RFC 9449 §8 for the token\n/// endpoint: 400 with `\"error\":\"use_dpop_nonce\"`; §9 for a resource server: 401 with a `DPoP`\n/// challenge whose `error` is `use_dpop_nonce`). `fresh_nonce`: the answer carried a usable\n/// `DPoP-Nonce` (without one, a second try would send the same proof again). `retried`: this\n/// answer is to the request sent again already; there is one retry per request, so a second\n/// challenge is the answer.\npub fn nonce_retry(\n    status: u16,\n    body: &str,\n    www_authenticate: Option<&str>,\n    fresh_nonce: bool,\n    retried: bool,\n) -> bool {\n    fresh_nonce\n        && !retried\n        && match status {\n            400 => Json::parse(body)\n                .and_then(|j| {\n                    j.get(\"error\")\n                        .and_then(Json::as_str)\n                        .map(|e| e == USE_DPOP_NONCE)\n                })\n                .unwrap_or(false),\n            401 => www_authenticate\n                .and_then(|h| challenge_param(h, TOKEN_TYPE, \"error\"))\n                .is_some_and(|e| e == USE_DPOP_NONCE),\n            _ => false,\n        }\n}"
+  },
+  "dpop-type": {
+    "file": "src/core/dpop.rs",
+    "fn": "bound_token_type",
+    "lines": "419-432",
+    "code": "/// The `token_type` rule of RFC 9449 §5 for a token response whose request carried a proof:\n/// the type must be `DPoP` (compared case-insensitively, as RFC 6749 §5.1 token types are);\n/// anything else, `Bearer` or none, means the token is not bound to the key, and the answer is\n/// refused (`dpop_error`) instead of holding a Bearer token the app did not ask for. Without a\n/// proof, core::token's rules apply (`Bearer` only).\npub fn bound_token_type(given: Option<&str>) -> Result<&'static str, Error> {\n    match given {\n        Some(t) if t.eq_ignore_ascii_case(TOKEN_TYPE) => Ok(TOKEN_TYPE),\n        _ => Err(Error::new(\n            ErrorCode::DpopError,\n            \"the token response's \\\"token_type\\\" is not DPoP although the request carried a DPoP proof: the token is not bound to the key (RFC 9449 §5)\",\n        )),\n    }\n}"
   }
 };

@@ -21,9 +21,10 @@ describe('demo page', () => {
     await waitForState(page, ['ready']);
     const foreign = requested.filter((u) => !u.startsWith(`${fx.server.origin}/`) && !u.startsWith('data:'));
     assert.deepEqual(foreign, []);
-    assert.ok(requested.some((u) => u.endsWith('/pkg/oauth_spa.js')), 'the package was loaded');
-    assert.equal(await page.evaluate(async () => (await import('/pkg/oauth_spa.js')).default()), ENGINE);
-    assert.equal(requested.some((u) => u.endsWith('/pkg/oauth_spa_fallback.js')), ENGINE === 'js',
+    // The demo imports the entry oauth-spa/dpop: the whole API plus DPoP.
+    assert.ok(requested.some((u) => u.endsWith('/pkg/oauth_spa_dpop.js')), 'the package was loaded');
+    assert.equal(await page.evaluate(async () => (await import('/pkg/oauth_spa_dpop.js')).default()), ENGINE);
+    assert.equal(requested.some((u) => u.endsWith('/pkg/oauth_spa_dpop_fallback.js')), ENGINE === 'js',
       'the JavaScript engine is downloaded only where WebAssembly is missing');
     const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select')]
       .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label')).map((el) => el.id));
@@ -36,7 +37,7 @@ describe('demo page', () => {
   });
 
   test('a package that fails to load is an error on the page, not an endless "Loading…"', async () => {
-    for (const file of ['oauth_spa.js']) {
+    for (const file of ['oauth_spa_dpop.js']) {
       const { page } = fx.browser;
       await page.route(`**/pkg/${file}`, (route) => route.fulfill({ status: 404, body: 'not found' }));
       await page.goto(`${fx.server.origin}/`);

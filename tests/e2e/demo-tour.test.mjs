@@ -4,10 +4,14 @@
 // sign-in, sign-out with RFC 7009 revocation checked at the server, discover() for Custom; form
 // errors next to their field; one attempt per panel and a truthful page after a reload; the
 // server's error page and its way back; axe-core with 0 violations in light and dark themes at
-// desktop and phone widths on the demo, consent and error pages; the page's wrapping.
+// desktop and phone widths on the demo, consent and error pages; the page's wrapping. Then DPoP
+// (RFC 9449) on the demo, against the embedded server demanding nonces: the option where it is
+// offered, a sign-in with the nonce retry, a refresh and an API call through session.fetch, each
+// proof shown decoded and compared with what reached the network, the server's counts.
 // OAUTH_SPA_DEMO_SCREENSHOTS=1 also writes the tour's screenshots to docs/ (see README).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
@@ -134,7 +138,12 @@ describe('demo tour', () => {
     assert.equal(await page.textContent('#api-request-line'), `GET ${fx.server.origin}/v3/account`);
     const apiHeaders = await journalTable(page, 'api-request-headers');
     assert.match(apiHeaders.authorization, /^Bearer •+… \(\d+ chars\)$/);
-    assert.match(apiHeaders.dpop, /^\(none: .*no DPoP proof/, 'a clear place for DPoP, and no fake proof');
+    assert.match(apiHeaders.dpop, /^\(none: no DPoP proof, DPoP is off/, 'a clear place for DPoP, and no fake proof');
+    assert.equal(await page.isVisible('#dpop-api'), false, 'no proof shown for a request without one');
+    assert.equal(await page.textContent('#api-label'), '7 Bearer → account');
+    assert.equal(await page.isVisible('#dpop'), false, 'DPoP is not offered for the Ellipsis dialect');
+    assert.equal((await stepStatus(page)).dpop, 'idle');
+    assert.match(await page.textContent('#token-key'), /^no: a Bearer token/);
     const apiAnswer = await journalTable(page, 'api-response');
     assert.equal(apiAnswer['HTTP status'], '200');
     assert.equal(apiAnswer.sub, 'demo-user');
@@ -416,5 +425,232 @@ describe('demo tour', () => {
       return out;
     });
     assert.deepEqual(broken, []);
+  });
+});
+
+// The proof a request carried, as the server received it: [JOSE header, claims, signature].
+function decodeProof(jws) {
+  const [h, c, sig] = jws.split('.');
+  return [JSON.parse(Buffer.from(h, 'base64url')), JSON.parse(Buffer.from(c, 'base64url')), sig];
+}
+
+/** The proof table `id` shows exactly the proof `jws` (signature masked) and its checks passed. */
+async function assertProofShown(page, id, jws, request) {
+  const shown = await journalTable(page, id);
+  const [header, claims, sig] = decodeProof(jws);
+  assert.equal(shown['header.typ'], 'dpop+jwt');
+  assert.equal(shown['header.typ'], header.typ);
+  assert.equal(shown['header.alg'], 'ES256');
+  assert.deepEqual(JSON.parse(shown['header.jwk']), header.jwk);
+  assert.deepEqual(Object.keys(header.jwk).sort(), ['crv', 'kty', 'x', 'y'], 'the public key only');
+  for (const name of ['jti', 'htm', 'htu', 'ath', 'nonce']) {
+    assert.equal(shown[`claims.${name}`], claims[name], `${id}: claims.${name}`);
+  }
+  assert.ok(shown['claims.iat'].startsWith(`${claims.iat} (`), shown['claims.iat']);
+  assert.equal(claims.htm, request.method, 'htm is the request\'s method');
+  assert.equal(claims.htu, request.url.split('?')[0], 'htu is the request\'s URL');
+  assert.ok(Math.abs(claims.iat - Date.now() / 1000) < 120, `iat ${claims.iat} is now`);
+  assert.match(shown.signature, /^•+… \(86 chars\): ES256/);
+  assert.ok(!shown.signature.includes(sig.slice(0, 8)), 'the signature is masked');
+  assert.match(shown['check: htm'], /^equals/);
+  assert.match(shown['check: htu'], /^equals/);
+  return { shown, header, claims };
+}
+
+describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
+  const fx = useServerAndBrowser({ autoApprove: false, args: ['--dpop-nonce'] });
+  afterEach(() => {
+    assert.deepEqual(fx.browser.problems.filter((p) => p.startsWith('pageerror')), []);
+  });
+
+  /**
+   * Every request of `page`, with its headers and its answer's status and DPoP-Nonce, in order.
+   * The returned function resolves them; given a URL and a count, it first waits (up to 5 s)
+   * until that many requests to the URL have finished, since Playwright's events may arrive
+   * after the page has shown the answer.
+   */
+  function wire(page) {
+    const seen = [];
+    page.on('requestfinished', (r) => {
+      seen.push(Promise.all([r.allHeaders(), r.response()]).then(async ([h, res]) => ({
+        method: r.method(), url: r.url(), dpop: h.dpop, authorization: h.authorization,
+        status: res?.status(), nonce: (await res?.allHeaders())?.['dpop-nonce'],
+      })));
+    });
+    return async (url, count = 0) => {
+      for (let t = 0; t < 50 && (await Promise.all(seen)).filter((r) => r.url === url).length < count; t += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return Promise.all(seen);
+    };
+  }
+
+  test('strict RFC 6749: the option, sign-in with the nonce retry, refresh, the API via session.fetch, each proof shown', async () => {
+    const { page } = fx.browser;
+    const requests = wire(page);
+    const requested = []; // every request made, answered or not
+    page.on('request', (r) => requested.push(r.url()));
+    await page.setViewportSize(DESKTOP);
+    await openDemo(page, fx.server.origin);
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    assert.deepEqual(meta.dpop_signing_alg_values_supported, ['ES256']);
+
+    // Offered where the server may have DPoP: the strict RFC server and Custom, not Ellipsis.
+    const option = page.getByRole('checkbox', { name: 'Bind the tokens to a key in this browser (DPoP)' });
+    for (const [settings, visible] of [
+      [{ 'provider-local': true, 'local-flavor': 'v3' }, false],
+      [{ 'provider-ellipsis': true }, false],
+      [{ 'provider-custom': true }, true],
+      [{ 'provider-local': true, 'local-flavor': 'rfc', 'local-client-id': 'demo-public' }, true],
+    ]) {
+      await configure(page, settings);
+      assert.equal(await option.isVisible(), visible, JSON.stringify(settings));
+    }
+    // From the keyboard: Tab reaches it after the client fields, Space ticks it.
+    await page.focus('#local-client-id');
+    for (let i = 0; i < 5 && await page.evaluate(() => document.activeElement?.id) !== 'dpop'; i += 1) await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'dpop');
+    await page.keyboard.press('Space');
+    assert.equal(await option.isChecked(), true);
+    await axeEverywhere(page, 'demo page with the DPoP option');
+
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    await page.getByRole('button', { name: /allow/i }).click();
+    assert.equal(await waitForState(page), 'signed-in', JSON.stringify(await errorShown(page)));
+    assert.equal(await page.textContent('#token-type'), 'DPoP');
+    assert.match(await page.textContent('#token-key'), /^yes \(DPoP\): to a key kept in this browser's IndexedDB/);
+    assert.equal((await journalTable(page, 'token-response')).token_type, 'DPoP');
+
+    // The token request: refused once for want of a nonce, then sent again with it.
+    const tokenCalls = (await requests(meta.token_endpoint, 2)).filter((r) => r.url === meta.token_endpoint);
+    assert.deepEqual(tokenCalls.map((r) => [r.method, r.status, Boolean(r.dpop)]), [['POST', 400, true], ['POST', 200, true]]);
+    const serverNonce = tokenCalls[0].nonce;
+    assert.ok(serverNonce, 'the 400 carried a DPoP-Nonce');
+    assert.equal(decodeProof(tokenCalls[0].dpop)[1].nonce, undefined, 'the first proof had no nonce');
+    assert.equal(await page.textContent('#token-dpop-challenge'),
+      `The server demanded a nonce (RFC 9449 §8): the first request, whose proof carried no nonce, was answered HTTP 400 use_dpop_nonce with DPoP-Nonce: ${serverNonce}. `
+      + 'The library sent it once more with a new proof carrying that nonce: the proof below.');
+    assert.match((await journalTable(page, 'token-request-headers')).dpop, /^a JWT of \d+ chars, decoded below/);
+    const token = await assertProofShown(page, 'token-dpop-proof', tokenCalls[1].dpop, tokenCalls[1]);
+    assert.equal(token.claims.nonce, serverNonce);
+    assert.equal(token.claims.ath, undefined, 'no ath at the token endpoint');
+    let stats = await fx.server.stats();
+    assert.equal(stats.token.rfc.authorization_code.use_dpop_nonce, 1, JSON.stringify(stats.token));
+    assert.equal(stats.token.rfc.authorization_code.ok, 1);
+    let lit = await stepStatus(page);
+    assert.equal(lit.dpop, 'done');
+    assert.match(await page.textContent('#flow-steps li[data-step=dpop] .status'), /^\(done: 2 proofs sent, 1 sent again with the server's nonce\)$/);
+    await assertDiagramMatchesList(page);
+
+    // Refresh now: a proof of the same key, with the nonce the page remembered.
+    await page.click('#refresh-now');
+    await page.waitForSelector('#refresh-count:text-is("1")');
+    const refreshCall = (await requests(meta.token_endpoint, 3)).filter((r) => r.url === meta.token_endpoint).at(-1);
+    assert.equal(refreshCall.status, 200);
+    const refresh = await assertProofShown(page, 'refresh-dpop-proof', refreshCall.dpop, refreshCall);
+    assert.deepEqual(refresh.header.jwk, token.header.jwk, 'the same key');
+    assert.notEqual(refresh.claims.jti, token.claims.jti);
+    assert.equal(await page.isVisible('#refresh-dpop-challenge'), false, 'no demand: the nonce was remembered');
+    assert.equal((await journalTable(page, 'refresh-response')).token_type, 'DPoP');
+    assert.match((await journalTable(page, 'refresh-request-headers')).dpop, /^a JWT of/);
+
+    // The API through session.fetch: Authorization DPoP (masked) and a proof with ath.
+    await page.click('#call-api');
+    await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
+    const apiCall = (await requests(meta.userinfo_endpoint, 1)).filter((r) => r.url === meta.userinfo_endpoint).at(-1);
+    assert.equal(apiCall.status, 200);
+    const headers = await journalTable(page, 'api-request-headers');
+    assert.match(headers.authorization, /^DPoP •+… \(\d+ chars\)$/);
+    const accessToken = apiCall.authorization.replace(/^DPoP /, '');
+    assert.ok(!headers.authorization.includes(accessToken.slice(0, 8)), 'the token is masked');
+    const api = await assertProofShown(page, 'api-dpop-proof', apiCall.dpop, apiCall);
+    assert.equal(api.claims.ath, createHash('sha256').update(accessToken).digest('base64url'), 'ath is the hash of the token sent');
+    assert.match(api.shown['check: ath'], /^equals BASE64URL\(SHA-256/);
+    assert.deepEqual(api.header.jwk, token.header.jwk);
+    const answer = await journalTable(page, 'api-response');
+    assert.equal(answer['HTTP status'], '200');
+    assert.equal(answer.sub, 'demo-user');
+    stats = await fx.server.stats();
+    assert.equal(stats.resource.rfc.ok, 1, JSON.stringify(stats.resource));
+    assert.equal(stats.token.rfc.refresh_token.ok, 1, JSON.stringify(stats.token));
+    assert.match(await page.textContent('#flow-steps li[data-step=dpop] .status'), /^\(done: \d+ proofs sent/);
+    assert.equal(await page.textContent('#api-label'), '7 DPoP → account');
+
+    // The library lines that made the proof, as in the sources.
+    execFileSync(process.execPath, [join(ROOT, 'scripts/demo-snippets.mjs'), '--check'], { stdio: 'pipe' });
+    await page.click('#flow-steps li[data-step=dpop] a[href="#code-dpop"]');
+    assert.match(await page.textContent('#code-dpop'), /src\/core\/dpop\.rs: signing_input[\s\S]*pub fn signing_input/);
+    const source = readFileSync(join(ROOT, 'src/core/dpop.rs'), 'utf8');
+    for (const id of ['code-dpop', 'code-dpop-nonce', 'code-dpop-type']) {
+      const lines = (await page.textContent(`#${id} pre`)).split('\n').filter((l) => !l.trim().startsWith('// …'));
+      assert.ok(lines.length > 3 && lines.every((l) => source.includes(l)), `${id}: the source's lines`);
+    }
+
+    await axeEverywhere(page, 'demo page, signed in with DPoP');
+    await screenshot(page, 'desktop-dpop', DESKTOP, '#journal-api', '#journal-api');
+    await page.setViewportSize(PHONE);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling at 360 px');
+    await page.setViewportSize(DESKTOP);
+
+    // Sign-out revokes both bound tokens (revocation carries no proof).
+    await page.click('#sign-out');
+    assert.equal(await waitForState(page, ['ready']), 'ready');
+    assert.deepEqual(Object.values(await journalTable(page, 'revoke-requests')), ['HTTP 200', 'HTTP 200']);
+    assert.deepEqual(requested.filter((u) => !u.startsWith(`${fx.server.origin}/`)), [], 'no external requests');
+  });
+
+  test('Custom: discover(), DPoP on, a popup sign-in and the API with proofs', async () => {
+    const { page, context } = fx.browser;
+    const requests = wire(page);
+    await openDemo(page, fx.server.origin);
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    await configure(page, {
+      'provider-custom': true, 'custom-issuer': meta.issuer, 'custom-client-id': 'demo-public',
+      'custom-scope': 'projects', dpop: true,
+    });
+    await page.click('#custom-discover');
+    await page.waitForSelector('#custom-discover-result:has-text("Filled in")');
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#sign-in-popup')]);
+    await popup.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    await popup.getByRole('button', { name: /allow/i }).click();
+    assert.equal(await waitForState(page, ['signed-in', 'error']), 'signed-in', JSON.stringify(await errorShown(page)));
+    assert.equal(await page.textContent('#token-type'), 'DPoP');
+    const tokenCall = (await requests(meta.token_endpoint, 2)).filter((r) => r.url === meta.token_endpoint).at(-1);
+    await assertProofShown(page, 'token-dpop-proof', tokenCall.dpop, tokenCall);
+    assert.match(await page.textContent('#token-dpop-challenge'), /HTTP 400 use_dpop_nonce/);
+    await page.click('#call-api');
+    await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
+    const apiCall = (await requests(meta.userinfo_endpoint, 1)).filter((r) => r.url === meta.userinfo_endpoint).at(-1);
+    assert.equal(apiCall.status, 200);
+    const api = await assertProofShown(page, 'api-dpop-proof', apiCall.dpop, apiCall);
+    assert.equal(api.claims.ath, createHash('sha256').update(apiCall.authorization.replace(/^DPoP /, '')).digest('base64url'));
+    assert.equal((await stepStatus(page)).dpop, 'done');
+  });
+
+  test('a server that ignores the proof: dpop_error, and the DPoP row says why', async () => {
+    const { page } = fx.browser;
+    await openDemo(page, fx.server.origin);
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    // As a server without DPoP would answer: the embedded server's real answer to the code
+    // exchange, with token_type Bearer instead of DPoP.
+    await page.route(meta.token_endpoint, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      if (body.token_type) body.token_type = 'Bearer';
+      await route.fulfill({ response, json: body });
+    });
+    await configure(page, { 'provider-local': true, 'local-flavor': 'rfc', 'local-client-id': 'demo-public', dpop: true });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    await page.getByRole('button', { name: /allow/i }).click();
+    assert.equal(await waitForState(page), 'error');
+    assert.equal((await errorShown(page)).code, 'dpop_error');
+    assert.equal(await page.isVisible('#tokens'), false, 'no tokens kept');
+    const lit = await stepStatus(page);
+    assert.deepEqual([lit.token, lit.dpop], ['failed', 'failed']);
+    assert.equal(await page.textContent('#flow-steps li[data-step=dpop] .status'),
+      '(failed: the server ignored the proof (token_type Bearer))');
+    assert.equal((await journalTable(page, 'token-response')).token_type, 'Bearer');
   });
 });
