@@ -14,13 +14,15 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 out=${1:-pkg}
 [ "$out" != web ] || out=pkg   # the former `build.sh web`
 target_dir=${CARGO_TARGET_DIR:-target}
-# - LLVM's inliner threshold (opt-level "z" uses 5): measured on the core entry, 40 gave
-#   -0.62 KB gzip (full: -0.2 KB); the curve is bumpy (30: -0.3, 45: -0.2, 100: +0.4), so
-#   re-measure with scripts/size.sh after large code changes.
+# - LLVM's inliner threshold (opt-level "z" uses 5): 10, measured with scripts/size.sh after the
+#   session state machine came in (full / dpop / core entry, gzip): 40 gave 42,922 / 48,979 /
+#   28,532 B, 10 gives 41,937 / 47,609 / 28,336 B, 5 gives 41,923 / 47,638 / 28,381 B (25 and
+#   80 were larger than 40 on the full entry's wasm). The curve is bumpy and moves with the
+#   code: re-measure after large code changes.
 # - No reference types: wasm-bindgen then keeps JS values in a JS array instead of a second
 #   wasm table, and binaryen's wasm2js (the fallback engine) translates only modules with one
 #   table. The same module runs in both engines.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} -C llvm-args=-inline-threshold=40 -C target-feature=-reference-types,-multivalue"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} -C llvm-args=-inline-threshold=10 -C target-feature=-reference-types,-multivalue"
 # wasm-opt: --flatten --rereloop first, then -Oz, then again with the functions' global effects
 # known: measured 150 B gzip under -Os --converge alone (the core entry; -Oz alone: 6 B).
 # --low-memory-unused: Rust puts the stack first, so addresses below 1024 are never data.

@@ -35,7 +35,6 @@ use crate::core::token::{token_request, Grant, TokenSet};
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
-use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -108,12 +107,12 @@ fn held(v: JsValue) -> Option<Held> {
 
 type Fx = Effect<Held, JsValue>;
 
-/// The session behind a `Session` object: its configuration, its machine, the effects not
-/// yet taken by js/session.js, the one being executed, and the last caller id handed out.
+/// The session behind a `Session` object: its configuration, its machine (which queues the
+/// effects not yet taken by js/session.js), the effect being executed, and the last caller id
+/// handed out.
 pub(super) struct Core {
     config: Box<ClientConfig>,
     machine: Machine<Held, JsValue>,
-    effects: Vec<Fx>,
     current: Option<Fx>,
     callers: u32,
 }
@@ -132,15 +131,13 @@ impl Core {
         Core {
             config: self.config.clone(),
             machine: Machine::new(Store::Memory, 0, None),
-            effects: Vec::new(),
             current: None,
             callers: 0,
         }
     }
 
     fn feed(&mut self, e: Event<Held, JsValue>) {
-        let fx = self.machine.step(now_ms(), e);
-        self.effects.extend(fx);
+        self.machine.feed(now_ms(), e);
     }
 }
 
@@ -243,7 +240,7 @@ impl Op {
         let Some(c) = self.core() else {
             return EFFECT_NONE;
         };
-        c.current = (!c.effects.is_empty()).then(|| c.effects.remove(0));
+        c.current = c.machine.take_effect();
         match &c.current {
             None => EFFECT_NONE,
             Some(f) => match f {
@@ -520,11 +517,10 @@ pub fn create_session(
         _ => Store::Memory,
     };
     let mut machine = Machine::new(store, skew_seconds, held(get(&options, "tokens")));
-    let effects = machine.start(now_ms());
+    machine.open(now_ms());
     let core = Op(Kind::Session(Box::new(Core {
         config,
         machine,
-        effects,
         current: None,
         callers: 0,
     })));

@@ -341,18 +341,38 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
     /// Starts the session: a shared one reads its store (and writes given tokens) under the
     /// lock. Call once, after [`Machine::new`].
     pub fn start(&mut self, now_ms: u64) -> Vec<Effect<T, E>> {
-        self.now = now_ms;
-        if self.sync || self.dirty {
-            self.begin();
-        }
+        self.open(now_ms);
         core::mem::take(&mut self.out)
     }
 
     /// Feeds one event at `now_ms` (epoch ms); returns the effects to execute, in order.
     pub fn step(&mut self, now_ms: u64, event: Event<T, E>) -> Vec<Effect<T, E>> {
+        self.feed(now_ms, event);
+        core::mem::take(&mut self.out)
+    }
+
+    /// [`Machine::start`] with the effects left in the machine's queue, taken one at a time
+    /// with [`Machine::take_effect`] (the browser layer: no second queue, no copying).
+    pub fn open(&mut self, now_ms: u64) {
+        self.now = now_ms;
+        if self.sync || self.dirty {
+            self.begin();
+        }
+    }
+
+    /// [`Machine::step`] with the effects queued after those not yet taken.
+    pub fn feed(&mut self, now_ms: u64, event: Event<T, E>) {
         self.now = now_ms;
         self.on(event);
-        core::mem::take(&mut self.out)
+    }
+
+    /// The first effect queued by [`Machine::open`] and [`Machine::feed`] and not yet taken.
+    pub fn take_effect(&mut self) -> Option<Effect<T, E>> {
+        if self.out.is_empty() {
+            None
+        } else {
+            Some(self.out.remove(0))
+        }
     }
 
     fn persisted(&self) -> bool {
@@ -834,6 +854,49 @@ mod tests {
             token: token.into(),
             refresh_token,
         }
+    }
+
+    #[test]
+    fn feed_and_take_effect_queue_what_start_and_step_return() {
+        let events = || {
+            [
+                Event::GetToken {
+                    caller: 1,
+                    force: false,
+                },
+                Event::SignOut { caller: 2 },
+                Event::RevokeDone(Some("offline")),
+                Event::RefreshAnswered(FRESH),
+                Event::RevokeDone(None),
+            ]
+        };
+        let mut a = M::new(Store::Shared, 60, Some(EXPIRED));
+        let mut stepped = a.start(NOW);
+        stepped.extend(a.step(NOW, Event::LockGranted));
+        stepped.extend(a.step(NOW, Event::StoreRead(Ok(None))));
+        stepped.extend(a.step(NOW, Event::StoreWritten(true)));
+        for e in events() {
+            stepped.extend(a.step(NOW, e));
+        }
+        let mut b = M::new(Store::Shared, 60, Some(EXPIRED));
+        b.open(NOW);
+        // Two events fed before any effect is taken: their effects queue in order.
+        b.feed(NOW, Event::LockGranted);
+        b.feed(NOW, Event::StoreRead(Ok(None)));
+        let mut queued = vec![];
+        while let Some(f) = b.take_effect() {
+            queued.push(f);
+        }
+        b.feed(NOW, Event::StoreWritten(true));
+        for e in events() {
+            b.feed(NOW, e);
+        }
+        while let Some(f) = b.take_effect() {
+            queued.push(f);
+        }
+        assert!(stepped.len() > 5, "{stepped:?}");
+        assert_eq!(queued, stepped);
+        assert_eq!(a, b);
     }
 
     #[test]
