@@ -16,7 +16,11 @@
 // key, is refused, while the page's session goes on refreshing. Each mode also calls the
 // resource with `session.fetch` (DPoP and Bearer), forces a refresh (the server counts the
 // refresh grant), and signs out (revocation counted; without DPoP the last refresh token and
-// access token then refused). A page whose CSP has `worker-src 'none'` gets `vault_unavailable`.
+// access token then refused); once more with DPoP against a server demanding nonces, and once
+// with the worker file served under a policy without 'wasm-unsafe-eval' (the worker, and only
+// it, fetches the JavaScript engine). A page whose CSP has `worker-src 'none'` gets
+// `vault_unavailable`. Also run with OAUTH_SPA_E2E_ENGINE=js (Chromium's pages without
+// WebAssembly; its workers keep it).
 //
 // Needs pkg/ (bash scripts/build.sh), the release server, Chromium, Firefox and geckodriver.
 // Run: node --test tests/e2e/vault.test.mjs
@@ -27,16 +31,20 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { webcrypto } from 'node:crypto';
-import { ROOT, freePort, launchBrowser, startEmbeddedServer } from './harness.mjs';
+import { ENGINE, ROOT, freePort, launchBrowser, startEmbeddedServer } from './harness.mjs';
 import { newSession, startDriver, waitForResult } from './webdriver.mjs';
 
 const GECKODRIVER = process.env.GECKODRIVER ?? join(homedir(), '.cargo', 'bin', 'geckodriver');
 const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'";
 const CSP_NO_WORKER = CSP.replace("worker-src 'self'", "worker-src 'none'");
+// The worker's own policy (its script's response header) without 'wasm-unsafe-eval'.
+const CSP_NO_WASM = CSP.replace(" 'wasm-unsafe-eval'", '');
 
 // The app: `/?mode=M` starts a login in mode M (kept in sessionStorage); the callback runs it.
-// Modes: `bearer` (memory), `dpop` (memory), `dpop-local` (persisted, DPoP-bound), and
-// `refusals` (no sign-in: option errors and a vault that cannot start).
+// Modes: `bearer` (memory), `dpop` (memory), `dpop-local` (persisted, DPoP-bound),
+// `dpop-nonce` (memory, against a server demanding DPoP nonces), `dpop-js-worker` (memory, the
+// worker served with a policy without 'wasm-unsafe-eval'), and `refusals` (no sign-in: option
+// errors and a vault that cannot start).
 const APP = `
 import init, * as lib from '/pkg/oauth_spa_dpop.js';
 import initFull, * as full from '/pkg/oauth_spa.js';
@@ -52,6 +60,7 @@ const config = {
   redirectUri: o + '/', scope: 'projects offline_access', dpop: mode !== 'bearer',
 };
 const options = { vault: 'worker', storage: mode === 'dpop-local' ? 'localStorage' : 'memory' };
+// dpop-nonce: as dpop, against a server that demands DPoP nonces (the test proxies to it).
 const resource = o + '/rfc/userinfo';
 
 // Every string (and member name) of a value, objects and arrays walked.
@@ -173,7 +182,7 @@ function upstream(port, host, { method = 'GET', path, headers = {}, body }) {
 async function startFront() {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  const front = { origin: `http://${host}`, refreshTokens: [], upstreamPort: 0 };
+  const front = { origin: `http://${host}`, refreshTokens: [], upstreamPort: 0, workerCsp: CSP, fetched: [] };
   const tokenUrl = `${front.origin}/rfc/oauth/token`;
   const refresh = (rt, extra = {}) => upstream(front.upstreamPort, host, {
     method: 'POST', path: '/rfc/oauth/token',
@@ -199,7 +208,9 @@ async function startFront() {
       } else if (url.pathname === '/favicon.ico') {
         send(404, 'text/plain', '');
       } else if (url.pathname.startsWith('/pkg/')) {
-        send(200, 'text/javascript', await readFile(join(ROOT, 'pkg', basename(url.pathname))), CSP);
+        front.fetched.push(url.pathname);
+        const csp = url.pathname === '/pkg/oauth_spa_vault.js' ? front.workerCsp : CSP;
+        send(200, 'text/javascript', await readFile(join(ROOT, 'pkg', basename(url.pathname))), csp);
       } else if (url.pathname === '/__steal') {
         const rt = body.toString();
         send(200, 'application/json', JSON.stringify({
@@ -234,6 +245,15 @@ async function checkSignedIn(mode, r, front, server) {
   assert.equal(r.ok, true, JSON.stringify(r));
   const dpop = mode !== 'bearer';
   assert.equal(r.tokenType, dpop ? 'DPoP' : 'Bearer');
+  const stats = await server.stats();
+  if (mode === 'dpop-nonce') {
+    // Exactly one nonce challenge, at the code exchange (the worker's request), then none: the
+    // worker's refresh and the page's resource calls (proofs the worker signed, with the nonce
+    // this server gave for the origin) pass at once.
+    assert.equal(stats.token.rfc.authorization_code.use_dpop_nonce, 1, JSON.stringify(stats.token));
+    assert.equal(stats.token.rfc.refresh_token.use_dpop_nonce, undefined, JSON.stringify(stats.token));
+    assert.deepEqual(stats.resource.rfc, { ok: 2 });
+  }
   if (dpop) assert.equal(r.dpopKey, 'stored');
   assert.deepEqual([r.hasRefreshToken, r.rawRefresh, r.getTokensRefresh], [false, false, false],
     'the page never gets a refresh token');
@@ -259,7 +279,6 @@ async function checkSignedIn(mode, r, front, server) {
     assert.deepEqual(places, issued.map(() => []), 'no refresh token anywhere the page can read');
   }
   assert.deepEqual(r.afterSignOut, [null, 'not_signed_in']);
-  const stats = await server.stats();
   assert.equal(stats.token.rfc.authorization_code.ok, 1);
   assert.equal(stats.token.rfc.refresh_token.ok, mode === 'dpop-local' ? 2 : 1, JSON.stringify(stats.token));
   assert.ok(stats.revocations >= 2, `revocations: ${stats.revocations}`);
@@ -288,41 +307,53 @@ function checkRefusals(r) {
   assert.equal(r.blocked.isOAuthError, true);
 }
 
-const MODES = ['bearer', 'dpop', 'dpop-local'];
+const MODES = ['bearer', 'dpop', 'dpop-local', 'dpop-nonce', 'dpop-js-worker'];
 
 // One suite per browser: `open(url)` navigates, `result()` waits for the page's report.
-function suite(name, start) {
+// `pageJs`: the browser's pages have no WebAssembly (Chromium under OAUTH_SPA_E2E_ENGINE=js).
+function suite(name, pageJs, start) {
   describe(`the vault in ${name}`, () => {
-    let front, server, browser;
+    let front, plain, nonces, browser;
     before(async () => {
       front = await startFront();
-      server = await startEmbeddedServer({ origins: [front.origin] });
-      front.upstreamPort = server.port;
+      plain = await startEmbeddedServer({ origins: [front.origin] });
+      nonces = await startEmbeddedServer({ origins: [front.origin], args: ['--dpop-nonce'] });
       browser = await start();
     });
     after(async () => {
       await browser?.close();
-      await server?.stop();
+      await plain?.stop();
+      await nonces?.stop();
       await front?.stop();
     });
     for (const mode of MODES) {
       test(`${mode}: signs in, refreshes in the worker, the page sees no usable refresh token`, async () => {
+        const server = mode === 'dpop-nonce' ? nonces : plain;
+        front.upstreamPort = server.port;
+        front.workerCsp = mode === 'dpop-js-worker' ? CSP_NO_WASM : CSP;
         await server.reset();
         front.refreshTokens.length = 0;
+        front.fetched.length = 0;
         await browser.open(`${front.origin}/?mode=${mode}`);
         await checkSignedIn(mode, await browser.result(), front, server);
+        // The page runs WebAssembly (its policy allows it; not in Chromium under
+        // OAUTH_SPA_E2E_ENGINE=js); the worker, whose own policy does not in dpop-js-worker,
+        // loads the JavaScript engine (each realm fetches it, no-store; the page on both its loads).
+        const fallback = front.fetched.filter((f) => f === '/pkg/oauth_spa_dpop_fallback.js').length;
+        assert.equal(fallback, (pageJs ? 2 : 0) + (mode === 'dpop-js-worker' ? 1 : 0), front.fetched.join(' '));
       });
     }
     test('refusals: options, the full entry, and a CSP without worker-src', async () => {
-      await server.reset();
+      front.upstreamPort = plain.port;
+      await plain.reset();
       await browser.open(`${front.origin}/?mode=refusals`);
       checkRefusals(await browser.result());
-      assert.equal((await server.stats()).token_requests, 0);
+      assert.equal((await plain.stats()).token_requests, 0);
     });
   });
 }
 
-suite('Chromium', async () => {
+suite('Chromium', ENGINE === 'js', async () => {
   const b = await launchBrowser();
   return {
     open: (url) => b.page.goto(url),
@@ -336,7 +367,7 @@ suite('Chromium', async () => {
   };
 });
 
-suite('Firefox', async () => {
+suite('Firefox', false, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-vault-firefox-'));
   await mkdir(join(dir, 'tmp'));
   const driver = await startDriver(GECKODRIVER, [], { env: { ...process.env, TMPDIR: join(dir, 'tmp') } });
