@@ -8,6 +8,7 @@ import { addFetch as dpopFetch, proof } from './dpop.js';
 import { addFetch } from './fetch.js';
 
 const err = (code, message) => new OAuthError(code, message);
+const unavailable = () => err('vault_unavailable', 'the vault worker could not start or run (options.vaultUrl, or a Content-Security-Policy without worker-src \'self\')');
 // An OAuthError as it crossed postMessage (a plain object: structured clone drops the class).
 const revive = ({ code, message, error, errorDescription, errorUri, status }) =>
   new OAuthError(code, message, error, errorDescription, errorUri, status);
@@ -41,7 +42,7 @@ export function openVault(config, options, op, name) {
       : new Worker(new URL('./oauth_spa_vault.js', import.meta.url), { type: 'module' });
   } catch {
     op.free();
-    throw err('vault_unavailable', 'the vault worker could not be created (options.vaultUrl, or a Content-Security-Policy without worker-src \'self\')');
+    throw unavailable();
   }
   const subs = [new Set(), new Set(), new Set()]; // onChange, onSignedOut, onError
   const calls = new Map(); // id -> [resolve, reject]
@@ -71,7 +72,7 @@ export function openVault(config, options, op, name) {
   };
   w.onerror = (e) => {
     e.preventDefault?.();
-    end(err('vault_unavailable', 'the vault worker failed to load or run (its URL, or a Content-Security-Policy without worker-src \'self\')'));
+    end(unavailable());
   };
   try {
     w.postMessage([0, 0, [config, o]]);
