@@ -137,7 +137,8 @@ async function signedIn() {
   }
   r.lastAccessToken = session.getTokens().accessToken;
   await session.signOut();
-  r.afterSignOut = [session.getTokens(), await session.getAccessToken().then(() => 'none', (e) => e.code)];
+  // An error made in the worker arrives as an OAuthError of the package, with its code.
+  r.afterSignOut = [session.getTokens(), await session.getAccessToken().then(() => 'none', (e) => [e.code, e instanceof lib.OAuthError])];
   return r;
 }
 
@@ -278,7 +279,7 @@ async function checkSignedIn(mode, r, front, server) {
   } else {
     assert.deepEqual(places, issued.map(() => []), 'no refresh token anywhere the page can read');
   }
-  assert.deepEqual(r.afterSignOut, [null, 'not_signed_in']);
+  assert.deepEqual(r.afterSignOut, [null, ['not_signed_in', true]]);
   assert.equal(stats.token.rfc.authorization_code.ok, 1);
   assert.equal(stats.token.rfc.refresh_token.ok, mode === 'dpop-local' ? 2 : 1, JSON.stringify(stats.token));
   assert.ok(stats.revocations >= 2, `revocations: ${stats.revocations}`);
