@@ -97,7 +97,9 @@ export function openVault(config, options, op, name) {
     },
     signOut: () => call(SIGN_OUT),
     // The checks here (the transaction is in this page's sessionStorage), the request there.
-    handleCallback: (url) => new Promise((ok) => ok(op.callback(url))).then((p) => call(CALLBACK, p)),
+    // (Not when the worker is known to be gone: the pending login stays for another try.)
+    handleCallback: (url) => dead ? Promise.reject(dead)
+      : new Promise((ok) => ok(op.callback(url))).then((p) => call(CALLBACK, p)),
     onChange: on(0),
     onSignedOut: on(1),
     onError: on(2),

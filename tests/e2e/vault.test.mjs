@@ -98,6 +98,12 @@ async function refusals() {
   // This page's CSP has worker-src 'none': the worker cannot start.
   const s = lib.createSession(config, { vault: 'worker' });
   r.blocked = await s.getAccessToken().then(() => 'none', fail);
+  // A callback on a vault known to be gone: refused before the checks, so the pending login
+  // stays in sessionStorage for another try.
+  const state = new URL(lib.startLogin(config)).searchParams.get('state');
+  const pending = sessionStorage.length;
+  r.callbackBlocked = await s.handleCallback(o + '/?code=c&state=' + state).then(() => 'none', (e) => e.code);
+  r.loginKept = sessionStorage.length === pending;
   return r;
 }
 
@@ -306,6 +312,8 @@ function checkRefusals(r) {
   assert.equal(r.badUrl[0], 'invalid_argument');
   assert.equal(r.blocked.code, 'vault_unavailable');
   assert.equal(r.blocked.isOAuthError, true);
+  assert.equal(r.callbackBlocked, 'vault_unavailable');
+  assert.equal(r.loginKept, true);
 }
 
 const MODES = ['bearer', 'dpop', 'dpop-local', 'dpop-nonce', 'dpop-js-worker'];
