@@ -15,7 +15,9 @@
 // elsewhere (the front, as a thief's server would) without a proof or with a proof of another
 // key, is refused, while the page's session goes on refreshing. Each mode also calls the
 // resource with `session.fetch` (DPoP and Bearer), forces a refresh (the server counts the
-// refresh grant), and signs out (revocation counted; without DPoP the last refresh token and
+// refresh grant), sees a failing refresh (a 503 of the front) arrive as an OAuthError with its
+// code and status at the caller and at onError, and signs out (onSignedOut; revocation
+// counted; without DPoP the last refresh token and
 // access token then refused); once more with DPoP against a server demanding nonces, and once
 // with the worker file served under a policy without 'wasm-unsafe-eval' (the worker, and only
 // it, fetches the JavaScript engine). A page whose CSP has `worker-src 'none'` gets
@@ -111,6 +113,9 @@ async function signedIn() {
   const session = lib.createSession(config, options);
   const seen = []; // every TokenSet the page got
   session.onChange((t) => seen.push(t));
+  const errors = [], endings = [];
+  session.onError((e) => errors.push([e.code, e.status, e instanceof lib.OAuthError]));
+  session.onSignedOut((reason) => endings.push(reason === undefined ? 'signOut' : reason.code));
   const t = await session.handleCallback();
   seen.push(t, session.getTokens());
   const r = {
@@ -141,10 +146,20 @@ async function signedIn() {
     other.close();
     r.closed = await other.getAccessToken().then(() => 'none', (e) => e.code);
   }
+  if (mode === 'bearer') {
+    // The token endpoint fails once (503): the refresh's error crosses with its code and status,
+    // to the caller and to onError, and the session goes on.
+    await fetch('/__fail-next-token', { method: 'POST' });
+    r.failed = await session.getAccessToken({ forceRefresh: true })
+      .then(() => 'none', (e) => [e.code, e.status, e instanceof lib.OAuthError]);
+    r.stillThere = (await session.getAccessToken()) === session.getTokens().accessToken;
+  }
+  r.errors = errors;
   r.lastAccessToken = session.getTokens().accessToken;
   await session.signOut();
   // An error made in the worker arrives as an OAuthError of the package, with its code.
   r.afterSignOut = [session.getTokens(), await session.getAccessToken().then(() => 'none', (e) => [e.code, e instanceof lib.OAuthError])];
+  r.endings = endings;
   return r;
 }
 
@@ -218,6 +233,12 @@ async function startFront() {
         front.fetched.push(url.pathname);
         const csp = url.pathname === '/pkg/oauth_spa_vault.js' ? front.workerCsp : CSP;
         send(200, 'text/javascript', await readFile(join(ROOT, 'pkg', basename(url.pathname))), csp);
+      } else if (url.pathname === '/__fail-next-token') {
+        front.failNextToken = true;
+        send(204, 'text/plain', '');
+      } else if (url.pathname === '/rfc/oauth/token' && front.failNextToken) {
+        front.failNextToken = false;
+        send(503, 'text/html', '<h1>busy</h1>');
       } else if (url.pathname === '/__steal') {
         const rt = body.toString();
         send(200, 'application/json', JSON.stringify({
@@ -286,6 +307,14 @@ async function checkSignedIn(mode, r, front, server) {
     assert.deepEqual(places, issued.map(() => []), 'no refresh token anywhere the page can read');
   }
   assert.deepEqual(r.afterSignOut, [null, ['not_signed_in', true]]);
+  assert.deepEqual(r.endings, ['signOut'], 'onSignedOut once, without a reason, for signOut()');
+  if (mode === 'bearer') {
+    assert.deepEqual(r.failed, ['http_error', 503, true]);
+    assert.deepEqual(r.errors, [['http_error', 503, true]]);
+    assert.equal(r.stillThere, true);
+  } else {
+    assert.deepEqual(r.errors, []);
+  }
   assert.equal(stats.token.rfc.authorization_code.ok, 1);
   assert.equal(stats.token.rfc.refresh_token.ok, mode === 'dpop-local' ? 2 : 1, JSON.stringify(stats.token));
   assert.ok(stats.revocations >= 2, `revocations: ${stats.revocations}`);
