@@ -15,7 +15,7 @@
 // elsewhere (the front, as a thief's server would) without a proof or with a proof of another
 // key, is refused, while the page's session goes on refreshing. Each mode also calls the
 // resource with `session.fetch` (DPoP and Bearer), forces a refresh (the server counts the
-// refresh grant), sees a failing refresh (a 503 of the front) arrive as an OAuthError with its
+// refresh grant), (without DPoP) sees a failing refresh (a 503 of the front) arrive as an OAuthError with its
 // code and status at the caller and at onError, and signs out (onSignedOut; revocation
 // counted; without DPoP the last refresh token and
 // access token then refused); once more with DPoP against a server demanding nonces, and once
