@@ -246,7 +246,8 @@ async function benchPhone(browser) {
     const list = phone.candidates(spaEntries);
     const site = await phone.writeSite({ siteDir, pkgDir: PKG, benchDir: BENCH, list, origins: servers });
     log('phone: calibration of the throttling');
-    const calibration = await phone.calibrate(browser, servers, { bytes: PLAN.calibrationBytes });
+    const calibration = await phone.calibrate(browser, servers, { bytes: PLAN.calibrationBytes, strict: !SMOKE });
+    if (calibration.cpu.warning) log(`phone: WARNING ${calibration.cpu.warning}`);
     log(`phone: ${PLAN.phoneRounds} round(s) of ${list.length} candidates`);
     const res = await phone.runPhone(browser, servers, site, list, { rounds: PLAN.phoneRounds, timeoutMs: PHONE_VISIT_TIMEOUT_MS, log });
     return {

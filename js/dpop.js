@@ -13,6 +13,7 @@ import { post } from './glue.js';
 
 const unavailable = (why) => new OAuthError('dpop_unavailable', why);
 const keys = new Map(); // key name -> promise of { pair, x, y, stored }
+const loaded = new Map(); // key name -> { pair, x, y, stored }, once loaded
 const nonces = new Map(); // origin (Rust's) -> the server's last usable DPoP-Nonce
 
 // One IndexedDB request as a promise.
@@ -63,9 +64,29 @@ function keyFor(name) {
   let k = keys.get(name);
   if (!k) {
     keys.set(name, k = loadKey(name));
-    k.catch(() => keys.delete(name));
+    k.then((key) => loaded.set(name, key), () => keys.delete(name));
   }
   return k;
+}
+
+// For startLogin's `dpop_jkt` (RFC 9449 §10), which is synchronous: x and y (joined) of the key
+// `name` when this page has loaded it and it is stored (a key that lives only for the page
+// would be gone on the page that exchanges the code).
+export function storedKey(name) {
+  const k = loaded.get(name);
+  return k?.stored ? k.x + k.y : undefined;
+}
+
+// prepareDpop: loads (or makes) the key `name`; resolves to its thumbprint (`null` without a
+// name: `dpop` is off).
+export async function prepare(name, op) {
+  try {
+    if (name === undefined) return null;
+    const k = await keyFor(name);
+    return op.dpopJkt(k.x + k.y);
+  } finally {
+    op.free();
+  }
 }
 
 // A fresh proof of the key `name` for `method url` (with `ath` of `token` when given), with

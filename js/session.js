@@ -29,13 +29,13 @@ const tx = (f) => idb().then((d) => new Promise((ok, no) => {
   t.onerror = t.onabort = () => no(t.error);
   f(t.objectStore('s'), (x) => { v = x; });
 }));
-// A session the previous release stored in localStorage under `key`, read once (null if none).
+// A session the previous release stored in localStorage under `key` (null if none). It is
+// removed only once the transaction that moved it to IndexedDB has committed.
 const legacy = (key) => {
-  try {
-    const t = JSON.parse(localStorage.getItem(key));
-    localStorage.removeItem(key);
-    return t;
-  } catch { return null; }
+  try { return JSON.parse(localStorage.getItem(key)); } catch { return null; }
+};
+const forget = (key) => {
+  try { localStorage.removeItem(key); } catch { /* kept: read again next time */ }
 };
 // `[read, write, sync]` of a store: IndexedDB (shared; migrating the previous release's
 // session) or this tab's sessionStorage (JSON, as before; synchronous).
@@ -48,7 +48,7 @@ const stores = {
         if (r.result === undefined && old) s.put(old, key);
         done(r.result ?? old);
       };
-    }),
+    }).then((t) => { forget(key); return t; }),
     (t) => tx((s) => (t ? s.put(t, key) : s.delete(key))),
   ],
   [STORAGE_SESSION]: (key) => [

@@ -29,7 +29,7 @@ exact(full, [...codeFlow, ...sessionApi]);
 exact(core, codeFlow);
 // oauth-spa/dpop also exports what its vault worker (oauth_spa_vault.js) imports: vaultSession,
 // undeclared in the types (internal).
-exact(dpop, [...codeFlow, ...sessionApi, 'vaultSession']);
+exact(dpop, [...codeFlow, ...sessionApi, 'prepareDpop', 'vaultSession']);
 assert.equal(full.OAuthError, core.OAuthError, 'one OAuthError class for every entry');
 assert.equal(dpop.OAuthError, core.OAuthError, 'one OAuthError class for every entry');
 
@@ -64,6 +64,8 @@ for (const mod of typeof WebAssembly === 'object' ? [full, dpop] : []) {
   const s = mod.createSession({ ...dpopConfig, dpop: false });
   await assert.rejects(s.fetch('https://api.example/items'), (e) => e instanceof dpop.OAuthError && e.code === 'not_signed_in');
 }
+// prepareDpop (RFC 9449 §10 dpop_jkt): nothing to prepare with dpop off.
+assert.equal(await dpop.prepareDpop({ ...dpopConfig, dpop: false }), null);
 // The vault is in oauth-spa/dpop only; there, Node has no Worker: vault_unavailable.
 assert.throws(() => full.createSession({ ...dpopConfig, dpop: false }, { vault: 'worker' }),
   (e) => e.code === 'invalid_argument' && /options\.vault .*oauth-spa\/dpop/.test(e.message));

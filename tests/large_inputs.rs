@@ -76,7 +76,7 @@ fn extra_params(n: usize, last: Option<&str>) -> LoginOptions {
     }
     LoginOptions {
         extra_params,
-        app_state: None,
+        ..LoginOptions::default()
     }
 }
 

@@ -1095,6 +1095,63 @@ async fn a_session_stored_by_the_previous_release_moves_to_indexeddb() {
 }
 
 #[wasm_bindgen_test]
+async fn a_migration_that_cannot_be_written_keeps_the_previous_releases_copy() {
+    // IndexedDB refuses the write that would take the previous release's session in: the
+    // localStorage copy stays (removing it first would lose the session), and a later
+    // session, with a working store, moves it.
+    let run = run_id();
+    let key = ["oauth-spa-test:", &run].concat();
+    js(
+        "localStorage.setItem(a, JSON.stringify({ accessToken: 'at-k', tokenType: 'Bearer', refreshToken: 'rt-k', expiresAt: Date.now() + 3600e3 }))",
+        &[&key.clone().into()],
+    );
+    refuse_storage_writes(true);
+    let session = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, None),
+    )
+    .unwrap();
+    let events = record(&session);
+    let got = settle_within(call(&session, "getAccessToken", &[]), 5000).await;
+    refuse_storage_writes(false);
+    assert_ne!(
+        got.as_ref().err().and_then(|e| e.as_string()).as_deref(),
+        Some("hung")
+    );
+    let ev = strings(&events);
+    assert!(
+        ev.contains(&"error:storage_unavailable".to_string()),
+        "{ev:?}"
+    );
+    assert!(!ev.iter().any(|e| e.starts_with("signedOut")), "{ev:?}");
+    let kept = js("return localStorage.getItem(a)", &[&key.clone().into()]);
+    assert!(
+        kept.as_string().is_some_and(|t| t.contains("rt-k")),
+        "the previous release's copy is kept"
+    );
+    assert_eq!(local(&key).await, None, "nothing half-written in IndexedDB");
+    call(&session, "close", &[]);
+
+    let session = create_session(
+        config(&run, "ok", None),
+        options("localStorage", &key, None),
+    )
+    .unwrap();
+    let at = settle(call(&session, "getAccessToken", &[]))
+        .await
+        .expect("the migrated session");
+    assert_eq!(at.as_string().as_deref(), Some("at-k"));
+    assert!(
+        js("return localStorage.getItem(a)", &[&key.clone().into()]).is_null(),
+        "removed from localStorage once in IndexedDB"
+    );
+    assert!(local(&key).await.unwrap().contains("rt-k"), "in IndexedDB");
+    assert_eq!(log(&run).await.length(), 0, "nothing sent");
+    settle(call(&session, "signOut", &[])).await.unwrap();
+    call(&session, "close", &[]);
+}
+
+#[wasm_bindgen_test]
 async fn without_indexeddb_a_shared_session_works_from_memory_and_says_so() {
     // Apple's Lockdown Mode has no IndexedDB: the shared session keeps its tokens in memory,
     // refreshes, and reports storage_unavailable through onError, without signing out.

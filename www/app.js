@@ -10,7 +10,7 @@
 import { SNIPPETS } from './snippets.js';
 
 let computeCodeChallenge, ellipsis, startLogin, handleCallback, createSession, loginWithPopup,
-  popupCallback, discover;
+  popupCallback, discover, prepareDpop;
 
 const SETTINGS_KEY = 'oauth-spa-demo.settings'; // localStorage: everything but secrets
 const SECRETS_KEY = 'oauth-spa-demo.secrets'; // sessionStorage: client secrets, this tab only
@@ -373,7 +373,8 @@ window.fetch = async function watchedFetch(input, init) {
     : url === endpoints.revocation ? 'revoke'
       : url === endpoints.api ? 'api'
         : /\/\.well-known\//.test(url) ? 'discover' : null;
-  if (!kind || !journal || unwatched) return realFetch.call(this, input, init);
+  // The page's own background discovery is not shown; requests the library makes meanwhile are.
+  if (!kind || !journal || (unwatched && kind === 'discover')) return realFetch.call(this, input, init);
   const headers = [...probe.headers];
   const contentType = probe.headers.get('content-type') ?? '';
   const body = probe.method === 'GET' || probe.method === 'HEAD' ? '' : await probe.text();
@@ -911,6 +912,9 @@ async function signIn(event) {
     const begun = beginSignIn('redirect', 'Sign-in through a redirect');
     settings = begun.settings;
     const { config } = await buildConfig(settings, begun.secrets);
+    // With DPoP, the key is loaded first, so that startLogin (synchronous) binds the code to
+    // it: dpop_jkt in the authorization request (RFC 9449 §10).
+    if (config.dpop) await prepareDpop(config);
     const t0 = performance.now();
     const url = startLogin(config, { appState: location.hash || '/' });
     describeAuthorize(url, performance.now() - t0);
@@ -1212,7 +1216,7 @@ async function main() {
   try {
     const pkg = await import('/pkg/oauth_spa_dpop.js');
     ({ computeCodeChallenge, ellipsis, startLogin, handleCallback, createSession, loginWithPopup,
-      popupCallback, discover } = pkg);
+      popupCallback, discover, prepareDpop } = pkg);
     await pkg.default();
   } catch (error) {
     const why = `The oauth-spa package failed to load from /pkg/ (is it built? npm start builds it): ${error?.message ?? error}`;

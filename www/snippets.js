@@ -15,8 +15,8 @@ export const SNIPPETS = {
   "authorize": {
     "file": "src/core/authorize.rs",
     "fn": "start_login",
-    "lines": "66-131",
-    "code": "/// Starts a login: makes a verifier and `state`, stores the transaction under\n/// `<prefix><state>` (sweeping expired ones first), and builds the authorization URL.\n///\n/// Nothing is stored when the configuration or the options are invalid.\npub fn start_login(\n    config: &ClientConfig,\n    options: &LoginOptions,\n    random: &LoginRandom,\n    now_ms: u64,\n    storage: &mut dyn Storage,\n) -> Result<AuthorizationRequest, Error> {\n    // … lines 77-126\n    let verifier = PkceVerifier::from_random(&random.verifier);\n    let challenge = verifier.challenge();\n    let state = base64url(&random.state);\n    let scope = config.scope_string();\n    let ttl_ms = u64::from(config.transaction_ttl_seconds) * 1000;\n    // … to line 193"
+    "lines": "81-146",
+    "code": "/// Starts a login: makes a verifier and `state`, stores the transaction under\n/// `<prefix><state>` (sweeping expired ones first), and builds the authorization URL.\n///\n/// Nothing is stored when the configuration or the options are invalid.\npub fn start_login(\n    config: &ClientConfig,\n    options: &LoginOptions,\n    random: &LoginRandom,\n    now_ms: u64,\n    storage: &mut dyn Storage,\n) -> Result<AuthorizationRequest, Error> {\n    // … lines 92-141\n    let verifier = PkceVerifier::from_random(&random.verifier);\n    let challenge = verifier.challenge();\n    let state = base64url(&random.state);\n    let scope = config.scope_string();\n    let ttl_ms = u64::from(config.transaction_ttl_seconds) * 1000;\n    // … to line 212"
   },
   "callback": {
     "file": "src/core/callback.rs",
@@ -57,19 +57,19 @@ export const SNIPPETS = {
   "dpop": {
     "file": "src/core/dpop.rs",
     "fn": "signing_input",
-    "lines": "231-263",
-    "code": "/// The JWS signing input of a DPoP proof (RFC 7515 §5.1 steps 1-6): `BASE64URL(header) \".\"\n/// BASE64URL(claims)`, header `{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":{...}}` and claims\n/// `jti`, `htm`, `htu`, `iat`, then `ath` and `nonce` when given (RFC 9449 §4.2).\npub fn signing_input(key: &PublicKey<'_>, c: &Claims<'_>) -> Result<String, Error> {\n    // … lines 235-247\n    let mut header = ObjectWriter::new();\n    header\n        .string(\"typ\", TYP)\n        .string(\"alg\", ALG)\n        .raw(\"jwk\", &key.jwk());\n    let mut claims = ObjectWriter::new();\n    claims\n        .string(\"jti\", &base64url(c.jti))\n        .string(\"htm\", c.htm)\n        .string(\"htu\", &htu(c.url)?)\n        .uint(\"iat\", c.iat)\n        .opt_string(\"ath\", c.access_token.map(ath).as_deref())\n        .opt_string(\"nonce\", c.nonce);\n    let mut out = base64url(header.finish().as_bytes());\n    out.push('.');\n    out.push_str(&base64url(claims.finish().as_bytes()));\n    // … to line 265"
+    "lines": "236-268",
+    "code": "/// The JWS signing input of a DPoP proof (RFC 7515 §5.1 steps 1-6): `BASE64URL(header) \".\"\n/// BASE64URL(claims)`, header `{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":{...}}` and claims\n/// `jti`, `htm`, `htu`, `iat`, then `ath` and `nonce` when given (RFC 9449 §4.2).\npub fn signing_input(key: &PublicKey<'_>, c: &Claims<'_>) -> Result<String, Error> {\n    // … lines 240-252\n    let mut header = ObjectWriter::new();\n    header\n        .string(\"typ\", TYP)\n        .string(\"alg\", ALG)\n        .raw(\"jwk\", &key.jwk());\n    let mut claims = ObjectWriter::new();\n    claims\n        .string(\"jti\", &base64url(c.jti))\n        .string(\"htm\", c.htm)\n        .string(\"htu\", &htu(c.url)?)\n        .uint(\"iat\", c.iat)\n        .opt_string(\"ath\", c.access_token.map(ath).as_deref())\n        .opt_string(\"nonce\", c.nonce);\n    let mut out = base64url(header.finish().as_bytes());\n    out.push('.');\n    out.push_str(&base64url(claims.finish().as_bytes()));\n    // … to line 270"
   },
   "dpop-nonce": {
     "file": "src/core/dpop.rs",
     "fn": "nonce_retry",
-    "lines": "287-315",
+    "lines": "292-320",
     "code": "/// Whether an answer asks for the request again with a fresh nonce (RFC 9449 §8 for the token\n/// endpoint: 400 with `\"error\":\"use_dpop_nonce\"`; §9 for a resource server: 401 with a `DPoP`\n/// challenge whose `error` is `use_dpop_nonce`). `fresh_nonce`: the answer carried a usable\n/// `DPoP-Nonce` (without one, a second try would send the same proof again). `retried`: this\n/// answer is to the request sent again already; there is one retry per request, so a second\n/// challenge is the answer.\npub fn nonce_retry(\n    status: u16,\n    body: &str,\n    www_authenticate: Option<&str>,\n    fresh_nonce: bool,\n    retried: bool,\n) -> bool {\n    fresh_nonce\n        && !retried\n        && match status {\n            400 => Json::parse(body)\n                .and_then(|j| {\n                    j.get(\"error\")\n                        .and_then(Json::as_str)\n                        .map(|e| e == USE_DPOP_NONCE)\n                })\n                .unwrap_or(false),\n            401 => www_authenticate\n                .and_then(|h| challenge_param(h, TOKEN_TYPE, \"error\"))\n                .is_some_and(|e| e == USE_DPOP_NONCE),\n            _ => false,\n        }\n}"
   },
   "dpop-type": {
     "file": "src/core/dpop.rs",
     "fn": "bound_token_type",
-    "lines": "419-432",
+    "lines": "424-437",
     "code": "/// The `token_type` rule of RFC 9449 §5 for a token response whose request carried a proof:\n/// the type must be `DPoP` (compared case-insensitively, as RFC 6749 §5.1 token types are);\n/// anything else, `Bearer` or none, means the token is not bound to the key, and the answer is\n/// refused (`dpop_error`) instead of holding a Bearer token the app did not ask for. Without a\n/// proof, core::token's rules apply (`Bearer` only).\npub fn bound_token_type(given: Option<&str>) -> Result<&'static str, Error> {\n    match given {\n        Some(t) if t.eq_ignore_ascii_case(TOKEN_TYPE) => Ok(TOKEN_TYPE),\n        _ => Err(Error::new(\n            ErrorCode::DpopError,\n            \"the token response's \\\"token_type\\\" is not DPoP although the request carried a DPoP proof: the token is not bound to the key (RFC 9449 §5)\",\n        )),\n    }\n}"
   }
 };

@@ -213,9 +213,11 @@ export async function throttle(page, profile = PROFILE, { cpu = true } = {}) {
  * at least 80 % of latency + bytes / throughput, and a fixed CPU loop must run at least 2x slower
  * at rate 4 than at rate 1 (5 alternations, the fastest of each compared; a loaded machine blurs
  * the exact factor: Chromium throttles by pausing the page's thread, and a thread other
- * processes already hold back loses less to the pauses).
+ * processes already hold back loses less to the pauses). With `strict` false (the smoke run in
+ * `npm test`, whose figures are not published) a CPU factor under 2 is recorded as
+ * `cpu.warning` instead of failing: on a machine busy with other work it was seen at 1.05.
  */
-export async function calibrate(browser, servers, { bytes }) {
+export async function calibrate(browser, servers, { bytes, strict = true }) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -253,7 +255,11 @@ export async function calibrate(browser, servers, { bytes }) {
     if (throttledDownload.ms < 0.8 * expectedMs) {
       throw new Error(`the network emulation does not throttle: ${bytes} B took ${throttledDownload.ms.toFixed(0)} ms, expected >= ${(0.8 * expectedMs).toFixed(0)} ms (${method})`);
     }
-    if (!(cpuFactor >= 2)) throw new Error(`the CPU throttling does not slow the page: rate 4 / rate 1 = ${cpuFactor.toFixed(2)}`);
+    if (!(cpuFactor >= 2)) {
+      const why = `the CPU throttling does not slow the page: rate 4 / rate 1 = ${cpuFactor.toFixed(2)}`;
+      if (strict) throw new Error(why);
+      out.cpu.warning = `${why} (a busy machine): these figures are not measurements`;
+    }
     return out;
   } finally {
     await context.close();

@@ -74,8 +74,8 @@ fn dialect_label(dialect: Dialect) -> &'static str {
     }
 }
 
-/// The granted scope and the PKCE challenge of a valid request.
-type Validated = (String, Option<(pkce::Method, String)>);
+/// The granted scope, the PKCE challenge and the `dpop_jkt` of a valid request.
+type Validated = (String, Option<(pkce::Method, String)>, Option<String>);
 
 /// Checks the parameters after the redirect URI is trusted. `Err((error, description))`
 /// becomes an error redirect.
@@ -187,7 +187,28 @@ fn validate(
             Some((method, c.to_string()))
         }
     };
-    Ok((scope, challenge))
+    // RFC 9449 §10: the RFC 7638 thumbprint (SHA-256, base64url: 43 characters) of the key
+    // the code is bound to; kept with the code and checked at the token endpoint.
+    let dpop_jkt = match params.get("dpop_jkt") {
+        None => None,
+        Some(j) if is_sha256_base64url(j) => Some(j.to_string()),
+        Some(_) => {
+            return Err((
+                "invalid_request",
+                "dpop_jkt must be a JWK SHA-256 thumbprint in base64url, 43 characters (RFC 9449 §10, RFC 7638)".into(),
+            ))
+        }
+    };
+    Ok((scope, challenge, dpop_jkt))
+}
+
+/// 32 octets in unpadded base64url: 43 characters, the last one carrying 4 bits.
+fn is_sha256_base64url(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 43
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        && b"AEIMQUYcgkosw048".contains(&b[42])
 }
 
 /// `GET <prefix>/oauth/authorize`.
@@ -285,7 +306,7 @@ fn authorize_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
         }
     };
     let state = params.get("state").map(String::from);
-    let (scope, challenge) = match validate(app, dialect, &params) {
+    let (scope, challenge, dpop_jkt) = match validate(app, dialect, &params) {
         Ok(v) => v,
         Err((error, description)) => {
             return error_redirect(
@@ -307,6 +328,7 @@ fn authorize_inner(app: &App, dialect: Dialect, req: &Request) -> Response {
         scope,
         state,
         challenge,
+        dpop_jkt,
     };
     let mode = app.store().consent_mode;
     let decision = match mode {

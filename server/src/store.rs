@@ -21,6 +21,9 @@ pub struct AuthorizationRequest {
     pub scope: String,
     pub state: Option<String>,
     pub challenge: Option<(pkce::Method, String)>,
+    /// `dpop_jkt` (RFC 9449 §10): the code is exchanged only with a DPoP proof of the key
+    /// with this RFC 7638 thumbprint.
+    pub dpop_jkt: Option<String>,
 }
 
 pub struct PendingConsent {

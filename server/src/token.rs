@@ -186,6 +186,23 @@ fn exchange_code(
             "the authorization code was already used; tokens issued from it are revoked",
         ));
     }
+    // RFC 9449 §10: a code bound to a key (`dpop_jkt`) is exchanged only with a proof of that
+    // key; the server "MUST reject the request" otherwise. The RFC names no error code:
+    // `invalid_grant` (RFC 6749 §5.2), as for a bound refresh token below. Checked before the
+    // code is spent, so a request that cannot prove the key cannot use the code up either.
+    match (record.request.dpop_jkt.as_deref(), jkt) {
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code is bound to a DPoP key (dpop_jkt, RFC 9449 §10): send a DPoP proof of that key",
+            ))
+        }
+        (Some(bound), Some(given)) if bound != given => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code is bound to another DPoP key (dpop_jkt, RFC 9449 §10)",
+            ))
+        }
+        _ => {}
+    }
     // Single use: the first request that presents the code consumes it, whatever happens.
     record.used = true;
     let request = record.request.clone();

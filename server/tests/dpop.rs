@@ -374,3 +374,119 @@ fn nonces_are_demanded_once_and_then_accepted() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[test]
+fn a_code_bound_by_dpop_jkt_is_exchanged_only_with_a_proof_of_that_key() {
+    // RFC 9449 §10: the authorization request's dpop_jkt binds the code to the key.
+    let s = Server::start(&[]);
+    let token_url = format!("{}/rfc/oauth/token", s.base);
+    let resource_url = format!("{}/rfc/userinfo", s.base);
+    let key = Key::new(11);
+    let other = Key::new(13);
+
+    // Not a SHA-256 thumbprint in base64url: an error redirect, no code.
+    for bad in [
+        "short",
+        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9X+",
+        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xt",
+        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs=",
+    ] {
+        let p = s.authorize("rfc", "spa", &[("dpop_jkt", bad)]);
+        assert_eq!(param(&p, "error"), Some("invalid_request"), "{bad}");
+        assert!(param(&p, "code").is_none(), "{bad}");
+        assert!(
+            param(&p, "error_description").is_some_and(|d| d.contains("dpop_jkt")),
+            "{bad}"
+        );
+    }
+    // The example value of the RFC's Figure 25 has the form.
+    let p = s.authorize(
+        "rfc",
+        "spa",
+        &[("dpop_jkt", "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")],
+    );
+    assert!(param(&p, "code").is_some());
+
+    let bound_code = |s: &Server| {
+        let p = s.authorize("rfc", "spa", &[("dpop_jkt", &key.jkt())]);
+        param(&p, "code").expect("a code").to_string()
+    };
+    let code = bound_code(&s);
+    // No proof, and a proof of another key: refused, and the code is not spent.
+    let r = post(&s, &exchange_form(&code), None);
+    assert!(r
+        .assert_oauth_error(400, "invalid_grant")
+        .contains("bound to a DPoP key"));
+    let r = post(
+        &s,
+        &exchange_form(&code),
+        Some(&other.proof("POST", &token_url, None, None)),
+    );
+    assert!(r
+        .assert_oauth_error(400, "invalid_grant")
+        .contains("another DPoP key"));
+    // The key it is bound to: tokens bound to that key.
+    let r = post(
+        &s,
+        &exchange_form(&code),
+        Some(&key.proof("POST", &token_url, None, None)),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let t = r.json();
+    assert_eq!(t["token_type"], "DPoP");
+    let at = t["access_token"].as_str().unwrap();
+    let r = userinfo(
+        &s,
+        &format!("DPoP {at}"),
+        Some(&key.proof("GET", &resource_url, Some(at), None)),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Spent now: the code is single use, whatever the key.
+    let r = post(
+        &s,
+        &exchange_form(&code),
+        Some(&key.proof("POST", &token_url, None, None)),
+    );
+    assert!(r
+        .assert_oauth_error(400, "invalid_grant")
+        .contains("already used"));
+    let stats = s.stats();
+    assert_eq!(stats["token"]["rfc"]["authorization_code"]["ok"], 1);
+    assert_eq!(
+        stats["token"]["rfc"]["authorization_code"]["invalid_grant"],
+        3
+    );
+
+    // A code without dpop_jkt is bound to whatever key the exchange proves (RFC 9449 §5).
+    let r = post(
+        &s,
+        &exchange_form(&s.code("rfc", "spa")),
+        Some(&other.proof("POST", &token_url, None, None)),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // With a server that demands nonces, the use_dpop_nonce answer does not spend a bound
+    // code either, and the key's retry with the nonce exchanges it.
+    let n = Server::start(&["--dpop-nonce"]);
+    let n_token_url = format!("{}/rfc/oauth/token", n.base);
+    let code = bound_code(&n);
+    let r = post(
+        &n,
+        &exchange_form(&code),
+        Some(&key.proof("POST", &n_token_url, None, None)),
+    );
+    r.assert_oauth_error(400, "use_dpop_nonce");
+    let nonce = r.header("dpop-nonce").unwrap().to_string();
+    let r = post(
+        &n,
+        &exchange_form(&code),
+        Some(&other.proof("POST", &n_token_url, None, Some(&nonce))),
+    );
+    r.assert_oauth_error(400, "invalid_grant");
+    let r = post(
+        &n,
+        &exchange_form(&code),
+        Some(&key.proof("POST", &n_token_url, None, Some(&nonce))),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}

@@ -10,8 +10,9 @@ use crate::core::transaction::{sweep, Storage, Transaction};
 use crate::core::url;
 use alloc::{string::String, vec::Vec};
 
-/// Parameters this crate sets itself; `extra_params` may not override them.
-pub const RESERVED_PARAMS: [&str; 7] = [
+/// Parameters this crate sets itself; `extra_params` may not override them. With the feature
+/// `dpop`, also `dpop_jkt` (RFC 9449 §10), which binds the code to the DPoP key.
+pub const RESERVED_PARAMS: [&str; if cfg!(feature = "dpop") { 8 } else { 7 }] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -19,7 +20,13 @@ pub const RESERVED_PARAMS: [&str; 7] = [
     "state",
     "code_challenge",
     "code_challenge_method",
+    #[cfg(feature = "dpop")]
+    DPOP_JKT,
 ];
+
+/// The authorization request parameter that binds the code to a DPoP key (RFC 9449 §10).
+#[cfg(feature = "dpop")]
+pub const DPOP_JKT: &str = "dpop_jkt";
 
 /// Options of one login.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +36,12 @@ pub struct LoginOptions {
     /// The application's own value (e.g. the path to return to). It is stored with the
     /// transaction and returned with the tokens; it never goes into `state`.
     pub app_state: Option<String>,
+    /// The RFC 7638 thumbprint of the DPoP public key (`core::dpop::PublicKey::thumbprint`),
+    /// sent as `dpop_jkt` (RFC 9449 §10): the server then issues tokens for the code only to a
+    /// token request whose proof is signed by that key. Set by the browser layer, never read
+    /// from the options' JSON.
+    #[cfg(feature = "dpop")]
+    pub dpop_jkt: Option<String>,
 }
 
 impl LoginOptions {
@@ -40,6 +53,8 @@ impl LoginOptions {
         Ok(LoginOptions {
             extra_params: a.string_record("extraParams")?,
             app_state: a.string("appState")?,
+            #[cfg(feature = "dpop")]
+            dpop_jkt: None,
         })
     }
 }
@@ -178,6 +193,10 @@ pub fn start_login(
             ("code_challenge_method", CODE_CHALLENGE_METHOD),
         ],
     );
+    #[cfg(feature = "dpop")]
+    if let Some(jkt) = &options.dpop_jkt {
+        append_pairs(&mut url, [(DPOP_JKT, jkt.as_str())]);
+    }
     append_pairs(
         &mut url,
         options
@@ -299,6 +318,7 @@ mod tests {
         let opts = LoginOptions {
             extra_params: vec![("prompt".into(), "consent".into())],
             app_state: Some("/back".into()),
+            ..LoginOptions::default()
         };
         let mut s = MemoryStorage::new();
         let r = start_login(&c, &opts, &random(), 0, &mut s).unwrap();
@@ -382,7 +402,7 @@ mod tests {
         for name in RESERVED_PARAMS {
             let opts = LoginOptions {
                 extra_params: vec![(name.into(), "x".into())],
-                app_state: None,
+                ..LoginOptions::default()
             };
             let mut s = MemoryStorage::new();
             let e = start_login(&config(), &opts, &random(), 0, &mut s).unwrap_err();
@@ -396,6 +416,71 @@ mod tests {
         let e = start_login(&c, &LoginOptions::default(), &random(), 0, &mut s).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidConfig);
         assert!(s.is_empty());
+    }
+
+    /// RFC 9449 §10: `dpop_jkt` follows the PKCE parameters (as in the RFC's Figure 25), is
+    /// the thumbprint it was given (here of the RFC's §4.1 example key, whose thumbprint is the
+    /// RFC 7638 value pinned in `core::dpop`), and neither `extraParams` nor the endpoint's
+    /// query may set it.
+    #[cfg(feature = "dpop")]
+    #[test]
+    fn dpop_jkt_binds_the_code_to_the_key() {
+        use crate::core::dpop::PublicKey;
+        let key = PublicKey::new(
+            "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+            "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA",
+        )
+        .unwrap();
+        let opts = LoginOptions {
+            extra_params: vec![("prompt".into(), "login".into())],
+            dpop_jkt: Some(key.thumbprint()),
+            ..LoginOptions::default()
+        };
+        let mut s = MemoryStorage::new();
+        let r = start_login(&config(), &opts, &random(), 0, &mut s).unwrap();
+        assert!(
+            r.url.ends_with(
+                "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&dpop_jkt=0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I&prompt=login"
+            ),
+            "{}",
+            r.url
+        );
+        let query = url::parse("u", &r.url).unwrap().query.unwrap();
+        let pairs = parse_form(query);
+        assert_eq!(pairs.iter().filter(|(n, _)| n == "dpop_jkt").count(), 1);
+        // Without a thumbprint, no parameter.
+        let plain = start_login(&config(), &LoginOptions::default(), &random(), 0, &mut s).unwrap();
+        assert!(!plain.url.contains("dpop_jkt"), "{}", plain.url);
+        // Reserved: extraParams may not send its own (it would bind the code to another key).
+        assert!(RESERVED_PARAMS.contains(&"dpop_jkt"));
+        let forged = LoginOptions {
+            extra_params: vec![("dpop_jkt".into(), "x".into())],
+            ..LoginOptions::default()
+        };
+        let mut empty = MemoryStorage::new();
+        let e = start_login(&config(), &forged, &random(), 0, &mut empty).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
+        assert_eq!(
+            e.message(),
+            "extraParams may not set dpop_jkt: the library sets it (RFC 6749 §4.1.1)"
+        );
+        assert!(empty.is_empty());
+        let e = login_err_at("https://as.example/authorize?dpop_jkt=x");
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(e.message().contains("dpop_jkt"), "{}", e.message());
+    }
+
+    fn login_err_at(endpoint: &str) -> Error {
+        let mut c = config();
+        c.authorization_endpoint = endpoint.into();
+        start_login(
+            &c,
+            &LoginOptions::default(),
+            &random(),
+            0,
+            &mut MemoryStorage::new(),
+        )
+        .unwrap_err()
     }
 
     #[test]

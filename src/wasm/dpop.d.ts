@@ -3,7 +3,9 @@ export interface ClientConfig {
   /**
    * Default false. Sender-constrained tokens (RFC 9449 DPoP): every token request carries a
    * proof of a non-extractable P-256 key, and only `tokenType: "DPoP"` is accepted. Needs a
-   * secure context (else `dpop_unavailable`).
+   * secure context (else `dpop_unavailable`). `startLogin` and `loginWithPopup` also bind the
+   * authorization code to the key (`dpop_jkt`, RFC 9449 §10) when the page has the key loaded:
+   * `await prepareDpop(config)` first.
    */
   dpop?: boolean;
 }

@@ -2,7 +2,7 @@
 //! key in IndexedDB), signs, sends and remembers nonces; every decision is asked of the core
 //! (`core::dpop`) through these `Op` methods, which any kind of `Op` answers from its config.
 
-use super::js::{now_ms, random32, to_js};
+use super::js::{now_ms, random32, read_config, to_js};
 use super::op::{Kind, Op};
 use crate::core::config::ClientConfig;
 use crate::core::dpop::{nonce_ok, nonce_retry, origin, signing_input, Claims, PublicKey};
@@ -29,6 +29,52 @@ extern "C" {
     /// js/dpop.js `addFetch`: gives a session object its DPoP `fetch`, with the key `key`.
     #[wasm_bindgen(js_name = addFetch)]
     fn add_dpop_fetch(session: &JsValue, op: Op, key: &str);
+    /// js/dpop.js `storedKey`: `x` and `y` (base64url, joined) of the key `key` when this page has loaded it and
+    /// it is kept in IndexedDB.
+    #[wasm_bindgen(js_name = storedKey)]
+    fn stored_key(key: &str) -> Option<String>;
+    /// js/dpop.js `prepare`: loads (or makes) the key `key`; resolves to `op.dpopJkt` of it
+    /// (to `null` without a key).
+    #[wasm_bindgen(js_name = prepare)]
+    fn prepare(key: Option<String>, op: Op) -> JsValue;
+}
+
+/// The name of a client's key: one key per client id and token endpoint, so refreshes and
+/// resource requests prove the key the tokens are bound to.
+fn key_name(c: &ClientConfig) -> String {
+    cat(&[&c.client_id, " ", &c.token_endpoint])
+}
+
+/// `dpop_jkt` for `startLogin` and `loginWithPopup` (RFC 9449 §10): the thumbprint of the
+/// client's key when this page has already loaded it (`prepareDpop`, or an earlier token
+/// request or `session.fetch`) and the key is stored. A key that lives only for the page is
+/// not bound: the page that exchanges a redirect's code has another one.
+pub(super) fn stored_thumbprint(c: &ClientConfig) -> Option<String> {
+    thumbprint(&stored_key(&key_name(c))?)
+}
+
+/// The RFC 7638 thumbprint of the P-256 key `xy`: its `x` then its `y`, 43 base64url
+/// characters each (checked by `PublicKey::new`).
+#[inline(never)]
+fn thumbprint(xy: &str) -> Option<String> {
+    PublicKey::new(xy.get(..43)?, xy.get(43..)?)
+        .ok()
+        .map(|k| k.thumbprint())
+}
+
+/// Loads the client's DPoP key from IndexedDB, or makes and stores it, so that `startLogin`
+/// (synchronous) can bind the authorization code to it with `dpop_jkt` (RFC 9449 §10).
+/// Resolves to the key's RFC 7638 thumbprint, the `dpop_jkt` sent; to `null` when
+/// `config.dpop` is not true (nothing to prepare). Rejects with `dpop_unavailable` where
+/// DPoP cannot run, `invalid_config` for a bad config.
+#[wasm_bindgen(js_name = prepareDpop, unchecked_return_type = "Promise<string | null>")]
+pub fn prepare_dpop(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+) -> JsValue {
+    super::promise(|| {
+        let c = read_config(&config)?;
+        Ok(prepare(c.dpop.then(|| key_name(&c)), Op(Kind::Revoke)))
+    })
 }
 
 /// js/dpop.js `dpopSend` for `request`.
@@ -86,8 +132,7 @@ impl Kind {
     /// and token endpoint, so refreshes and resource requests prove the key the tokens are
     /// bound to.
     pub(super) fn dpop_key(&self) -> Option<String> {
-        let c = self.config().filter(|c| c.dpop)?;
-        Some(cat(&[&c.client_id, " ", &c.token_endpoint]))
+        self.config().filter(|c| c.dpop).map(key_name)
     }
 }
 
@@ -130,6 +175,13 @@ impl Op {
             return Ok(None);
         }
         origin(url).map(Some).map_err(to_js)
+    }
+
+    /// The RFC 7638 thumbprint of the P-256 key `xy` (its `x` and `y` joined), the answer of
+    /// `prepareDpop`; `undefined` for what is not such a key.
+    #[wasm_bindgen(js_name = dpopJkt)]
+    pub fn dpop_jkt(&self, xy: &str) -> JsValue {
+        thumbprint(xy).map_or(JsValue::UNDEFINED, |t| JsValue::from_str(&t))
     }
 
     /// Whether to send the request once more with the new nonce (`core::dpop::nonce_retry`).

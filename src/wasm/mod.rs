@@ -138,7 +138,13 @@ pub(crate) fn start_login_request(
     options: &JsValue,
 ) -> Result<AuthorizationRequest, Error> {
     let config = read_config(config)?;
-    let opts = LoginOptions::from_json(&arg(options))?;
+    #[cfg_attr(not(feature = "dpop"), allow(unused_mut))]
+    let mut opts = LoginOptions::from_json(&arg(options))?;
+    // RFC 9449 §10: the code bound to the DPoP key, when this page has the key at hand.
+    #[cfg(feature = "dpop")]
+    if config.dpop {
+        opts.dpop_jkt = dpop::stored_thumbprint(&config);
+    }
     let random = LoginRandom {
         verifier: random32()?,
         state: random32()?,

@@ -20,6 +20,7 @@ import {
   waitForState,
 } from './harness.mjs';
 import { paletteInPlace } from './png-palette.mjs';
+import { jktOf } from './dpop-checks.mjs';
 
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const DESKTOP = { width: 1280, height: 900 };
@@ -528,6 +529,9 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     const serverNonce = tokenCalls[0].nonce;
     assert.ok(serverNonce, 'the 400 carried a DPoP-Nonce');
     assert.equal(decodeProof(tokenCalls[0].dpop)[1].nonce, undefined, 'the first proof had no nonce');
+    // The demo loads the key before startLogin (prepareDpop): the authorization request bound
+    // the code to it, dpop_jkt being the thumbprint of the key that signs the proofs (RFC 9449 §10).
+    assert.equal((await journalTable(page, 'authorize-params')).dpop_jkt, jktOf(decodeProof(tokenCalls[0].dpop)[0].jwk));
     assert.equal(await page.textContent('#token-dpop-challenge'),
       `The server demanded a nonce (RFC 9449 §8): the first request, whose proof carried no nonce, was answered HTTP 400 use_dpop_nonce with DPoP-Nonce: ${serverNonce}. `
       + 'The library sent it once more with a new proof carrying that nonce: the proof below.');

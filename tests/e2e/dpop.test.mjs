@@ -2,12 +2,15 @@
 // `dpop: true` against the embedded server (which verifies every proof and binds the tokens to
 // the key) and calls its resource with `session.fetch`; then the bad paths, with proofs the
 // browser really made: a replayed proof, a proof for another URL or method, the bound token as
-// Bearer, and the tokens in another browser (another key). Also the server demanding nonces
+// Bearer, and the tokens in another browser and with a key of Node's own (another key); the code
+// bound to the key with `dpop_jkt` (RFC 9449 §10, after `prepareDpop`) and refused to a token
+// request without a proof or with a proof of another key. Also the server demanding nonces
 // (one retry each at the token endpoint and the resource), a page that is not a secure context
 // (`dpop_unavailable`, nothing sent) and the entries without DPoP, `oauth-spa` and
 // `oauth-spa/core` (`invalid_config`; `session.fetch` with Bearer tokens in `oauth-spa`). Then
 // the same against npm oidc-provider (a certified server) with its DPoP feature on and nonces
-// required. DPoP is the entry `oauth-spa/dpop` (pkg/oauth_spa_dpop.js).
+// required, `dpop_jkt` included. DPoP is the entry `oauth-spa/dpop` (pkg/oauth_spa_dpop.js).
+// The bad paths that Firefox runs too are in dpop-checks.mjs.
 //
 // Needs pkg/ (bash scripts/build.sh), the release server and Chromium.
 // Run: node --test tests/e2e/dpop.test.mjs
@@ -20,6 +23,9 @@ import { randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 import { freePort, launchBrowser, startEmbeddedServer, tokenRequests } from './harness.mjs';
 import { serveProvider } from './oidc-provider.mjs';
+import {
+  anotherKeyRefused, boundCodeRefused, decodeProof, dpopJktOf, jktOf, resourceBadPaths,
+} from './dpop-checks.mjs';
 
 const PAGE = `<!doctype html><meta charset=utf-8><title>dpop</title><link rel=icon href="data:,">
 <script type=module>
@@ -72,6 +78,26 @@ async function signIn(page, origin, config) {
   return page.evaluate((c) => lib.handleCallback(c).catch(fail), config);
 }
 
+// `prepareDpop(config)`, then `startLogin(config)` on a fresh load of the page: the
+// authorization URL and the thumbprint prepareDpop resolved.
+async function startPrepared(page, origin, config) {
+  await open(page, `${origin}/`);
+  return page.evaluate(async (c) => {
+    const jkt = await lib.prepareDpop(c);
+    return { jkt, url: lib.startLogin(c) };
+  }, config);
+}
+
+// On the redirect page, before handleCallback: the code in the address and the verifier its
+// login stored (what a script in the page could take).
+function codeAndVerifier(page) {
+  return page.evaluate(() => {
+    const p = new URLSearchParams(location.search);
+    const tx = JSON.parse(sessionStorage.getItem('oauth-spa:tx:' + p.get('state')));
+    return { code: p.get('code'), verifier: tx.verifier };
+  });
+}
+
 // Records the requests of `page` that carry a DPoP header, in the order they were made.
 // Resolves, when called, every one made so far: { method, url, dpop, authorization }.
 function recordProofs(page) {
@@ -80,11 +106,6 @@ function recordProofs(page) {
     seen.push(r.allHeaders().then((h) => ({ method: r.method(), url: r.url(), dpop: h.dpop, authorization: h.authorization })));
   });
   return async () => (await Promise.all(seen)).filter((s) => s.dpop);
-}
-
-// The `WWW-Authenticate` error of a 401 (RFC 6750 §3, RFC 9449 §7.1).
-function challengeError(res) {
-  return /error="([^"]+)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1];
 }
 
 describe('DPoP against the embedded server', () => {
@@ -107,14 +128,39 @@ describe('DPoP against the embedded server', () => {
     const resource = `${origin}/rfc/userinfo`;
     const proofs = recordProofs(page); // the DPoP headers of what reached the network
 
-    const t = await signIn(page, origin, config);
+    // Without the key loaded, startLogin (synchronous) cannot bind the code: no dpop_jkt.
+    await open(page, `${origin}/`);
+    assert.deepEqual(dpopJktOf(await page.evaluate((c) => lib.startLogin(c), config)), []);
+    // prepareDpop loads (here: makes and stores) the key; startLogin then sends its thumbprint.
+    const { jkt, url } = await startPrepared(page, origin, config);
+    assert.match(jkt, /^[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(dpopJktOf(url), [jkt]);
+    // RFC 9449 §10: the code is bound to the key. Taken with its verifier before this page
+    // exchanges it, it is refused to a request without a proof and to one with another key's
+    // proof, and stays good for the page.
+    await open(page, url);
+    const codeStats = async () => (await server.stats()).token?.rfc?.authorization_code ?? {};
+    const before = await codeStats();
+    const refusals = await boundCodeRefused({
+      tokenEndpoint: config.tokenEndpoint, clientId: config.clientId, redirectUri: config.redirectUri,
+      ...await codeAndVerifier(page),
+    });
+    assert.match(refusals[0], /bound to a DPoP key/);
+    assert.match(refusals[1], /another DPoP key/);
+    const during = await codeStats();
+    assert.equal((during.invalid_grant ?? 0) - (before.invalid_grant ?? 0), 2);
+    assert.equal(during.ok ?? 0, before.ok ?? 0, 'no tokens issued');
+
+    const t = await page.evaluate((c) => lib.handleCallback(c).catch(fail), config);
     assert.equal(t.err, undefined, JSON.stringify(t.err));
+    assert.equal((await codeStats()).ok, (before.ok ?? 0) + 1);
     assert.equal(t.tokenType, 'DPoP');
     assert.equal(t.dpopKey, 'stored');
     assert.ok(t.refreshToken);
     const tokenProof = (await proofs()).find((s) => s.url === config.tokenEndpoint);
     assert.ok(tokenProof, 'the code exchange carried a proof');
-    const [h, c] = tokenProof.dpop.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url')));
+    const { header: h, claims: c } = decodeProof(tokenProof.dpop);
+    assert.equal(jktOf(h.jwk), jkt, 'dpop_jkt is the thumbprint of the key that signed the exchange');
     assert.equal(h.typ, 'dpop+jwt');
     assert.equal(h.alg, 'ES256');
     assert.deepEqual(Object.keys(h.jwk).sort(), ['crv', 'kty', 'x', 'y']);
@@ -163,49 +209,27 @@ describe('DPoP against the embedded server', () => {
     assert.equal(refreshed.status, 200);
     const at = refreshed.at;
 
-    // 1. A replayed proof (the one the browser just sent, again, from here).
-    const last = (await proofs()).filter((s) => s.url === resource).at(-1);
-    const replay = await fetch(resource, { headers: { Authorization: last.authorization, DPoP: last.dpop } });
-    assert.equal(replay.status, 401);
-    assert.equal(challengeError(replay), 'invalid_dpop_proof');
-    assert.match((await replay.json()).error_description, /used before/);
-
     // Proofs the browser made that never reached the server: held back here.
     const held = [];
-    await page.route(`${origin}/rfc/held**`, async (route) => {
+    const hold = async (route) => {
       held.push(await route.request().allHeaders());
       await route.fulfill({ status: 204 });
-    });
-    const heldStatus = await page.evaluate(async (o) => [
+    };
+    await page.route(`${origin}/rfc/held**`, hold);
+    await page.route(resource + '?hold', hold);
+    const heldStatus = await page.evaluate(async ([o, r]) => [
       (await session.fetch(`${o}/rfc/held`)).status,
       (await session.fetch(`${o}/rfc/held`, { method: 'POST', body: 'x' })).status,
-    ], origin);
-    assert.deepEqual(heldStatus, [204, 204]);
-    // 2. A proof for another URL (GET /rfc/held) at the resource.
-    const otherUrl = await fetch(resource, { headers: { Authorization: `DPoP ${at}`, DPoP: held[0].dpop } });
-    assert.equal(otherUrl.status, 401);
-    assert.match((await otherUrl.json()).error_description, /htu/);
-    // 3. A proof for another method: one for GET of the resource itself (held back, so never
-    //    used) sent with HEAD.
-    await page.route(resource + '?hold', async (route) => {
-      held.push(await route.request().allHeaders());
-      await route.fulfill({ status: 204 });
+      (await session.fetch(r + '?hold')).status,
+    ], [origin, resource]);
+    assert.deepEqual(heldStatus, [204, 204, 204]);
+    // A replayed proof (the last one the resource saw), one for another URL, one for another
+    // method, the bound token as Bearer: dpop-checks.mjs.
+    await resourceBadPaths({
+      resource, at,
+      last: (await proofs()).filter((s) => s.url === resource).at(-1),
+      otherUrl: held[0].dpop, otherPost: held[1].dpop, ownGet: held[2].dpop,
     });
-    assert.equal(await page.evaluate((u) => session.fetch(u + '?hold').then((r) => r.status), resource), 204);
-    const getProof = held.at(-1).dpop;
-    const otherMethod = await fetch(resource, { method: 'HEAD', headers: { Authorization: `DPoP ${at}`, DPoP: getProof } });
-    assert.equal(otherMethod.status, 401);
-    assert.equal(challengeError(otherMethod), 'invalid_dpop_proof');
-    assert.match(otherMethod.headers.get('www-authenticate'), /htm/);
-    // The same proof with its own method works once: it was held back, never used.
-    const itsOwn = await fetch(resource, { headers: { Authorization: `DPoP ${at}`, DPoP: getProof } });
-    assert.equal(itsOwn.status, 200);
-    // 4. The bound token as a Bearer token, with and without a proof.
-    for (const extra of [{}, { DPoP: held[1].dpop }]) {
-      const bearer = await fetch(resource, { headers: { Authorization: `Bearer ${at}`, ...extra } });
-      assert.equal(bearer.status, 401);
-      assert.equal(challengeError(bearer), 'invalid_token');
-    }
     // 5. The tokens in another browser: another key. The resource refuses its proof, and the
     //    refresh token does not refresh with it (and stays good for the owner).
     const thief = await launchBrowser();
@@ -228,6 +252,10 @@ describe('DPoP against the embedded server', () => {
     } finally {
       await thief.close();
     }
+    // The same with a key of Node's own.
+    await anotherKeyRefused({
+      resource, tokenEndpoint: config.tokenEndpoint, clientId: config.clientId, at, refreshToken: refreshed.tokens.refreshToken,
+    });
     const owner = await page.evaluate(async (url) => {
       await session.getAccessToken({ forceRefresh: true });
       return (await session.fetch(url)).status;
@@ -235,13 +263,13 @@ describe('DPoP against the embedded server', () => {
     assert.equal(owner, 200, 'the owner still refreshes: the thief spent nothing');
 
     // Sign-out revokes both bound tokens (RFC 7009 requests carry no proof).
-    const before = (await server.stats()).revocations;
+    const revokedBefore = (await server.stats()).revocations;
     const current = await page.evaluate(async () => {
       const held = session.getTokens();
       await session.signOut();
       return held;
     });
-    assert.equal((await server.stats()).revocations - before, 2);
+    assert.equal((await server.stats()).revocations - revokedBefore, 2);
     const revoked = await fetch(resource, { headers: { Authorization: `DPoP ${current.accessToken}` } });
     assert.equal(revoked.status, 401);
     assert.match((await revoked.json()).error_description, /revoked/);
@@ -284,17 +312,25 @@ describe('DPoP against the embedded server', () => {
     const { page } = browser;
     const { origin } = server;
     const proofs = recordProofs(page);
+    const authorizations = [];
+    const onRequest = (r) => { if (r.url().startsWith(`${origin}/rfc/oauth/authorize`)) authorizations.push(r.url()); };
+    browser.context.on('request', onRequest);
     await open(page, `${origin}/`);
-    await page.evaluate((c) => { window.config = c; }, configFor(origin));
+    // With the key prepared, the popup's authorization request binds the code (RFC 9449 §10).
+    const jkt = await page.evaluate(async (c) => { window.config = c; return lib.prepareDpop(c); }, configFor(origin));
     const popup = page.waitForEvent('popup');
     await page.click('#popup');
     await popup;
     const t = await page.evaluate(() => window.popupResult);
+    browser.context.off('request', onRequest);
     assert.equal(t.err, undefined, JSON.stringify(t.err));
+    assert.equal(authorizations.length, 1);
+    assert.deepEqual(dpopJktOf(authorizations[0]), [jkt]);
     assert.equal(t.tokenType, 'DPoP');
     assert.equal(t.dpopKey, 'stored');
     const sent = (await proofs()).filter((p) => p.url === `${origin}/rfc/oauth/token`);
     assert.equal(sent.length, 1, 'the opener sent the code exchange, with a proof');
+    assert.equal(jktOf(decodeProof(sent[0].dpop).header.jwk), jkt);
   });
 
   test('the entries without DPoP refuse dpop: true by naming oauth-spa/dpop, and a key survives a reload', async () => {
@@ -467,10 +503,17 @@ async function startDpopProvider(spaOrigin) {
   });
   provider.on('server_error', (_ctx, err) => console.error('[oidc-provider] server_error', err));
   const grants = [];
-  provider.on('grant.success', (ctx) => grants.push(`${ctx.oidc.params.grant_type} ok`));
-  provider.on('grant.error', (ctx, err) => grants.push(`${ctx.oidc.params?.grant_type} ${err.error}`));
+  const details = []; // beside each of grants: a refusal's error_detail (oidc-provider does not send it)
+  provider.on('grant.success', (ctx) => {
+    grants.push(`${ctx.oidc.params.grant_type} ok`);
+    details.push(undefined);
+  });
+  provider.on('grant.error', (ctx, err) => {
+    grants.push(`${ctx.oidc.params?.grant_type} ${err.error}`);
+    details.push(err.error_detail);
+  });
   const stop = await serveProvider(provider, port, 'dpop-user');
-  return { issuer, grants, stop };
+  return { issuer, grants, details, stop };
 }
 
 describe('DPoP against oidc-provider (nonces required)', () => {
@@ -488,21 +531,27 @@ describe('DPoP against oidc-provider (nonces required)', () => {
     if (www) await rm(www, { recursive: true, force: true });
   });
 
-  test('signs in and refreshes with a nonce retry, calls userinfo, and refuses the bad paths', async () => {
+  const opConfig = () => ({
+    clientId: 'dpop-spa',
+    authorizationEndpoint: `${op.issuer}/auth`,
+    tokenEndpoint: `${op.issuer}/token`,
+    redirectUri: `${spa.origin}/`,
+    issuer: op.issuer,
+    authorizationResponseIssParameterSupported: true,
+    scope: 'openid offline_access',
+    dpop: true,
+  });
+
+  test('signs in with dpop_jkt and refreshes with a nonce retry, calls userinfo, and refuses the bad paths', async () => {
     const { page } = browser;
-    const config = {
-      clientId: 'dpop-spa',
-      authorizationEndpoint: `${op.issuer}/auth`,
-      tokenEndpoint: `${op.issuer}/token`,
-      redirectUri: `${spa.origin}/`,
-      issuer: op.issuer,
-      authorizationResponseIssParameterSupported: true,
-      scope: 'openid offline_access',
-      dpop: true,
-    };
+    const config = opConfig();
     const userinfo = `${op.issuer}/me`;
     const proofs = recordProofs(page);
-    const t = await signIn(page, spa.origin, config);
+    // oidc-provider takes dpop_jkt at its authorization endpoint (RFC 9449 §10).
+    const { jkt, url } = await startPrepared(page, spa.origin, config);
+    assert.deepEqual(dpopJktOf(url), [jkt]);
+    await open(page, url);
+    const t = await page.evaluate((c) => lib.handleCallback(c).catch(fail), config);
     assert.equal(t.err, undefined, JSON.stringify(t.err));
     assert.equal(t.tokenType, 'DPoP');
     // RFC 9449 §8: the first proof had no nonce; the server asked for one; the retry had it.
@@ -510,6 +559,7 @@ describe('DPoP against oidc-provider (nonces required)', () => {
     const tokenProofs = (await proofs()).filter((s) => s.url === config.tokenEndpoint)
       .map((s) => JSON.parse(Buffer.from(s.dpop.split('.')[1], 'base64url')));
     assert.equal(tokenProofs.length, 2);
+    assert.equal(jktOf(decodeProof((await proofs()).find((s) => s.url === config.tokenEndpoint).dpop).header.jwk), jkt);
     assert.equal(tokenProofs[0].nonce, undefined);
     assert.ok(tokenProofs[1].nonce);
 
@@ -561,4 +611,23 @@ describe('DPoP against oidc-provider (nonces required)', () => {
       await thief.close();
     }
   });
+
+  // oidc-provider spends a code on the first request that presents it, refused or not: one
+  // sign-in for each bad exchange.
+  for (const [which, detail] of [['none', 'missing DPoP proof JWT'], ['other', 'DPoP proof key thumbprint does not match dpop_jkt']]) {
+    test(`a code bound by dpop_jkt is refused to ${which === 'none' ? 'a request without a proof' : "another key's proof"}`, async () => {
+      const { page } = browser;
+      const config = opConfig();
+      const { url } = await startPrepared(page, spa.origin, config);
+      await open(page, url);
+      const seen = op.grants.length;
+      await boundCodeRefused({
+        tokenEndpoint: config.tokenEndpoint, clientId: config.clientId, redirectUri: config.redirectUri,
+        ...await codeAndVerifier(page),
+      }, [which]);
+      const refused = op.grants.slice(seen).map((g, i) => `${g}: ${op.details[seen + i]}`);
+      assert.equal(refused.at(-1), `authorization_code invalid_grant: ${detail}`, JSON.stringify(refused));
+      assert.ok(!op.grants.slice(seen).includes('authorization_code ok'));
+    });
+  }
 });

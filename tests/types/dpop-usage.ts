@@ -1,11 +1,14 @@
 // Compile-time test of the DPoP declarations of the entry `oauth-spa/dpop`
-// (pkg/oauth_spa_dpop.d.ts: `dpop` in ClientConfig, `Session.fetch`, `TokenSet.dpopKey`, the
-// two error codes), and of their absence from `oauth-spa`, tsc --strict like usage.ts.
+// (pkg/oauth_spa_dpop.d.ts: `dpop` in ClientConfig, `prepareDpop`, `Session.fetch`,
+// `TokenSet.dpopKey`, the two error codes), and of their absence from `oauth-spa`, tsc --strict
+// like usage.ts.
 // Each `@ts-expect-error` line must be an error, or tsc fails.
 import init, {
   createSession,
   handleCallback,
   OAuthError,
+  prepareDpop,
+  startLogin,
   type ClientConfig,
   type OAuthErrorCode,
   type Session,
@@ -17,6 +20,11 @@ import * as full from '../../pkg/oauth_spa.js';
 export async function dpopUsage(base: ClientConfig): Promise<void> {
   await init();
   const config: ClientConfig = { ...base, dpop: true };
+  // The key loaded first, so that startLogin sends dpop_jkt: its thumbprint (null when dpop is off).
+  const jkt: string | null = await prepareDpop(config);
+  // @ts-expect-error it may be null
+  const sure: string = await prepareDpop(config);
+  const login: string = startLogin(config);
   const tokens: TokenSet = await handleCallback(config);
   const where: 'stored' | 'page' | undefined = tokens.dpopKey;
   const session: Session = createSession(config, { tokens });
@@ -37,7 +45,7 @@ export async function dpopUsage(base: ClientConfig): Promise<void> {
   const wrongKey: TokenSet['dpopKey'] = 'indexeddb';
   // @ts-expect-error not an error code
   const bad: OAuthErrorCode = 'dpop_exploded';
-  void [where, res, again, url, wrongConfig, wrongKey, bad];
+  void [jkt, sure, login, where, res, again, url, wrongConfig, wrongKey, bad];
 }
 
 // The vault: `vault: "worker"` gives a VaultSession (a Session with handleCallback).
@@ -69,11 +77,13 @@ export async function withoutDpop(base: full.ClientConfig): Promise<void> {
   const tokens: full.TokenSet = await full.handleCallback(off);
   // @ts-expect-error no dpopKey without DPoP
   const where: unknown = tokens.dpopKey;
+  // @ts-expect-error no prepareDpop without DPoP
+  const prepare: unknown = full.prepareDpop;
   const session: full.Session = full.createSession(off, { tokens });
   const res: Response = await session.fetch('https://api.example/items', { method: 'POST', body: '{}' });
   // A config made for oauth-spa fits oauth-spa/dpop.
   const shared: ClientConfig = off;
   // @ts-expect-error the vault is in oauth-spa/dpop
   const noVault = full.createSession(off, { vault: 'worker' });
-  void [refused, where, res, shared, noVault];
+  void [refused, where, prepare, res, shared, noVault];
 }
