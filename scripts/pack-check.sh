@@ -27,7 +27,7 @@ const sessionApi = ['createSession', 'refresh', 'revokeToken', 'discover', 'logi
 const exact = (mod, names) => assert.deepEqual(Object.keys(mod).sort(), [...names].sort());
 exact(full, [...codeFlow, ...sessionApi]);
 exact(core, codeFlow);
-exact(dpop, [...codeFlow, ...sessionApi]);
+exact(dpop, [...codeFlow, ...sessionApi, 'prepareDpop']);
 assert.equal(full.OAuthError, core.OAuthError, 'one OAuthError class for every entry');
 assert.equal(dpop.OAuthError, core.OAuthError, 'one OAuthError class for every entry');
 
@@ -62,6 +62,8 @@ for (const mod of typeof WebAssembly === 'object' ? [full, dpop] : []) {
   const s = mod.createSession({ ...dpopConfig, dpop: false });
   await assert.rejects(s.fetch('https://api.example/items'), (e) => e instanceof dpop.OAuthError && e.code === 'not_signed_in');
 }
+// prepareDpop (RFC 9449 §10 dpop_jkt): nothing to prepare with dpop off.
+assert.equal(await dpop.prepareDpop({ ...dpopConfig, dpop: false }), null);
 assert.throws(() => dpop.startLogin({ ...dpopConfig, dpop: 'yes' }),
   (e) => e.code === 'invalid_config' && e.message === 'config.dpop must be a boolean');
 
