@@ -16,15 +16,18 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 out=${1:-pkg}
 [ "$out" != web ] || out=pkg   # the former `build.sh web`
 target_dir=${CARGO_TARGET_DIR:-target}
-# - LLVM's inliner threshold (opt-level "z" uses 5): 10, measured with scripts/size.sh after the
-#   session state machine came in (full / dpop / core entry, gzip): 40 gave 42,922 / 48,979 /
-#   28,532 B, 10 gives 41,937 / 47,609 / 28,336 B, 5 gives 41,923 / 47,638 / 28,381 B (25 and
-#   80 were larger than 40 on the full entry's wasm). The curve is bumpy and moves with the
-#   code: re-measure after large code changes.
+# - LLVM's inliner threshold (opt-level "z" uses 5), per entry (the third argument of
+#   `entry` below), measured with scripts/size.sh: after the session state machine came in
+#   (full / dpop / core entry, gzip) 40 gave 42,922 / 48,979 / 28,532 B, 10 gives 41,937 /
+#   47,609 / 28,336 B, 5 gives 41,923 / 47,638 / 28,381 B (25 and 80 were larger than 40 on the
+#   full entry's wasm). Later, each entry alone: the code flow 28,336 B at 7, 9 and 10, 28,264 B
+#   at 12 and 15, 28,902 B at 20; the full entry 41,770 B at 10, 41,891 B at 12 and 15; DPoP
+#   48,131 B at 10, 48,211 B at 12. So 12 for the code flow, 10 for the others. The curve is
+#   bumpy and moves with the code: re-measure after large code changes.
 # - No reference types: wasm-bindgen then keeps JS values in a JS array instead of a second
 #   wasm table, and binaryen's wasm2js (the fallback engine) translates only modules with one
 #   table. The same module runs in both engines.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} -C llvm-args=-inline-threshold=10 -C target-feature=-reference-types,-multivalue"
+rustflags="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} -C target-feature=-reference-types,-multivalue"
 # wasm-opt: --flatten --rereloop first, then -Oz, then again with the functions' global effects
 # known: measured 150 B gzip under -Os --converge alone (the core entry; -Oz alone: 6 B).
 # --low-memory-unused: Rust puts the stack first, so addresses below 1024 are never data.
@@ -37,9 +40,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rm -rf "$out"
 mkdir -p "$out"
-entry() { # name cargo-features
+entry() { # name cargo-features inline-threshold
   # Without the `std` feature the wasm is `#![no_std]` with its own panic handler and allocator
   # (src/wasm/rt.rs): same behaviour, fewer bytes.
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$rustflags -C llvm-args=-inline-threshold=$3" \
   cargo build --release --locked --target wasm32-unknown-unknown --lib --no-default-features $2 >&2
   # The precompiled `core` library declares reference types in the target_features section
   # although nothing uses them; wasm-bindgen reads that section to choose its JS value table.
@@ -53,10 +57,10 @@ entry() { # name cargo-features
 entries=${OAUTH_SPA_ENTRIES:-oauth_spa oauth_spa_core oauth_spa_dpop}
 for e in $entries; do
   case "$e" in
-    oauth_spa_core) entry oauth_spa_core "" ;;
-    oauth_spa) entry oauth_spa "--features session" ;;
+    oauth_spa_core) entry oauth_spa_core "" 12 ;;
+    oauth_spa) entry oauth_spa "--features session" 10 ;;
     # DPoP (and the vault) in an entry of its own, so that the apps without it do not download it.
-    oauth_spa_dpop) entry oauth_spa_dpop "--features ${OAUTH_SPA_DPOP_FEATURES:-session,dpop,vault}" ;;
+    oauth_spa_dpop) entry oauth_spa_dpop "--features ${OAUTH_SPA_DPOP_FEATURES:-session,dpop,vault}" 10 ;;
     *) echo "build: unknown entry $e" >&2; exit 2 ;;
   esac
 done
