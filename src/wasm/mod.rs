@@ -30,7 +30,6 @@ use crate::core::args::Fields;
 use crate::core::authorize::{
     start_login as core_start_login, AuthorizationRequest, LoginOptions, LoginRandom,
 };
-#[cfg(not(feature = "vault"))]
 use crate::core::callback::{begin_callback, is_other_clients_login, strip_response_params};
 use crate::core::config::ClientConfig;
 use crate::core::error::{Error, ErrorCode};
@@ -169,44 +168,36 @@ pub fn handle_callback(
         Ok(s) => s,
         Err(e) => return rejected(e),
     };
-    // The vault (src/wasm/vault.rs) runs the same checks for its page half: one copy there;
-    // the entries without it keep this one (their code unchanged).
-    #[cfg(feature = "vault")]
-    let pending = vault::pending(&config, &url);
-    #[cfg(not(feature = "vault"))]
-    let pending = {
-        let from_location = url.is_undefined() || url.is_null();
-        let url = if from_location {
-            match js::current_url() {
-                Ok(u) => u,
-                Err(_) => {
-                    return rejected(Error::new(
-                        ErrorCode::InvalidArgument,
-                        "location.href is unavailable; pass the callback URL",
-                    ))
-                }
+    let from_location = url.is_undefined() || url.is_null();
+    let url = if from_location {
+        match js::current_url() {
+            Ok(u) => u,
+            Err(_) => {
+                return rejected(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "location.href is unavailable; pass the callback URL",
+                ))
             }
-        } else {
-            match url.as_string() {
-                Some(u) => u,
-                None => {
-                    return rejected(Error::new(
-                        ErrorCode::InvalidArgument,
-                        "url must be a string",
-                    ))
-                }
-            }
-        };
-        let mut storage = SessionStorage;
-        let pending = begin_callback(&config, &url, now_ms(), &mut storage);
-        // A response of another client configuration's login stays for that configuration.
-        let other = matches!(&pending, Err(e) if is_other_clients_login(e));
-        if from_location && config.clean_url && !other {
-            // Best effort: a sandboxed document may refuse replaceState.
-            let _ = js::replace_url(&strip_response_params(&url));
         }
-        pending
+    } else {
+        match url.as_string() {
+            Some(u) => u,
+            None => {
+                return rejected(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "url must be a string",
+                ))
+            }
+        }
     };
+    let mut storage = SessionStorage;
+    let pending = begin_callback(&config, &url, now_ms(), &mut storage);
+    // A response of another client configuration's login stays for that configuration.
+    let other = matches!(&pending, Err(e) if is_other_clients_login(e));
+    if from_location && config.clean_url && !other {
+        // Best effort: a sandboxed document may refuse replaceState.
+        let _ = js::replace_url(&strip_response_params(&url));
+    }
     match pending {
         Ok(p) => send_token_request(
             &p.request,
