@@ -89,9 +89,12 @@ export async function prepare(name, op) {
   }
 }
 
-// A fresh proof for `method url` (with `ath` of `token` when given).
-async function proof(op, key, method, url, token) {
-  const input = op.dpopInput(method, url, key.x, key.y, nonces.get(op.dpopOrigin(url)), token);
+// A fresh proof of the key `name` for `method url` (with `ath` of `token` when given), with
+// `nonce` (by default the one remembered for the URL's origin). Exported for the vault worker
+// (js/vault.js), which signs for the page's `session.fetch`.
+export async function proof(op, name, method, url, token, nonce = nonces.get(op.dpopOrigin(url))) {
+  const key = await keyFor(name);
+  const input = op.dpopInput(method, url, key.x, key.y, nonce, token);
   let sig;
   try {
     // WebCrypto's ECDSA signature is r || s, the JWS form (RFC 7518 §3.4).
@@ -120,7 +123,7 @@ export async function dpopSend(url, headers, body, ms, signal, op, name) {
     key = await keyFor(name);
     headers = JSON.parse(headers);
     for (let retried = false; ; retried = true) {
-      headers.DPoP = await proof(op, key, 'POST', url);
+      headers.DPoP = await proof(op, name, 'POST', url);
       [res, text] = await post(url, headers, body, ms, signal);
       // Every answer's nonce is kept (a server may give a new one with a success, §8.2).
       if (!op.dpopRetry(res.status, text, null, remember(op, url, res), retried)) break;
@@ -137,18 +140,18 @@ export async function dpopSend(url, headers, body, ms, signal, op, name) {
 // `session.fetch(input, init)` with `dpop: true`: `fetch` with the session's access token as
 // `Authorization: DPoP <token>` plus a proof with `ath`. Once more with the new nonce on a
 // `WWW-Authenticate: DPoP error="use_dpop_nonce"` 401 (RFC 9449 §9), and once more after a
-// forced refresh on any other 401 (as js/fetch.js does for Bearer tokens). `name`: the key's name.
-export function addFetch(session, op, name) {
+// forced refresh on any other 401 (as js/fetch.js does for Bearer tokens). `name`: the key's
+// name; `sign`: what makes the proof (`proof`, or the vault worker's).
+export function addFetch(session, op, name, sign = proof) {
   session.fetch = async (input, init) => {
     const base = new Request(input, init);
-    const key = await keyFor(name);
     let force = false, retried = false, refreshed = false;
     for (;;) {
       const token = await session.getAccessToken(force ? { forceRefresh: true } : undefined);
       force = false;
       const req = base.clone();
       req.headers.set('Authorization', 'DPoP ' + token);
-      req.headers.set('DPoP', await proof(op, key, req.method, req.url, token));
+      req.headers.set('DPoP', await sign(op, name, req.method, req.url, token, nonces.get(op.dpopOrigin(req.url))));
       const res = await fetch(req);
       // Every answer's nonce is kept, as for token requests.
       const fresh = remember(op, req.url, res);

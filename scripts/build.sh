@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the package as users get it into pkg/: one npm package, `oauth-spa`, with three entries:
 #   oauth_spa.js       import 'oauth-spa'       everything but DPoP (cargo feature `session`)
-#   oauth_spa_dpop.js  import 'oauth-spa/dpop'  everything, DPoP included (`session`, `dpop`)
+#   oauth_spa_dpop.js  import 'oauth-spa/dpop'  everything, DPoP and the vault included
+#                                               (`session`, `dpop`, `vault`); beside it
+#                                               oauth_spa_vault.js, the vault's module Worker
 #   oauth_spa_core.js  import 'oauth-spa/core'  the code-flow API only
 # Each entry carries its WebAssembly inside it, and has a JavaScript translation of the same
 # module (<entry>_fallback.js) that it loads only where WebAssembly cannot run. The same files serve a plain <script type="module"> and every
@@ -50,10 +52,19 @@ entry() { # name cargo-features inline-threshold
   wasm-bindgen --target web --out-dir "$out" --out-name "$1" "$work/$1.wasm"
   wasm-opt "${wasm_opt[@]}" "$out/$1_bg.wasm" -o "$out/$1_bg.wasm"
 }
-entry oauth_spa_core "" 12
-entry oauth_spa "--features session" 10
-# DPoP in an entry of its own, so that the apps without it do not download it.
-entry oauth_spa_dpop "--features session,dpop" 10
-node scripts/postbuild.mjs "$out" oauth_spa oauth_spa_core oauth_spa_dpop
+# OAUTH_SPA_ENTRIES (default: all three) and OAUTH_SPA_DPOP_FEATURES (default session,dpop,vault):
+# scripts/size.sh builds oauth_spa_dpop alone without the vault, to print what the vault adds.
+entries=${OAUTH_SPA_ENTRIES:-oauth_spa oauth_spa_core oauth_spa_dpop}
+for e in $entries; do
+  case "$e" in
+    oauth_spa_core) entry oauth_spa_core "" 12 ;;
+    oauth_spa) entry oauth_spa "--features session" 10 ;;
+    # DPoP (and the vault) in an entry of its own, so that the apps without it do not download it.
+    oauth_spa_dpop) entry oauth_spa_dpop "--features ${OAUTH_SPA_DPOP_FEATURES:-session,dpop,vault}" 10 ;;
+    *) echo "build: unknown entry $e" >&2; exit 2 ;;
+  esac
+done
+# shellcheck disable=SC2086
+node scripts/postbuild.mjs "$out" $entries
 node scripts/fix-types.mjs "$out"
 cp README.md LICENSE-APACHE LICENSE-MIT "$out/"

@@ -27,7 +27,9 @@ const sessionApi = ['createSession', 'refresh', 'revokeToken', 'discover', 'logi
 const exact = (mod, names) => assert.deepEqual(Object.keys(mod).sort(), [...names].sort());
 exact(full, [...codeFlow, ...sessionApi]);
 exact(core, codeFlow);
-exact(dpop, [...codeFlow, ...sessionApi, 'prepareDpop']);
+// oauth-spa/dpop also exports what its vault worker (oauth_spa_vault.js) imports: vaultSession,
+// undeclared in the types (internal).
+exact(dpop, [...codeFlow, ...sessionApi, 'prepareDpop', 'vaultSession']);
 assert.equal(full.OAuthError, core.OAuthError, 'one OAuthError class for every entry');
 assert.equal(dpop.OAuthError, core.OAuthError, 'one OAuthError class for every entry');
 
@@ -64,6 +66,11 @@ for (const mod of typeof WebAssembly === 'object' ? [full, dpop] : []) {
 }
 // prepareDpop (RFC 9449 §10 dpop_jkt): nothing to prepare with dpop off.
 assert.equal(await dpop.prepareDpop({ ...dpopConfig, dpop: false }), null);
+// The vault is in oauth-spa/dpop only; there, Node has no Worker: vault_unavailable.
+assert.throws(() => full.createSession({ ...dpopConfig, dpop: false }, { vault: 'worker' }),
+  (e) => e.code === 'invalid_argument' && /options\.vault .*oauth-spa\/dpop/.test(e.message));
+assert.throws(() => dpop.createSession(dpopConfig, { vault: 'worker' }),
+  (e) => e instanceof dpop.OAuthError && e.code === 'vault_unavailable');
 assert.throws(() => dpop.startLogin({ ...dpopConfig, dpop: 'yes' }),
   (e) => e.code === 'invalid_config' && e.message === 'config.dpop must be a boolean');
 

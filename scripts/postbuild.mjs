@@ -107,6 +107,17 @@ for (const name of names) {
   rmSync(join(dir, `${name}_bg.wasm.d.ts`), { force: true });
 }
 
+// The vault worker (js/vault-worker.js): a module of its own beside the DPoP entry, which it
+// imports (so a page without a bundler loads no byte twice); js/vault.js starts it.
+if (names.includes('oauth_spa_dpop')) {
+  await build({
+    entryPoints: [join(root, 'js', 'vault-worker.js')], bundle: true, outfile: join(dir, 'oauth_spa_vault.js'),
+    external: ['./oauth_spa_dpop.js'], format: 'esm', minify: true, target: 'es2020',
+    legalComments: 'none', logLevel: 'error',
+  });
+  writeFileSync(join(dir, 'oauth_spa_vault.d.ts'),
+    '// The vault worker of createSession(config, { vault: "worker" }) (oauth-spa/dpop): it exports nothing.\nexport {};\n');
+}
 rmSync(join(dir, 'snippets'), { recursive: true, force: true });
 for (const [file, text] of pathEntries(names)) writeFileSync(join(dir, file), text);
 const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');

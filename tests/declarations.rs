@@ -376,12 +376,13 @@ fn js_members(body: &str, var: &str) -> Set {
 /// The TypeScript declaration files the entries are built with (src/wasm/*.rs
 /// `typescript_custom_section`): together, what `oauth-spa/dpop` declares; `oauth-spa` and
 /// `oauth-spa/core` declare a part (no-dpop.d.ts gives them `dpop?: false` instead).
-const DECLARATION_FILES: [&str; 5] = [
+const DECLARATION_FILES: [&str; 6] = [
     "src/wasm/types.d.ts",
     "src/wasm/session.d.ts",
     "src/wasm/fetch.d.ts",
     "src/wasm/dpop.d.ts",
     "src/wasm/no-dpop.d.ts",
+    "src/wasm/vault.d.ts",
 ];
 
 /// TypeScript interfaces of the declaration files: name -> (members, extended interfaces).
@@ -517,6 +518,13 @@ fn readers() -> Vec<(&'static str, Vec<Reader>)> {
                     "pub fn create_session(",
                     Some("options"),
                 ),
+                // The vault's options: checked in Rust, `vaultUrl` read by the page's half.
+                r(
+                    "src/wasm/vault.rs",
+                    "pub(super) fn wanted(",
+                    Some("options"),
+                ),
+                r("js/vault.js", "export function openVault(", None),
             ],
         ),
         (
@@ -572,6 +580,7 @@ fn argument_objects_match_their_typescript_interfaces() {
         "src/core/args.rs",
         "src/wasm/mod.rs",
         "src/wasm/session.rs",
+        "src/wasm/vault.rs",
         "src/core/token.rs",
         "src/core/discovery.rs",
         "src/core/session/mod.rs",

@@ -45,6 +45,12 @@ export function packageJson({ cargo, workspace, names }) {
     files.push(`${n}.js`, `${n}.d.ts`, `${n}_fallback.js`);
     if (sub !== '.') files.push(`${sub.slice(2)}.js`, `${sub.slice(2)}.d.ts`);
   }
+  // The vault worker (oauth_spa_vault.js, beside the DPoP entry it imports): an entry point for
+  // the tools that do not bundle `new Worker(new URL(...))` themselves (esbuild, Rollup).
+  if (names.includes('oauth_spa_dpop')) {
+    exports['./vault'] = { types: './oauth_spa_vault.d.ts', default: './oauth_spa_vault.js' };
+    files.push('oauth_spa_vault.js', 'oauth_spa_vault.d.ts');
+  }
   exports['./package.json'] = './package.json';
   const pkg = {
     name: 'oauth-spa',

@@ -85,11 +85,11 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// The `error.code` values JavaScript makes itself and Rust never does: `not_initialized`
     /// (js/loader.js: the engine is not loaded yet, or none could load, so there is no Rust to
-    /// ask). With the [`as_str`](Self::as_str) names this is the whole list of codes;
+    /// ask) and `vault_unavailable` (js/vault.js: the vault's Worker could not start or run). With the [`as_str`](Self::as_str) names this is the whole list of codes;
     /// tests/declarations.rs checks the TypeScript `OAuthErrorCode` union, the README's error
     /// tables and the codes js/*.js builds against it. Nothing on the wasm path reads it, so the
     /// shipped build does not carry it.
-    pub const JS_ONLY_CODES: &'static [&'static str] = &["not_initialized"];
+    pub const JS_ONLY_CODES: &'static [&'static str] = &["not_initialized", "vault_unavailable"];
 
     /// The stable snake_case name, e.g. `"unknown_state"`.
     pub const fn as_str(self) -> &'static str {

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     /// js/dpop.js `dpopSend`: js/glue.js `send` with a proof, and one retry on a nonce.
     #[wasm_bindgen(js_name = dpopSend)]
-    fn dpop_send(
+    pub(super) fn dpop_send(
         url: &str,
         headers: &str,
         body: &str,

@@ -18,6 +18,8 @@ mod op;
 mod rt;
 #[cfg(feature = "session")]
 mod session;
+#[cfg(feature = "vault")]
+mod vault;
 
 #[cfg(feature = "session")]
 pub use session::{

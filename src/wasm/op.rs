@@ -28,7 +28,7 @@ use {
 extern "C" {
     /// js/glue.js `send`: POSTs, then calls `op.finish(status, body)`.
     #[wasm_bindgen(js_name = send)]
-    fn send_op(
+    pub(super) fn send_op(
         url: &str,
         headers: &str,
         body: &str,

@@ -128,8 +128,15 @@ impl Core {
     /// (js/dpop.js calls only its DPoP methods).
     #[cfg(feature = "dpop")]
     pub(super) fn idle_copy(&self) -> Core {
+        Core::idle(self.config.clone())
+    }
+
+    /// `config` with an idle memory machine (an `Op` asked for DPoP decisions, the vault's
+    /// callback and exchange, or to check a TokenSet).
+    #[cfg(feature = "dpop")]
+    pub(super) fn idle(config: Box<ClientConfig>) -> Core {
         Core {
-            config: self.config.clone(),
+            config,
             machine: Machine::new(Store::Memory, 0, None),
             current: None,
             callers: 0,
@@ -510,13 +517,29 @@ pub fn create_session(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SessionOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let (config, storage, key, skew_seconds) = read_session(&config, &options).map_err(to_js)?;
+    let (c, storage, key, skew_seconds) = read_session(&config, &options).map_err(to_js)?;
+    // `vault: "worker"`: the session runs in a Worker (src/wasm/vault.rs).
+    #[cfg(feature = "vault")]
+    if super::vault::wanted(&options, &c, storage).map_err(to_js)? {
+        return super::vault::open(&config, &options, Core::idle(c));
+    }
+    open_session(c, storage, &key, skew_seconds, &options)
+}
+
+/// A session object of `config` (createSession's, or the vault worker's).
+pub(super) fn open_session(
+    config: Box<ClientConfig>,
+    storage: u8,
+    key: &str,
+    skew_seconds: u32,
+    options: &JsValue,
+) -> Result<JsValue, JsValue> {
     let store = match storage {
         STORAGE_LOCAL => Store::Shared,
         STORAGE_SESSION => Store::Tab,
         _ => Store::Memory,
     };
-    let mut machine = Machine::new(store, skew_seconds, held(get(&options, "tokens")));
+    let mut machine = Machine::new(store, skew_seconds, held(get(options, "tokens")));
     machine.open(now_ms());
     let core = Op(Kind::Session(Box::new(Core {
         config,
@@ -526,7 +549,7 @@ pub fn create_session(
     })));
     #[cfg(feature = "dpop")]
     let fetcher = super::dpop::fetch_op(&core);
-    let session = make_session(core, storage, &key)?;
+    let session = make_session(core, storage, key)?;
     #[cfg(feature = "dpop")]
     super::dpop::add_fetch(&session, fetcher);
     #[cfg(not(feature = "dpop"))]
@@ -536,7 +559,7 @@ pub fn create_session(
 
 /// `createSession`'s arguments, read and checked: the configuration, the store (`STORAGE_*`),
 /// the storage key and the skew.
-fn read_session(
+pub(super) fn read_session(
     config: &JsValue,
     options: &JsValue,
 ) -> Result<(Box<ClientConfig>, u8, String, u32), Error> {
@@ -567,6 +590,14 @@ fn read_session(
         .is_some_and(|t| token_set_from_json(t).is_none())
     {
         return Err(a.wrong("tokens", "a TokenSet with a non-empty accessToken"));
+    }
+    // The vault (a Worker holding the refresh token) is in the DPoP entry, beside the key.
+    #[cfg(not(feature = "vault"))]
+    if a.get("vault").is_some() {
+        return Err(a.wrong(
+            "vault",
+            "absent here: the vault is in the entry oauth-spa/dpop",
+        ));
     }
     Ok((config, storage, key, skew_seconds))
 }

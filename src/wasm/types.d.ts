@@ -116,7 +116,9 @@ export type OAuthErrorCode =
   /** `dpop: true` on a page that is not a secure context, or the browser refused the key. */
   | "dpop_unavailable"
   /** A DPoP rule broken, e.g. a Bearer token answered to a request that carried a proof. */
-  | "dpop_error";
+  | "dpop_error"
+  /** `vault: "worker"` (oauth-spa/dpop): the vault's Worker could not be created or failed to load. */
+  | "vault_unavailable";
 
 /** Every failure of this library. Messages never contain tokens, codes or secrets. */
 export class OAuthError extends Error {

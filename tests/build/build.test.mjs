@@ -191,7 +191,7 @@ export default function __wbg_init (module_or_path?: InitInput): Promise<InitOut
   assert.throws(() => initDeclarations('export function f(): void;'), /InitInput/);
 });
 
-test('packageJson: metadata from Cargo.toml, one export per entry, no internal file exported', () => {
+test('packageJson: metadata from Cargo.toml, one export per entry and the vault worker, no internal file exported', () => {
   const cargo = `[package]
 name = "oauth-spa"
 version = "1.2.3"
@@ -208,13 +208,18 @@ version = "9"
   assert.deepEqual(pkg.keywords, ['oauth', 'pkce']);
   assert.deepEqual(pkg.repository, { type: 'git', url: 'u' });
   assert.equal(pkg.bugs, 'b');
-  assert.deepEqual(Object.keys(pkg.exports), ['.', './core', './dpop', './package.json']);
+  assert.deepEqual(Object.keys(pkg.exports), ['.', './core', './dpop', './vault', './package.json']);
   assert.deepEqual(pkg.exports['.'], { types: './oauth_spa.d.ts', default: './oauth_spa.js' });
   assert.deepEqual(pkg.exports['./core'], { types: './oauth_spa_core.d.ts', default: './oauth_spa_core.js' });
   assert.deepEqual(pkg.exports['./dpop'], { types: './oauth_spa_dpop.d.ts', default: './oauth_spa_dpop.js' });
+  // The vault's worker (beside the DPoP entry it imports), for tools that take it as an entry point.
+  assert.deepEqual(pkg.exports['./vault'], { types: './oauth_spa_vault.d.ts', default: './oauth_spa_vault.js' });
+  assert.deepEqual(Object.keys(packageJson({ cargo, workspace: {}, names: ['oauth_spa', 'oauth_spa_core'] }).exports),
+    ['.', './core', './package.json'], 'no vault without the DPoP entry');
   assert.deepEqual(pkg.files, ['LICENSE-APACHE', 'LICENSE-MIT', 'README.md', 'core.d.ts', 'core.js', 'dpop.d.ts', 'dpop.js',
     'oauth_spa.d.ts', 'oauth_spa.js', 'oauth_spa_core.d.ts', 'oauth_spa_core.js', 'oauth_spa_core_fallback.js',
-    'oauth_spa_dpop.d.ts', 'oauth_spa_dpop.js', 'oauth_spa_dpop_fallback.js', 'oauth_spa_fallback.js']);
+    'oauth_spa_dpop.d.ts', 'oauth_spa_dpop.js', 'oauth_spa_dpop_fallback.js', 'oauth_spa_fallback.js',
+    'oauth_spa_vault.d.ts', 'oauth_spa_vault.js']);
   assert.equal(pkg.sideEffects, false);
   assert.deepEqual(pathEntries(names).map(([f]) => f), ['core.js', 'core.d.ts', 'dpop.js', 'dpop.d.ts']);
   assert.equal(pathEntries(['oauth_spa_core'])[0][1], "export * from './oauth_spa_core.js';\nexport { default } from './oauth_spa_core.js';\n");

@@ -37,11 +37,14 @@ const modules = join(ROOT, 'node_modules');
 // and writes what happened into <body data-result>. `#forged` runs a callback with a state no
 // login made, through the full entry. The authorization server is the page's own origin unless
 // <meta name="authorization-server"> names another (a dev server's page).
-// With `dpop`, the sign-in goes through oauth-spa/dpop with `dpop: true`.
-const appSource = (dpop) => `
+// With `dpop`, the sign-in goes through oauth-spa/dpop with `dpop: true`, in a vault session
+// (`createSession(config, { vault: "worker" })`): the tool must bundle the package's worker
+// file (from the entry's `new Worker(new URL(...))`), or, with `vaultUrl`, the app names the
+// worker the tool built from `oauth-spa/vault` (the row's one line).
+const appSource = (dpop, vaultUrl) => `
 import initCore, { ellipsis, ${dpop ? '' : 'startLogin, handleCallback '}} from 'oauth-spa/core';
 import initFull, * as full from 'oauth-spa';
-${dpop ? "import initDpop, { startLogin, handleCallback } from 'oauth-spa/dpop';\n" : ''}\
+${dpop ? "import initDpop, { startLogin, createSession } from 'oauth-spa/dpop';\n" : ''}\
 // init() resolves to the engine each entry runs on: 'wasm', or 'js' (the fallback).
 const engines = await Promise.all([initCore(), initFull()${dpop ? ', initDpop()' : ''}]);
 
@@ -50,7 +53,8 @@ const config = { ...ellipsis({ clientId: 'demo-public', redirectUri: location.or
 const report = (r) => { document.body.dataset.result = JSON.stringify(r); };
 const failed = (e) => report({ ok: false, code: e.code, message: String(e.message),
   fullError: e instanceof full.OAuthError });
-
+${dpop ? `const handleCallback = (c) => createSession(c, { vault: 'worker'${vaultUrl ? ", vaultUrl: new URL('./vault.js', import.meta.url)" : ''} })
+  .handleCallback().then((t) => ({ ...t, dpopKey: t.dpopKey + (t.refreshToken === undefined ? '' : ', with a refresh token') }));` : ''}
 if (location.hash === '#forged') {
   full.handleCallback(full.ellipsis({ clientId: 'demo-public', baseUrl: server + '/v3' }),
     location.origin + '/?code=abc&state=' + 'f'.repeat(43)).then(() => report({ ok: true }), failed);
@@ -97,6 +101,7 @@ const viteBin = (name) => `${name}/bin/vite.js`;
 const vite = (name, version, dpop = false) => [
   {
     name: `Vite ${version} dev server`,
+    dpop,
     command: `vite --host 127.0.0.1 --port PORT --strictPort`,
     start: (app, port) => spawn(process.execPath, [join(modules, viteBin(name)), '--host', '127.0.0.1',
       '--port', String(port), '--strictPort'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] }),
@@ -118,6 +123,7 @@ const ROWS = [
     // does with `--mode production` and no webpack.config.js (the CLI's dist/ is under the
     // folder it runs in, the API's under the test's: hence output.path).
     command: 'webpack --mode production',
+    dpop: true,
     html: 'src="./main.js"',
     build: async (app) => {
       const webpack = createRequire(import.meta.url)('webpack');
@@ -128,27 +134,40 @@ const ROWS = [
     },
   },
   {
+    // Like esbuild, Rollup leaves `new Worker(new URL(...))` alone: the vault's worker is a
+    // second input (`vault=oauth-spa/vault`), named by `vaultUrl`.
     name: 'Rollup 4 with node-resolve',
-    command: 'rollup src/index.js -p node-resolve -d dist -f es',
+    dpop: true,
+    vaultUrl: true,
+    line: 'vault=oauth-spa/vault as a second input, and vaultUrl',
+    command: 'rollup index=src/index.js vault=oauth-spa/vault -p node-resolve -d dist -f es',
     html: 'type="module" src="./index.js"',
     build: async (app) => {
-      await node('rollup/dist/bin/rollup', ['src/index.js', '-p', 'node-resolve', '-d', 'dist', '-f', 'es'], app);
+      await node('rollup/dist/bin/rollup', ['index=src/index.js', 'vault=oauth-spa/vault', '-p', 'node-resolve', '-d', 'dist', '-f', 'es'], app);
       return join(app, 'dist');
     },
   },
-  ...[[], ['--splitting']].map((extra) => ({
-    name: `esbuild --bundle --format=esm ${extra.join(' ')}`.trim(),
-    inlinesFallback: extra.length === 0,
-    dpop: extra.length === 0,
-    command: ['esbuild src/index.js --bundle --format=esm', ...extra, '--outdir=dist'].join(' '),
-    html: 'type="module" src="./index.js"',
-    build: async (app) => {
-      await run(join(modules, '.bin', 'esbuild'), ['src/index.js', '--bundle', '--format=esm', ...extra, '--outdir=dist'], app);
-      return join(app, 'dist');
-    },
-  })),
+  // esbuild leaves `new Worker(new URL(...))` alone: the vault's worker is one more entry point
+  // (`vault=oauth-spa/vault`, the README's line) and the app names it with `vaultUrl`.
+  ...[[], ['--splitting']].map((extra) => {
+    const vault = extra.length === 0 ? ['vault=oauth-spa/vault'] : [];
+    return {
+      name: `esbuild --bundle --format=esm ${extra.join(' ')}`.trim(),
+      inlinesFallback: extra.length === 0,
+      dpop: extra.length === 0,
+      vaultUrl: extra.length === 0,
+      line: vault.length ? 'vault=oauth-spa/vault as a second entry point, and vaultUrl' : undefined,
+      command: ['esbuild src/index.js', ...vault, '--bundle --format=esm', ...extra, '--outdir=dist'].join(' '),
+      html: 'type="module" src="./index.js"',
+      build: async (app) => {
+        await run(join(modules, '.bin', 'esbuild'), ['src/index.js', ...vault, '--bundle', '--format=esm', ...extra, '--outdir=dist'], app);
+        return join(app, 'dist');
+      },
+    };
+  }),
   ...[false, true].map((exportsOn) => ({
     name: `Parcel 2${exportsOn ? ' with package exports on' : ''}`,
+    dpop: !exportsOn,
     command: 'parcel build index.html',
     // Parcel 2 ignores package.json `exports` unless the app turns them on; without them,
     // `oauth-spa/core` is a path inside the package folder.
@@ -245,7 +264,7 @@ for (const row of rows) {
       t0 = performance.now();
       app = join(work, row.name.replace(/[^a-z0-9]+/gi, '-'));
       await cp(template, app, { recursive: true });
-      if (row.dpop) await writeFile(join(app, 'src', 'index.js'), appSource(true));
+      if (row.dpop) await writeFile(join(app, 'src', 'index.js'), appSource(true, row.vaultUrl));
       await row.prepare?.(app);
       if (row.start) {
         fx.devPort = await freePort();

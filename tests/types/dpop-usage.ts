@@ -13,6 +13,7 @@ import init, {
   type OAuthErrorCode,
   type Session,
   type TokenSet,
+  type VaultSession,
 } from '../../pkg/oauth_spa_dpop.js';
 import * as full from '../../pkg/oauth_spa.js';
 
@@ -47,6 +48,26 @@ export async function dpopUsage(base: ClientConfig): Promise<void> {
   void [jkt, sure, login, where, res, again, url, wrongConfig, wrongKey, bad];
 }
 
+// The vault: `vault: "worker"` gives a VaultSession (a Session with handleCallback).
+export async function vaultUsage(config: ClientConfig): Promise<void> {
+  const vault: VaultSession = createSession(config, { vault: 'worker' });
+  const tokens: TokenSet = await vault.handleCallback();
+  const fromUrl: TokenSet = await vault.handleCallback('https://app.example/cb?code=c&state=s');
+  const asSession: Session = vault;
+  const persisted = createSession({ ...config, dpop: true }, {
+    vault: 'worker', storage: 'localStorage', vaultUrl: new URL('./vault.js', 'https://app.example/'),
+  });
+  const named = createSession(config, { vault: 'worker', vaultUrl: '/vault.js' });
+  const res: Response = await named.fetch('https://api.example/items');
+  // @ts-expect-error the vault is "worker"
+  const other = createSession(config, { vault: 'iframe' });
+  // @ts-expect-error vaultUrl is a string or a URL
+  const wrongUrl = createSession(config, { vault: 'worker', vaultUrl: 42 });
+  // @ts-expect-error a session without the vault has no handleCallback
+  const plain: VaultSession = createSession(config);
+  void [tokens, fromUrl, asSession, persisted, res, other, wrongUrl, plain];
+}
+
 // `oauth-spa` has no DPoP: its ClientConfig refuses `dpop: true` (as the entry does at run
 // time), its TokenSet has no `dpopKey`; its sessions still have `fetch` (Bearer).
 export async function withoutDpop(base: full.ClientConfig): Promise<void> {
@@ -62,5 +83,7 @@ export async function withoutDpop(base: full.ClientConfig): Promise<void> {
   const res: Response = await session.fetch('https://api.example/items', { method: 'POST', body: '{}' });
   // A config made for oauth-spa fits oauth-spa/dpop.
   const shared: ClientConfig = off;
-  void [refused, where, prepare, res, shared];
+  // @ts-expect-error the vault is in oauth-spa/dpop
+  const noVault = full.createSession(off, { vault: 'worker' });
+  void [refused, where, prepare, res, shared, noVault];
 }
