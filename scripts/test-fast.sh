@@ -24,7 +24,8 @@ t0=$SECONDS
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session --lib --locked -- -D warnings
-step "clippy (wasm32, shipped no_std DPoP build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop --lib --locked -- -D warnings
+step "clippy (wasm32, no_std DPoP build without the vault)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop --lib --locked -- -D warnings
+step "clippy (wasm32, shipped no_std DPoP build, vault included)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop,vault --lib --locked -- -D warnings
 step "native tests (cargo test --workspace, declarations included)" cargo test --workspace --locked
 step "build pipeline unit tests (node --test tests/build/)" node --test tests/build/
 step "no references outside the repository" bash scripts/check-refs.sh

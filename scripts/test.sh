@@ -40,7 +40,8 @@ step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warni
 step "clippy (wasm32)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 step "clippy (wasm32, shipped no_std code-flow build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --lib --locked -- -D warnings
 step "clippy (wasm32, shipped no_std full build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session --lib --locked -- -D warnings
-step "clippy (wasm32, shipped no_std DPoP build)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop --lib --locked -- -D warnings
+step "clippy (wasm32, no_std DPoP build without the vault)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop --lib --locked -- -D warnings
+step "clippy (wasm32, shipped no_std DPoP build, vault included)" cargo clippy -p oauth-spa --target wasm32-unknown-unknown --no-default-features --features session,dpop,vault --lib --locked -- -D warnings
 step "native tests (cargo test)" cargo test --workspace --locked
 # The entries without DPoP (`oauth-spa`, `oauth-spa/core`) read `dpop` to refuse it: the config
 # tests once more with those features.
@@ -112,7 +113,7 @@ if [ -d tests/e2e ]; then
     node --test --test-concurrency=1 tests/e2e/embedded-server.test.mjs tests/e2e/oidc-provider.test.mjs \
     tests/e2e/bad-paths.test.mjs tests/e2e/session.test.mjs tests/e2e/demo-page.test.mjs \
     tests/e2e/insecure-context.test.mjs tests/e2e/reach.test.mjs tests/e2e/demo-tour.test.mjs \
-    tests/e2e/dpop.test.mjs
+    tests/e2e/dpop.test.mjs tests/e2e/vault.test.mjs
 fi
 if [ -f scripts/bench.sh ]; then
   step "benchmark smoke run" bash scripts/bench.sh --smoke
