@@ -168,36 +168,7 @@ pub fn handle_callback(
         Ok(s) => s,
         Err(e) => return rejected(e),
     };
-    let from_location = url.is_undefined() || url.is_null();
-    let url = if from_location {
-        match js::current_url() {
-            Ok(u) => u,
-            Err(_) => {
-                return rejected(Error::new(
-                    ErrorCode::InvalidArgument,
-                    "location.href is unavailable; pass the callback URL",
-                ))
-            }
-        }
-    } else {
-        match url.as_string() {
-            Some(u) => u,
-            None => {
-                return rejected(Error::new(
-                    ErrorCode::InvalidArgument,
-                    "url must be a string",
-                ))
-            }
-        }
-    };
-    let mut storage = SessionStorage;
-    let pending = begin_callback(&config, &url, now_ms(), &mut storage);
-    // A response of another client configuration's login stays for that configuration.
-    let other = matches!(&pending, Err(e) if is_other_clients_login(e));
-    if from_location && config.clean_url && !other {
-        // Best effort: a sandboxed document may refuse replaceState.
-        let _ = js::replace_url(&strip_response_params(&url));
-    }
+    let pending = pending_callback(&config, &url);
     match pending {
         Ok(p) => send_token_request(
             &p.request,
@@ -214,6 +185,36 @@ pub fn handle_callback(
 
 fn rejected(e: Error) -> Promise {
     js::reject(&to_js(e))
+}
+
+/// `handleCallback`'s checks: the response in `url` (default `location.href`), the transaction
+/// consumed (`core::callback::begin_callback`), the address bar cleaned; the token request to
+/// send. (Also the vault's, src/wasm/vault.rs; inlined, so the code-flow entry keeps its bytes.)
+#[inline(always)]
+pub(crate) fn pending_callback(
+    config: &ClientConfig,
+    url: &JsValue,
+) -> Result<crate::core::callback::PendingExchange, Error> {
+    let from_location = url.is_undefined() || url.is_null();
+    let url = if from_location {
+        js::current_url().map_err(|_| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                "location.href is unavailable; pass the callback URL",
+            )
+        })?
+    } else {
+        url.as_string()
+            .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "url must be a string"))?
+    };
+    let pending = begin_callback(config, &url, now_ms(), &mut SessionStorage);
+    // A response of another client configuration's login stays for that configuration.
+    let other = matches!(&pending, Err(e) if is_other_clients_login(e));
+    if from_location && config.clean_url && !other {
+        // Best effort: a sandboxed document may refuse replaceState.
+        let _ = js::replace_url(&strip_response_params(&url));
+    }
+    pending
 }
 
 /// The promise of an export whose `body` reads its arguments (with `?`) and starts the

@@ -8,14 +8,11 @@
 //! request and keeps the TokenSet).
 
 use super::boundary::{STORAGE_LOCAL, STORAGE_SESSION};
-use super::js::{arg, current_url, from_json, get, now_ms, replace_url, to_js, SessionStorage};
+use super::js::{arg, from_json, get, to_js};
 use super::op::{send_op, Kind, Op};
 use super::session::{open_session, read_session, rejected, Core};
 use super::TokenExchange;
 use crate::core::args::Fields;
-use crate::core::callback::{
-    begin_callback, is_other_clients_login, strip_response_params, PendingExchange,
-};
 use crate::core::config::ClientConfig;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::ObjectWriter;
@@ -89,33 +86,6 @@ pub fn vault_session(config: JsValue, options: JsValue) -> Result<JsValue, JsVal
     Ok(session)
 }
 
-/// `handleCallback`'s checks (a copy of src/wasm/mod.rs's: sharing them changed the code-flow
-/// entry's bytes, +25 B gzip at its inline threshold): the response in `url` (default
-/// `location.href`), the transaction consumed (`core::callback::begin_callback`), the address
-/// bar cleaned; the token request to send.
-fn pending(config: &ClientConfig, url: &JsValue) -> Result<PendingExchange, Error> {
-    let from_location = url.is_undefined() || url.is_null();
-    let url = if from_location {
-        current_url().map_err(|_| {
-            Error::new(
-                ErrorCode::InvalidArgument,
-                "location.href is unavailable; pass the callback URL",
-            )
-        })?
-    } else {
-        url.as_string()
-            .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "url must be a string"))?
-    };
-    let pending = begin_callback(config, &url, now_ms(), &mut SessionStorage);
-    // A response of another client configuration's login stays for that configuration.
-    let other = matches!(&pending, Err(e) if is_other_clients_login(e));
-    if from_location && config.clean_url && !other {
-        // Best effort: a sandboxed document may refuse replaceState.
-        let _ = replace_url(&strip_response_params(&url));
-    }
-    pending
-}
-
 #[wasm_bindgen]
 impl Op {
     /// The page's half of a vault session's `handleCallback(url)`: `handleCallback`'s checks
@@ -125,7 +95,7 @@ impl Op {
         let Kind::Session(c) = &self.0 else {
             return Ok(JsValue::UNDEFINED);
         };
-        let p = pending(c.config(), &url).map_err(to_js)?;
+        let p = super::pending_callback(c.config(), &url).map_err(to_js)?;
         let mut h = ObjectWriter::new();
         for (name, value) in &p.request.headers {
             h.string(name, value);
