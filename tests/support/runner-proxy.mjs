@@ -1,13 +1,14 @@
-// An HTTP proxy on loopback for headless Chrome under wasm-bindgen-test-runner
-// (scripts/test.sh gives Chrome `--proxy-server` to it). Each request goes upstream on a
-// connection of its own that closes after the answer.
+// An HTTP proxy on loopback for the headless browsers under wasm-bindgen-test-runner
+// (scripts/test.sh gives Chrome `--proxy-server`, Firefox the proxy preferences). Each
+// request goes upstream on a connection of its own that closes after the answer.
 //
 // Why: the runner serves the test page with tiny_http, whose pool gives each connection a
-// thread for as long as the connection lives. When Chrome opens several keep-alive
+// thread for as long as the connection lives. When a browser opens several keep-alive
 // connections at once (the test page imports one module per js/ file), a new connection can
 // be queued behind threads that all wait on idle keep-alive connections; its request is then
-// read only when Chrome drops an idle connection, after 300 s. Seen in most first runs of the
-// session-enabled browser tests: the page stays at "Loading scripts...", the driver reports
+// read only when the browser drops an idle connection: after 300 s in Chrome (seen in most
+// first runs of the session-enabled browser tests), after about 115 s in Firefox (seen once,
+// on a busy machine). In Chrome: the page stays at "Loading scripts...", the driver reports
 // "Timed out receiving message from renderer: 300", the runner "Failed to detect test as
 // having been run". Behind this proxy the runner's connections end after each answer, so
 // every thread comes back.
