@@ -98,24 +98,38 @@ function target(entry) {
 // output. A dev row: `start(app, port)` returns the dev server's process. `line` says what the
 // app adds for the tool, `prepare(app)` adds it.
 const viteBin = (name) => `${name}/bin/vite.js`;
-const vite = (name, version, dpop = false) => [
+const vite = (name, version, dpop = false, extra = {}) => [
   {
-    name: `Vite ${version} dev server`,
+    name: `Vite ${version} dev server${dpop ? ', oauth-spa/dpop' : ''}`,
     dpop,
+    ...extra,
     command: `vite --host 127.0.0.1 --port PORT --strictPort`,
     start: (app, port) => spawn(process.execPath, [join(modules, viteBin(name)), '--host', '127.0.0.1',
       '--port', String(port), '--strictPort'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] }),
   },
   {
-    name: `Vite ${version} build`,
+    name: `Vite ${version} build${dpop ? ', oauth-spa/dpop' : ''}`,
     dpop,
+    ...extra,
     command: 'vite build',
     build: async (app) => { await node(viteBin(name), ['build'], app); return join(app, 'dist'); },
   },
 ];
 
+// Vite 7 bundles a worker as an IIFE unless told otherwise, and an IIFE cannot hold the
+// entry's dynamic import of its JavaScript engine: an app that imports oauth-spa/dpop (whose
+// vault starts `new Worker(new URL(...))`) sets `worker.format` (the build fails without it),
+// and keeps the package out of the dev server's dependency pre-bundling (where the worker
+// file is not served). Vite 8 needs neither.
+const VITE7_DPOP = {
+  line: "worker: { format: 'es' }, optimizeDeps: { exclude: ['oauth-spa'] } in vite.config.js",
+  prepare: (app) => writeFile(join(app, 'vite.config.js'),
+    "export default { worker: { format: 'es' }, optimizeDeps: { exclude: ['oauth-spa'] } };\n"),
+};
+
 const ROWS = [
   ...vite('vite7', 7),
+  ...vite('vite7', 7, true, VITE7_DPOP),
   ...vite('vite', 8, true),
   {
     name: 'webpack 5',
