@@ -622,12 +622,11 @@ pub fn login_with_popup(
 
 /// `loginWithPopup`: opens the popup at the authorization URL of a new login; `kind` makes the
 /// Op that reads the popup's answer from this login's configuration and `state` (`Popup`, or
-/// the vault's `VaultPopup`, src/wasm/vault.rs; inlined, so each entry keeps its bytes).
-#[inline(always)]
+/// the vault's `VaultPopup`, src/wasm/vault.rs: one copy for both).
 pub(super) fn popup_login(
     config_js: &JsValue,
     options: &JsValue,
-    kind: impl FnOnce(Box<ClientConfig>, String) -> Kind,
+    kind: fn(Box<ClientConfig>, String) -> Kind,
 ) -> Result<JsValue, Error> {
     let o = arg(options);
     let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
