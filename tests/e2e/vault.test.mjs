@@ -23,7 +23,8 @@
 // it, fetches the JavaScript engine). A page whose CSP has `worker-src 'none'` gets
 // `vault_unavailable`. A popup sign-in (`session.loginWithPopup`, clicked, DPoP on): the page
 // checks the popup's answer and the worker sends the one code exchange (with a proof); a popup
-// that posts an answer with another state is refused with `unknown_state`, and nothing is sent.
+// that posts an answer with another state is refused with `unknown_state`, and nothing is sent;
+// one that never answers ends in `timeout` with nothing pending.
 // Also run with OAUTH_SPA_E2E_ENGINE=js (Chromium's pages without WebAssembly; its workers keep
 // it).
 //
@@ -52,7 +53,8 @@ const CSP_NO_WASM = CSP.replace(" 'wasm-unsafe-eval'", '');
 // errors and a vault that cannot start), `popup` (dpop, memory: a popup sign-in from a click on
 // #go) and `popup-forged` (the same, whose authorization endpoint is /forge: a page that sends
 // the popup to the redirect URI with a code and the state of another login of this page, still
-// pending, so that only the popup's own state check can refuse it). In a popup, the page hands the
+// pending, so that only the popup's own state check can refuse it) and `popup-stall` (whose
+// authorization endpoint never answers, with popupTimeoutMs 1000). In a popup, the page hands the
 // response to its opener (popupCallback) and does nothing else.
 const APP = `
 import init, * as lib from '/pkg/oauth_spa_dpop.js';
@@ -65,7 +67,7 @@ if (q.has('mode')) sessionStorage.setItem('vault-test-mode', q.get('mode'));
 const mode = sessionStorage.getItem('vault-test-mode');
 const config = {
   clientId: 'demo-public',
-  authorizationEndpoint: o + (mode === 'popup-forged' ? '/forge' : '/rfc/oauth/authorize'),
+  authorizationEndpoint: o + ({ 'popup-forged': '/forge', 'popup-stall': '/stall' }[mode] ?? '/rfc/oauth/authorize'),
   tokenEndpoint: o + '/rfc/oauth/token', revocationEndpoint: o + '/rfc/oauth/revoke',
   redirectUri: o + '/', scope: 'projects offline_access', dpop: mode !== 'bearer',
 };
@@ -179,7 +181,8 @@ async function popupSignIn() {
   go.textContent = 'Sign in';
   // loginWithPopup runs in the click handler itself (the window opens there).
   const login = new Promise((ok) => go.addEventListener('click', () => {
-    ok(session.loginWithPopup({ appState: 'from-popup' }).then((t) => ({ t }), (e) => ({ e })));
+    const o = mode === 'popup-stall' ? { popupTimeoutMs: 1000 } : { appState: 'from-popup' };
+    ok(session.loginWithPopup(o).then((t) => ({ t }), (e) => ({ e })));
   }, { once: true }));
   // popup-forged: another login of this page, pending; /forge answers with its state.
   const other = mode === 'popup-forged' ? new URL(lib.startLogin(config)).searchParams.get('state') : null;
@@ -191,6 +194,7 @@ async function popupSignIn() {
   const pending = () => pendingKeys().length;
   if (e) {
     const r = { refused: fail(e), pendingKeys: pendingKeys(), other, tokens: session.getTokens() };
+    if (other) sessionStorage.removeItem('oauth-spa:tx:' + other); // (this tab's next tests)
     session.close();
     return r;
   }
@@ -214,7 +218,7 @@ try {
   if (lib.popupCallback()) {
     // A sign-in popup: the response went to the opener, and this window closes.
   } else if (mode === 'refusals') report({ ok: true, ...(await refusals()) });
-  else if (mode === 'popup' || mode === 'popup-forged') report({ ok: true, ...(await popupSignIn()) });
+  else if (mode?.startsWith('popup')) report({ ok: true, ...(await popupSignIn()) });
   else if (q.has('state')) report({ ok: true, ...(await signedIn()) });
   else location.assign(lib.startLogin(config));
 } catch (e) {
@@ -279,6 +283,8 @@ async function startFront() {
         send(200, 'text/html', '<!doctype html><meta charset=utf-8><title>vault</title><body><script type=module src=/app.js></script>', csp);
       } else if (url.pathname === '/app.js') {
         send(200, 'text/javascript', APP, CSP);
+      } else if (url.pathname === '/stall') {
+        send(200, 'text/html', '<!doctype html><meta charset=utf-8><title>stall</title>', CSP);
       } else if (url.pathname === '/forge') {
         // A forged answer: the redirect URI with a code and a state of no login of this page.
         send(200, 'text/html', '<!doctype html><meta charset=utf-8><title>forge</title><script type=module src=/forge.js></script>', CSP);
@@ -443,7 +449,7 @@ function suite(name, pageJs, start) {
       });
     }
     // Clicks #go on /?mode=M (a popup sign-in); resolves the page's report.
-    async function popupRun(mode) {
+    async function popupRun(mode, pages = 2) {
       front.upstreamPort = plain.port;
       front.workerCsp = CSP;
       await plain.reset();
@@ -454,10 +460,10 @@ function suite(name, pageJs, start) {
       await browser.click('#go');
       const r = await browser.result();
       assert.equal(r.ok, true, JSON.stringify(r));
-      // The page and the popup's redirect page each load the JavaScript engine when the
-      // browser's pages have no WebAssembly; the worker keeps it.
+      // The page and the popup's redirect page (`pages` in all) each load the JavaScript
+      // engine when the browser's pages have no WebAssembly; the worker keeps it.
       const fallback = front.fetched.filter((f) => f === '/pkg/oauth_spa_dpop_fallback.js').length;
-      assert.equal(fallback, pageJs ? 2 : 0, front.fetched.join(' '));
+      assert.equal(fallback, pageJs ? pages : 0, front.fetched.join(' '));
       return r;
     }
     test('popup: loginWithPopup signs in, the worker exchanges the code with a proof, the page gets no refresh token', async () => {
@@ -486,6 +492,14 @@ function suite(name, pageJs, start) {
       assert.equal(r.refused.isOAuthError, true);
       // The popup's own login went with the refused answer; the other one is still pending.
       assert.deepEqual(r.pendingKeys, [`oauth-spa:tx:${r.other}`]);
+      assert.equal(r.tokens, null);
+      assert.deepEqual(front.codeExchanges, []);
+      assert.equal((await plain.stats()).token_requests, 0);
+    });
+    test('popup: no answer within popupTimeoutMs → timeout, nothing pending or sent', async () => {
+      const r = await popupRun('popup-stall', 1);
+      assert.equal(r.refused?.code, 'timeout', JSON.stringify(r));
+      assert.deepEqual(r.pendingKeys, [], 'a timed-out popup leaves no pending login');
       assert.equal(r.tokens, null);
       assert.deepEqual(front.codeExchanges, []);
       assert.equal((await plain.stats()).token_requests, 0);
