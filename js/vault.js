@@ -100,6 +100,10 @@ export function openVault(config, options, op, name) {
     // (Not when the worker is known to be gone: the pending login stays for another try.)
     handleCallback: (url) => dead ? Promise.reject(dead)
       : new Promise((ok) => ok(op.callback(url))).then((p) => call(CALLBACK, p)),
+    // loginWithPopup's window, message and checks here (the window opens now: call it from a
+    // click handler), the same request there.
+    loginWithPopup: (a) => dead ? Promise.reject(dead)
+      : op.popup(config, a).then((p) => call(CALLBACK, p)),
     onChange: on(0),
     onSignedOut: on(1),
     onError: on(2),

@@ -123,6 +123,8 @@ impl Kind {
         match self {
             Kind::Code(exchange) => Some(&exchange.config),
             Kind::Refresh { config, .. } | Kind::Popup { config, .. } => Some(config),
+            #[cfg(feature = "vault")]
+            Kind::VaultPopup { config, .. } => Some(config),
             Kind::Session(c) => Some(c.config()),
             Kind::Revoke | Kind::Discover { .. } => None,
         }

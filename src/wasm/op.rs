@@ -64,6 +64,13 @@ pub(super) enum Kind {
         config: Box<ClientConfig>,
         state: String,
     },
+    /// The vault's popup (js/vault.js `loginWithPopup`): `Popup`'s checks, then the code
+    /// exchange prepared for the worker (src/wasm/vault.rs `prepared`) instead of sent here.
+    #[cfg(feature = "vault")]
+    VaultPopup {
+        config: Box<ClientConfig>,
+        state: String,
+    },
     /// A session object's state machine (`core::session::machine`): js/session.js feeds it
     /// events and executes its effects (one class for all of this layer's callbacks: fewer
     /// bytes).
@@ -71,11 +78,24 @@ pub(super) enum Kind {
     Session(Box<super::session::Core>),
 }
 
-/// A popup that closed or timed out leaves no pending transaction behind.
+#[cfg(feature = "session")]
+impl Kind {
+    /// A popup's login (`Popup`, `VaultPopup`): its configuration and the `state` it made.
+    fn popup(&self) -> Option<(&ClientConfig, &str)> {
+        match self {
+            Kind::Popup { config, state } => Some((config, state)),
+            #[cfg(feature = "vault")]
+            Kind::VaultPopup { config, state } => Some((config, state)),
+            _ => None,
+        }
+    }
+}
+
+/// A popup that closed, timed out or was refused leaves no pending transaction behind.
 #[cfg(feature = "session")]
 impl Drop for Op {
     fn drop(&mut self) {
-        if let Kind::Popup { config, state } = &self.0 {
+        if let Some((config, state)) = self.0.popup() {
             let _ = SessionStorage.remove(&cat(&[&config.storage_key_prefix, state]));
         }
     }
@@ -83,10 +103,36 @@ impl Drop for Op {
 
 #[wasm_bindgen]
 impl Op {
-    /// Reads the answer: a TokenSet, `undefined`, a metadata object or the promise of the
-    /// popup's token exchange; throws an `OAuthError`.
+    /// Reads the answer: a TokenSet, `undefined`, a metadata object, the promise of the
+    /// popup's token exchange or (the vault's popup) the exchange prepared for the worker;
+    /// throws an `OAuthError`.
     #[cfg(feature = "session")]
     pub fn finish(mut self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+        // A popup's callback URL (`body`): it must carry the `state` this login made, then
+        // `handleCallback`'s checks, which consume the transaction. Refused (another state,
+        // say), this Op drops with its login, which removes the pending transaction, as for a
+        // closed popup.
+        if let Some((config, state)) = self.0.popup() {
+            let p = check_popup_response(body, state)
+                .and_then(|()| begin_callback(config, body, now_ms(), &mut SessionStorage))
+                .map_err(to_js)?;
+            return Ok(match core::mem::replace(&mut self.0, Kind::Revoke) {
+                // The vault's: the worker sends it (js/vault.js).
+                #[cfg(feature = "vault")]
+                Kind::VaultPopup { .. } => super::vault::prepared(&p),
+                Kind::Popup { config, .. } => send_token_request(
+                    &p.request,
+                    TokenExchange {
+                        config,
+                        requested_scope: p.requested_scope,
+                        app_state: p.app_state,
+                    },
+                    &JsValue::UNDEFINED,
+                )
+                .into(),
+                _ => JsValue::UNDEFINED, // (not a popup: read above)
+            });
+        }
         match core::mem::replace(&mut self.0, Kind::Revoke) {
             Kind::Code(exchange) => exchange.finish(status, body),
             Kind::Refresh { config, old } => {
@@ -110,29 +156,8 @@ impl Op {
                     );
                 super::js::from_json(&o.finish())
             }),
-            Kind::Popup { config, state } => {
-                let pending = check_popup_response(body, &state)
-                    .and_then(|()| begin_callback(&config, body, now_ms(), &mut SessionStorage));
-                match pending {
-                    Ok(p) => Ok(send_token_request(
-                        &p.request,
-                        TokenExchange {
-                            config,
-                            requested_scope: p.requested_scope,
-                            app_state: p.app_state,
-                        },
-                        &JsValue::UNDEFINED,
-                    )
-                    .into()),
-                    Err(e) => {
-                        // Refused (another state, say): put the login back, so that dropping
-                        // this Op removes its pending transaction, as for a closed popup.
-                        self.0 = Kind::Popup { config, state };
-                        Err(e)
-                    }
-                }
-            }
-            Kind::Session(_) => Ok(JsValue::UNDEFINED),
+            // (`Session`; the popups are read above)
+            _ => Ok(JsValue::UNDEFINED),
         }
         .map_err(to_js)
     }

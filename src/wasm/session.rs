@@ -313,7 +313,7 @@ impl Op {
     }
 
     /// The core's word on something js/session.js received, for the two kinds that receive:
-    /// - a popup (`loginWithPopup`): `a` is a `message` event, `b` the popup window, `c` this
+    /// - a popup (`loginWithPopup`, the vault's too): `a` is a `message` event, `b` the popup window, `c` this
     ///   page's origin: `1` when the message is the popup's answer (`core::popup::is_popup_message`),
     ///   else `0` (ignored);
     /// - a discovery: `a` is the HTTP status of one metadata URL's answer (or `undefined`
@@ -321,7 +321,16 @@ impl Op {
     ///   (`core::discovery::metadata_answer`).
     pub fn check(&self, a: JsValue, b: JsValue, c: JsValue) -> u8 {
         match &self.0 {
-            Kind::Popup { .. } => {
+            Kind::Discover { .. } => {
+                let code = get(&b, "code").as_string().unwrap_or_default();
+                match metadata_answer(a.as_f64().map(|n| n as u16), &code) {
+                    MetadataAnswer::Validate => METADATA_VALIDATE,
+                    MetadataAnswer::TryNext => METADATA_TRY_NEXT,
+                    MetadataAnswer::Stop => METADATA_STOP,
+                }
+            }
+            // A popup's (`Popup`, or the vault's `VaultPopup`).
+            _ => {
                 let data = get(&a, "data");
                 let s = |o: &JsValue, k| get(o, k).as_string();
                 u8::from(is_popup_message(
@@ -331,14 +340,6 @@ impl Op {
                     s(&data, "type").as_deref(),
                     s(&data, "url").as_deref(),
                 ))
-            }
-            _ => {
-                let code = get(&b, "code").as_string().unwrap_or_default();
-                match metadata_answer(a.as_f64().map(|n| n as u16), &code) {
-                    MetadataAnswer::Validate => METADATA_VALIDATE,
-                    MetadataAnswer::TryNext => METADATA_TRY_NEXT,
-                    MetadataAnswer::Stop => METADATA_STOP,
-                }
             }
         }
     }
@@ -612,25 +613,36 @@ pub fn login_with_popup(
     #[wasm_bindgen(unchecked_param_type = "PopupLoginOptions | undefined")] options: JsValue,
 ) -> JsValue {
     promise(|| {
-        let o = arg(&options);
-        let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
-        let features = a.string("popupFeatures")?;
-        let ms = a.positive("popupTimeoutMs", 300_000)?;
-        let config = read_config(&config_js)?;
-        // `startLogin` itself: it checks the options, stores the transaction, builds the URL.
-        // The popup's response must carry the `state` this login made (never one read back
-        // from the URL, whose endpoint query may hold anything, `state` aside).
-        let r = super::start_login_request(&config_js, &options)?;
-        Ok(open_popup(
-            &r.url,
-            features.as_deref().unwrap_or("popup,width=480,height=640"),
-            ms,
-            Op(Kind::Popup {
-                config,
-                state: r.state,
-            }),
-        ))
+        popup_login(&config_js, &options, |config, state| Kind::Popup {
+            config,
+            state,
+        })
     })
+}
+
+/// `loginWithPopup`: opens the popup at the authorization URL of a new login; `kind` makes the
+/// Op that reads the popup's answer from this login's configuration and `state` (`Popup`, or
+/// the vault's `VaultPopup`, src/wasm/vault.rs: one copy for both).
+pub(super) fn popup_login(
+    config_js: &JsValue,
+    options: &JsValue,
+    kind: fn(Box<ClientConfig>, String) -> Kind,
+) -> Result<JsValue, Error> {
+    let o = arg(options);
+    let a = Fields::new(&o, "options", ErrorCode::InvalidArgument, true)?;
+    let features = a.string("popupFeatures")?;
+    let ms = a.positive("popupTimeoutMs", 300_000)?;
+    let config = read_config(config_js)?;
+    // `startLogin` itself: it checks the options, stores the transaction, builds the URL.
+    // The popup's response must carry the `state` this login made (never one read back
+    // from the URL, whose endpoint query may hold anything, `state` aside).
+    let r = super::start_login_request(config_js, options)?;
+    Ok(open_popup(
+        &r.url,
+        features.as_deref().unwrap_or("popup,width=480,height=640"),
+        ms,
+        Op(kind(config, r.state)),
+    ))
 }
 
 /// On the redirect page: when this window is a sign-in popup opened by `loginWithPopup` from

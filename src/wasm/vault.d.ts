@@ -22,10 +22,18 @@ export interface VaultSession extends Session {
    * the tokens. Resolves to the TokenSet without `refreshToken`.
    */
   handleCallback(url?: string): Promise<TokenSet>;
+  /**
+   * `loginWithPopup(config, options)` for this session: call it from a click handler (the
+   * window opens at once). The popup's answer is checked here (its message, the `state` of this
+   * login, then `handleCallback`'s checks), the code is exchanged by the worker, which keeps the
+   * tokens. Resolves to the TokenSet without `refreshToken`; rejects as `loginWithPopup` does
+   * (`popup_blocked`, `popup_closed`, `timeout`, `unknown_state`, ...).
+   */
+  loginWithPopup(options?: PopupLoginOptions): Promise<TokenSet>;
 }
 
 /**
  * `createSession` with `vault: "worker"`: the session runs in the vault worker, and has
- * `handleCallback`.
+ * `handleCallback` and `loginWithPopup`.
  */
 export function createSession(config: ClientConfig, options: SessionOptions & { vault: "worker" }): VaultSession;

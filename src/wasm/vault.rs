@@ -10,9 +10,10 @@
 use super::boundary::{STORAGE_LOCAL, STORAGE_SESSION};
 use super::js::{arg, from_json, get, to_js};
 use super::op::{send_op, Kind, Op};
-use super::session::{open_session, read_session, rejected, Core};
+use super::session::{open_session, popup_login, read_session, rejected, Core};
 use super::TokenExchange;
 use crate::core::args::Fields;
+use crate::core::callback::PendingExchange;
 use crate::core::config::ClientConfig;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::ObjectWriter;
@@ -73,9 +74,9 @@ pub(super) fn open(config: &JsValue, options: &JsValue, core: Core) -> Result<Js
 }
 
 /// The worker's session (pkg/oauth_spa_vault.js): `createSession` without the vault, plus
-/// `exchange(prepared)` (the code exchange the page prepared with `handleCallback`'s checks)
-/// and, with `dpop: true`, `proof(method, url, accessToken, nonce)` for the page's
-/// `session.fetch`. Internal: only the worker file calls it.
+/// `exchange(prepared)` (the code exchange the page prepared with `handleCallback`'s or
+/// `loginWithPopup`'s checks) and, with `dpop: true`, `proof(method, url, accessToken, nonce)`
+/// for the page's `session.fetch`. Internal: only the worker file calls it.
 #[wasm_bindgen(js_name = vaultSession, skip_typescript)]
 pub fn vault_session(config: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let (c, storage, key, skew_seconds) = read_session(&config, &options).map_err(to_js)?;
@@ -84,6 +85,22 @@ pub fn vault_session(config: JsValue, options: JsValue) -> Result<JsValue, JsVal
     let session = open_session(c, storage, &key, skew_seconds, &options)?;
     add_vault(&session, op, name);
     Ok(session)
+}
+
+/// The code exchange `p` as the page hands it to the worker: `{ url, headers, body, scope,
+/// appState }` (the worker's `exchange`).
+pub(super) fn prepared(p: &PendingExchange) -> JsValue {
+    let mut h = ObjectWriter::new();
+    for (name, value) in &p.request.headers {
+        h.string(name, value);
+    }
+    let mut o = ObjectWriter::new();
+    o.string("url", &p.request.url)
+        .string("headers", &h.finish())
+        .string("body", p.request.body.expose())
+        .opt_string("scope", p.requested_scope.as_deref())
+        .opt_string("appState", p.app_state.as_deref());
+    from_json(&o.finish())
 }
 
 #[wasm_bindgen]
@@ -96,17 +113,20 @@ impl Op {
             return Ok(JsValue::UNDEFINED);
         };
         let p = super::pending_callback(c.config(), &url).map_err(to_js)?;
-        let mut h = ObjectWriter::new();
-        for (name, value) in &p.request.headers {
-            h.string(name, value);
-        }
-        let mut o = ObjectWriter::new();
-        o.string("url", &p.request.url)
-            .string("headers", &h.finish())
-            .string("body", p.request.body.expose())
-            .opt_string("scope", p.requested_scope.as_deref())
-            .opt_string("appState", p.app_state.as_deref());
-        Ok(from_json(&o.finish()))
+        Ok(prepared(&p))
+    }
+
+    /// The page's half of a vault session's `loginWithPopup(options)`: `loginWithPopup` itself
+    /// (the window opened now, in the caller's click handler; the popup's message, the `state`
+    /// this login made, then `handleCallback`'s checks), resolving to what `callback` resolves
+    /// to, the token request for the worker. `config`: the session's, as the app passed it.
+    pub fn popup(&self, config: JsValue, options: JsValue) -> JsValue {
+        super::promise(|| {
+            popup_login(&config, &options, |config, state| Kind::VaultPopup {
+                config,
+                state,
+            })
+        })
     }
 
     /// The worker's half: sends the request `callback` prepared (to this config's token

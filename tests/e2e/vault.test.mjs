@@ -21,8 +21,12 @@
 // access token then refused); once more with DPoP against a server demanding nonces, and once
 // with the worker file served under a policy without 'wasm-unsafe-eval' (the worker, and only
 // it, fetches the JavaScript engine). A page whose CSP has `worker-src 'none'` gets
-// `vault_unavailable`. Also run with OAUTH_SPA_E2E_ENGINE=js (Chromium's pages without
-// WebAssembly; its workers keep it).
+// `vault_unavailable`. A popup sign-in (`session.loginWithPopup`, clicked, DPoP on): the page
+// checks the popup's answer and the worker sends the one code exchange (with a proof); a popup
+// that posts an answer with another state is refused with `unknown_state`, and nothing is sent;
+// one that never answers ends in `timeout` with nothing pending.
+// Also run with OAUTH_SPA_E2E_ENGINE=js (Chromium's pages without WebAssembly; its workers keep
+// it).
 //
 // Needs pkg/ (bash scripts/build.sh), the release server, Chromium, Firefox and geckodriver.
 // Run: node --test tests/e2e/vault.test.mjs
@@ -45,8 +49,13 @@ const CSP_NO_WASM = CSP.replace(" 'wasm-unsafe-eval'", '');
 // The app: `/?mode=M` starts a login in mode M (kept in sessionStorage); the callback runs it.
 // Modes: `bearer` (memory), `dpop` (memory), `dpop-local` (persisted, DPoP-bound),
 // `dpop-nonce` (memory, against a server demanding DPoP nonces), `dpop-js-worker` (memory, the
-// worker served with a policy without 'wasm-unsafe-eval'), and `refusals` (no sign-in: option
-// errors and a vault that cannot start).
+// worker served with a policy without 'wasm-unsafe-eval'), `refusals` (no sign-in: option
+// errors and a vault that cannot start), `popup` (dpop, memory: a popup sign-in from a click on
+// #go) and `popup-forged` (the same, whose authorization endpoint is /forge: a page that sends
+// the popup to the redirect URI with a code and the state of another login of this page, still
+// pending, so that only the popup's own state check can refuse it) and `popup-stall` (whose
+// authorization endpoint never answers, with popupTimeoutMs 1000). In a popup, the page hands the
+// response to its opener (popupCallback) and does nothing else.
 const APP = `
 import init, * as lib from '/pkg/oauth_spa_dpop.js';
 import initFull, * as full from '/pkg/oauth_spa.js';
@@ -57,7 +66,8 @@ const q = new URLSearchParams(location.search);
 if (q.has('mode')) sessionStorage.setItem('vault-test-mode', q.get('mode'));
 const mode = sessionStorage.getItem('vault-test-mode');
 const config = {
-  clientId: 'demo-public', authorizationEndpoint: o + '/rfc/oauth/authorize',
+  clientId: 'demo-public',
+  authorizationEndpoint: o + ({ 'popup-forged': '/forge', 'popup-stall': '/stall' }[mode] ?? '/rfc/oauth/authorize'),
   tokenEndpoint: o + '/rfc/oauth/token', revocationEndpoint: o + '/rfc/oauth/revoke',
   redirectUri: o + '/', scope: 'projects offline_access', dpop: mode !== 'bearer',
 };
@@ -163,9 +173,52 @@ async function signedIn() {
   return r;
 }
 
+// A popup sign-in from a click on #go; the page reports what it got and could read.
+async function popupSignIn() {
+  const session = lib.createSession(config, options);
+  const go = document.createElement('button');
+  go.id = 'go';
+  go.textContent = 'Sign in';
+  // loginWithPopup runs in the click handler itself (the window opens there).
+  const login = new Promise((ok) => go.addEventListener('click', () => {
+    const o = mode === 'popup-stall' ? { popupTimeoutMs: 1000 } : { appState: 'from-popup' };
+    ok(session.loginWithPopup(o).then((t) => ({ t }), (e) => ({ e })));
+  }, { once: true }));
+  // popup-forged: another login of this page, pending; /forge answers with its state.
+  const other = mode === 'popup-forged' ? new URL(lib.startLogin(config)).searchParams.get('state') : null;
+  if (other) localStorage.setItem('vault-test-other-state', other);
+  document.body.append(go);
+  const { t, e } = await login;
+  localStorage.removeItem('vault-test-other-state');
+  const pendingKeys = () => Object.keys(sessionStorage).filter((k) => k.startsWith('oauth-spa:tx:'));
+  const pending = () => pendingKeys().length;
+  if (e) {
+    const r = { refused: fail(e), pendingKeys: pendingKeys(), other, tokens: session.getTokens() };
+    if (other) sessionStorage.removeItem('oauth-spa:tx:' + other); // (this tab's next tests)
+    session.close();
+    return r;
+  }
+  const seen = [t, session.getTokens()];
+  const r = {
+    tokenType: t.tokenType, dpopKey: t.dpopKey, appState: t.appState, hasRefreshToken: 'refreshToken' in t,
+    rawRefresh: 'refresh_token' in t.raw, getTokensRefresh: 'refreshToken' in session.getTokens(),
+    same: session.getTokens().accessToken === t.accessToken, pending: pending(),
+  };
+  const res = await session.fetch(resource);
+  r.status = res.status;
+  r.user = (await res.json()).sub;
+  r.scan = await readAll(seen);
+  await session.signOut();
+  r.afterSignOut = session.getTokens();
+  return r;
+}
+
 try {
   await Promise.all([init(), initFull()]);
-  if (mode === 'refusals') report({ ok: true, ...(await refusals()) });
+  if (lib.popupCallback()) {
+    // A sign-in popup: the response went to the opener, and this window closes.
+  } else if (mode === 'refusals') report({ ok: true, ...(await refusals()) });
+  else if (mode?.startsWith('popup')) report({ ok: true, ...(await popupSignIn()) });
   else if (q.has('state')) report({ ok: true, ...(await signedIn()) });
   else location.assign(lib.startLogin(config));
 } catch (e) {
@@ -204,7 +257,10 @@ function upstream(port, host, { method = 'GET', path, headers = {}, body }) {
 async function startFront() {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  const front = { origin: `http://${host}`, refreshTokens: [], upstreamPort: 0, workerCsp: CSP, fetched: [] };
+  const front = {
+    origin: `http://${host}`, refreshTokens: [], upstreamPort: 0, workerCsp: CSP, fetched: [],
+    codeExchanges: [], // { dpop: whether it carried a DPoP proof } for each code exchange sent
+  };
   const tokenUrl = `${front.origin}/rfc/oauth/token`;
   const refresh = (rt, extra = {}) => upstream(front.upstreamPort, host, {
     method: 'POST', path: '/rfc/oauth/token',
@@ -227,6 +283,13 @@ async function startFront() {
         send(200, 'text/html', '<!doctype html><meta charset=utf-8><title>vault</title><body><script type=module src=/app.js></script>', csp);
       } else if (url.pathname === '/app.js') {
         send(200, 'text/javascript', APP, CSP);
+      } else if (url.pathname === '/stall') {
+        send(200, 'text/html', '<!doctype html><meta charset=utf-8><title>stall</title>', CSP);
+      } else if (url.pathname === '/forge') {
+        // A forged answer: the redirect URI with a code and a state of no login of this page.
+        send(200, 'text/html', '<!doctype html><meta charset=utf-8><title>forge</title><script type=module src=/forge.js></script>', CSP);
+      } else if (url.pathname === '/forge.js') {
+        send(200, 'text/javascript', "location.replace('/?code=c0de&state=' + localStorage.getItem('vault-test-other-state'));", CSP);
       } else if (url.pathname === '/favicon.ico') {
         send(404, 'text/plain', '');
       } else if (url.pathname.startsWith('/pkg/')) {
@@ -246,6 +309,9 @@ async function startFront() {
           otherKey: await refresh(rt, { dpop: await foreignProof(tokenUrl) }),
         }));
       } else {
+        if (url.pathname === '/rfc/oauth/token' && new URLSearchParams(body.toString()).get('grant_type') === 'authorization_code') {
+          front.codeExchanges.push({ dpop: typeof req.headers.dpop === 'string' && req.headers.dpop.split('.').length === 3 });
+        }
         const r = await upstream(front.upstreamPort, host, { method: req.method, path: req.url, headers: req.headers, body });
         if (url.pathname === '/rfc/oauth/token' && r.status === 200) {
           const rt = JSON.parse(r.body).refresh_token;
@@ -347,7 +413,8 @@ function checkRefusals(r) {
 
 const MODES = ['bearer', 'dpop', 'dpop-local', 'dpop-nonce', 'dpop-js-worker'];
 
-// One suite per browser: `open(url)` navigates, `result()` waits for the page's report.
+// One suite per browser: `open(url)` navigates, `click(selector)` clicks an element once it is
+// there, `result()` waits for the page's report.
 // `pageJs`: the browser's pages have no WebAssembly (Chromium under OAUTH_SPA_E2E_ENGINE=js).
 function suite(name, pageJs, start) {
   describe(`the vault in ${name}`, () => {
@@ -381,6 +448,62 @@ function suite(name, pageJs, start) {
         assert.equal(fallback, (pageJs ? 2 : 0) + (mode === 'dpop-js-worker' ? 1 : 0), front.fetched.join(' '));
       });
     }
+    // Clicks #go on /?mode=M (a popup sign-in); resolves the page's report.
+    async function popupRun(mode, pages = 2) {
+      front.upstreamPort = plain.port;
+      front.workerCsp = CSP;
+      await plain.reset();
+      front.refreshTokens.length = 0;
+      front.fetched.length = 0;
+      front.codeExchanges.length = 0;
+      await browser.open(`${front.origin}/?mode=${mode}`);
+      await browser.click('#go');
+      const r = await browser.result();
+      assert.equal(r.ok, true, JSON.stringify(r));
+      // The page and the popup's redirect page (`pages` in all) each load the JavaScript
+      // engine when the browser's pages have no WebAssembly; the worker keeps it.
+      const fallback = front.fetched.filter((f) => f === '/pkg/oauth_spa_dpop_fallback.js').length;
+      assert.equal(fallback, pageJs ? pages : 0, front.fetched.join(' '));
+      return r;
+    }
+    test('popup: loginWithPopup signs in, the worker exchanges the code with a proof, the page gets no refresh token', async () => {
+      const r = await popupRun('popup');
+      assert.equal(r.refused, undefined, JSON.stringify(r.refused));
+      assert.equal(r.tokenType, 'DPoP');
+      assert.equal(r.dpopKey, 'stored');
+      assert.equal(r.appState, 'from-popup');
+      assert.deepEqual([r.hasRefreshToken, r.rawRefresh, r.getTokensRefresh], [false, false, false],
+        'the page never gets a refresh token');
+      assert.equal(r.same, true, 'getTokens() holds the TokenSet loginWithPopup resolved to');
+      assert.equal(r.pending, 0, 'the pending login was consumed');
+      assert.deepEqual(front.codeExchanges, [{ dpop: true }], 'one code exchange, with a DPoP proof');
+      const stats = await plain.stats();
+      assert.equal(stats.token.rfc.authorization_code.ok, 1, JSON.stringify(stats.token));
+      assert.equal(stats.token.rfc.total, 1, `the code exchange only: ${JSON.stringify(stats.token)}`);
+      assert.equal(r.status, 200, 'session.fetch with the vault\'s proof');
+      assert.equal(r.user, 'demo-user');
+      assert.equal(front.refreshTokens.length, 1, 'the code exchange issued a refresh token');
+      assert.deepEqual(placesOf(r.scan, front.refreshTokens), [[]], 'no refresh token anywhere the page can read');
+      assert.equal(r.afterSignOut, null);
+    });
+    test('popup: an answer with the state of another pending login is refused (unknown_state), nothing is sent', async () => {
+      const r = await popupRun('popup-forged');
+      assert.equal(r.refused?.code, 'unknown_state', JSON.stringify(r));
+      assert.equal(r.refused.isOAuthError, true);
+      // The popup's own login went with the refused answer; the other one is still pending.
+      assert.deepEqual(r.pendingKeys, [`oauth-spa:tx:${r.other}`]);
+      assert.equal(r.tokens, null);
+      assert.deepEqual(front.codeExchanges, []);
+      assert.equal((await plain.stats()).token_requests, 0);
+    });
+    test('popup: no answer within popupTimeoutMs → timeout, nothing pending or sent', async () => {
+      const r = await popupRun('popup-stall', 1);
+      assert.equal(r.refused?.code, 'timeout', JSON.stringify(r));
+      assert.deepEqual(r.pendingKeys, [], 'a timed-out popup leaves no pending login');
+      assert.equal(r.tokens, null);
+      assert.deepEqual(front.codeExchanges, []);
+      assert.equal((await plain.stats()).token_requests, 0);
+    });
     test('refusals: options, the full entry, and a CSP without worker-src', async () => {
       front.upstreamPort = plain.port;
       await plain.reset();
@@ -395,6 +518,7 @@ suite('Chromium', ENGINE === 'js', async () => {
   const b = await launchBrowser();
   return {
     open: (url) => b.page.goto(url),
+    click: (selector) => b.page.click(selector),
     result: async () => {
       await b.page.waitForSelector('body[data-result]', { state: 'attached', timeout: 30000 });
       const r = JSON.parse(await b.page.evaluate(() => document.body.dataset.result));
@@ -412,6 +536,7 @@ suite('Firefox', false, async () => {
   const s = await newSession(driver, { browserName: 'firefox', 'moz:firefoxOptions': { args: ['-headless'] } });
   return {
     open: (url) => s.navigate(url),
+    click: (selector) => s.click(selector),
     result: async () => {
       const r = await waitForResult(s, 30000);
       await s.execute('delete document.body.dataset.result');

@@ -58,7 +58,7 @@ async function command(base, method, path, body) {
 
 /**
  * A new browser session with these capabilities (`alwaysMatch`).
- * Resolves { navigate(url), execute(script), close() }.
+ * Resolves { navigate(url), execute(script), click(selector), close() }.
  */
 export async function newSession(driver, capabilities) {
   const { sessionId } = await command(driver.base, 'POST', '/session', { capabilities: { alwaysMatch: capabilities } });
@@ -66,6 +66,20 @@ export async function newSession(driver, capabilities) {
   return {
     navigate: (url) => command(driver.base, 'POST', `${path}/url`, { url }),
     execute: (script) => command(driver.base, 'POST', `${path}/execute/sync`, { script, args: [] }),
+    // Clicks (WebDriver Element Click: a trusted click, a user gesture) the first element that
+    // matches the CSS `selector`, waiting up to `timeout` ms for it.
+    click: async (selector, timeout = 20000) => {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const found = await command(driver.base, 'POST', `${path}/elements`, { using: 'css selector', value: selector });
+        if (found.length) {
+          const id = found[0]['element-6066-11e4-a52e-4f735466cecf'];
+          return command(driver.base, 'POST', `${path}/element/${id}/click`, {});
+        }
+        if (Date.now() > deadline) throw new Error(`no element ${selector} within ${timeout} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     close: () => command(driver.base, 'DELETE', path),
   };
 }

@@ -48,12 +48,20 @@ export async function dpopUsage(base: ClientConfig): Promise<void> {
   void [jkt, sure, login, where, res, again, url, wrongConfig, wrongKey, bad];
 }
 
-// The vault: `vault: "worker"` gives a VaultSession (a Session with handleCallback).
+// The vault: `vault: "worker"` gives a VaultSession (a Session with handleCallback and
+// loginWithPopup).
 export async function vaultUsage(config: ClientConfig): Promise<void> {
   const vault: VaultSession = createSession(config, { vault: 'worker' });
   const tokens: TokenSet = await vault.handleCallback();
   const fromUrl: TokenSet = await vault.handleCallback('https://app.example/cb?code=c&state=s');
   const asSession: Session = vault;
+  const popup: TokenSet = await vault.loginWithPopup();
+  const popupWith: Promise<TokenSet> = vault.loginWithPopup({
+    appState: '/back', popupFeatures: 'popup,width=500,height=700', popupTimeoutMs: 60000,
+    extraParams: { prompt: 'login' },
+  });
+  // @ts-expect-error popupTimeoutMs is a number
+  const badTimeout = vault.loginWithPopup({ popupTimeoutMs: '60000' });
   const persisted = createSession({ ...config, dpop: true }, {
     vault: 'worker', storage: 'localStorage', vaultUrl: new URL('./vault.js', 'https://app.example/'),
   });
@@ -65,7 +73,7 @@ export async function vaultUsage(config: ClientConfig): Promise<void> {
   const wrongUrl = createSession(config, { vault: 'worker', vaultUrl: 42 });
   // @ts-expect-error a session without the vault has no handleCallback
   const plain: VaultSession = createSession(config);
-  void [tokens, fromUrl, asSession, persisted, res, other, wrongUrl, plain];
+  void [tokens, fromUrl, asSession, popup, popupWith, badTimeout, persisted, res, other, wrongUrl, plain];
 }
 
 // `oauth-spa` has no DPoP: its ClientConfig refuses `dpop: true` (as the entry does at run
