@@ -530,7 +530,8 @@ fn readers() -> Vec<(&'static str, Vec<Reader>)> {
         (
             "PopupLoginOptions",
             vec![
-                r("src/wasm/session.rs", "pub fn login_with_popup(", None),
+                // loginWithPopup and the vault's session.loginWithPopup share this reader.
+                r("src/wasm/session.rs", "pub(super) fn popup_login(", None),
                 // loginWithPopup hands its options to startLogin's reader.
                 r(
                     "src/core/authorize.rs",
