@@ -122,6 +122,20 @@ fn options(storage: &str, key: &str, t: Option<&JsValue>) -> JsValue {
     o.into()
 }
 
+/// A shared session (`storage: "localStorage"`) on `key`, against the token server's "ok"
+/// mode, starting from what is stored.
+fn shared(run: &str, key: &str) -> JsValue {
+    create_session(config(run, "ok", None), options("localStorage", key, None)).unwrap()
+}
+
+/// Stores a session as the previous release did: JSON in localStorage under `key`.
+fn store_as_previous_release(key: &str, at: &str, rt: &str) {
+    js(
+        "localStorage.setItem(a, JSON.stringify({ accessToken: b, tokenType: 'Bearer', refreshToken: c, expiresAt: Date.now() + 3600e3 }))",
+        &[&key.into(), &at.into(), &rt.into()],
+    );
+}
+
 /// Subscribes to all three events; returns the array they push "change:<at|null>",
 /// "signedOut:<code|undefined>" and "error:<code>" into.
 fn record(session: &JsValue) -> Array {
@@ -462,11 +476,7 @@ async fn two_sessions_share_one_refresh(without_web_locks: bool) {
         options("localStorage", &key, Some(&tokens("at-0", "rt-0", -1000.0))),
     )
     .unwrap();
-    let b = create_session(
-        config(&run, "ok", None),
-        options("localStorage", &key, None),
-    )
-    .unwrap();
+    let b = shared(&run, &key);
     let both = js(
         "return Promise.all([a.getAccessToken(), b.getAccessToken()])",
         &[&a, &b],
@@ -766,11 +776,7 @@ async fn an_unreadable_stored_expiry_means_expired() {
         "localStorage.setItem(a, JSON.stringify({ accessToken: 'at-x', refreshToken: 'rt-x', expiresAt: '2020-01-01' }))",
         &[&key.clone().into()],
     );
-    let session = create_session(
-        config(&run, "ok", None),
-        options("localStorage", &key, None),
-    )
-    .unwrap();
+    let session = shared(&run, &key);
     let at = settle(call(&session, "getAccessToken", &[]))
         .await
         .expect("refreshed");
@@ -834,11 +840,7 @@ async fn after_a_failed_write_another_tabs_newer_tokens_count_again() {
     // spending T1's rotated refresh token from memory.
     let run = run_id();
     let key = ["oauth-spa-test:", &run].concat();
-    let a = create_session(
-        config(&run, "ok", None),
-        options("localStorage", &key, None),
-    )
-    .unwrap();
+    let a = shared(&run, &key);
     refuse_storage_writes(true);
     call(&a, "setTokens", &[&tokens("at-0", "rt-0", 3_600_000.0)]);
     let _ = settle_within(
@@ -1070,15 +1072,8 @@ async fn a_session_stored_by_the_previous_release_moves_to_indexeddb() {
     // first read takes it into IndexedDB and removes it from localStorage.
     let run = run_id();
     let key = ["oauth-spa-test:", &run].concat();
-    js(
-        "localStorage.setItem(a, JSON.stringify({ accessToken: 'at-m', tokenType: 'Bearer', refreshToken: 'rt-m', expiresAt: Date.now() + 3600e3 }))",
-        &[&key.clone().into()],
-    );
-    let session = create_session(
-        config(&run, "ok", None),
-        options("localStorage", &key, None),
-    )
-    .unwrap();
+    store_as_previous_release(&key, "at-m", "rt-m");
+    let session = shared(&run, &key);
     let at = settle(call(&session, "getAccessToken", &[]))
         .await
         .expect("the migrated session");
@@ -1101,16 +1096,9 @@ async fn a_migration_that_cannot_be_written_keeps_the_previous_releases_copy() {
     // session, with a working store, moves it.
     let run = run_id();
     let key = ["oauth-spa-test:", &run].concat();
-    js(
-        "localStorage.setItem(a, JSON.stringify({ accessToken: 'at-k', tokenType: 'Bearer', refreshToken: 'rt-k', expiresAt: Date.now() + 3600e3 }))",
-        &[&key.clone().into()],
-    );
+    store_as_previous_release(&key, "at-k", "rt-k");
     refuse_storage_writes(true);
-    let session = create_session(
-        config(&run, "ok", None),
-        options("localStorage", &key, None),
-    )
-    .unwrap();
+    let session = shared(&run, &key);
     let events = record(&session);
     let got = settle_within(call(&session, "getAccessToken", &[]), 5000).await;
     refuse_storage_writes(false);
@@ -1132,11 +1120,7 @@ async fn a_migration_that_cannot_be_written_keeps_the_previous_releases_copy() {
     assert_eq!(local(&key).await, None, "nothing half-written in IndexedDB");
     call(&session, "close", &[]);
 
-    let session = create_session(
-        config(&run, "ok", None),
-        options("localStorage", &key, None),
-    )
-    .unwrap();
+    let session = shared(&run, &key);
     let at = settle(call(&session, "getAccessToken", &[]))
         .await
         .expect("the migrated session");

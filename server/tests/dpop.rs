@@ -122,6 +122,41 @@ fn userinfo(s: &Server, auth: &str, proof: Option<&str>) -> Resp {
     s.get_with("/rfc/userinfo", &headers)
 }
 
+/// A grant bound to `key` (`form`: a code bound by `dpop_jkt`, or a bound refresh token):
+/// refused without a proof (the description says `unproved`) and with a proof of `other`,
+/// neither of which spends it; then answered to a proof of `key` with DPoP-bound tokens whose
+/// access token the resource takes with a proof of `key`. Returns the token response.
+fn bound_grant(
+    s: &Server,
+    form: &[(&'static str, String)],
+    key: &Key,
+    other: &Key,
+    unproved: &str,
+) -> Value {
+    let token_url = format!("{}/rfc/oauth/token", s.base);
+    let r = post(s, form, None);
+    assert!(r
+        .assert_oauth_error(400, "invalid_grant")
+        .contains(unproved));
+    let r = post(s, form, Some(&other.proof("POST", &token_url, None, None)));
+    assert!(r
+        .assert_oauth_error(400, "invalid_grant")
+        .contains("another DPoP key"));
+    let r = post(s, form, Some(&key.proof("POST", &token_url, None, None)));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let t = r.json();
+    assert_eq!(t["token_type"], "DPoP");
+    let at = t["access_token"].as_str().unwrap();
+    let resource_url = format!("{}/rfc/userinfo", s.base);
+    let r = userinfo(
+        s,
+        &format!("DPoP {at}"),
+        Some(&key.proof("GET", &resource_url, Some(at), None)),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    t
+}
+
 /// The `error` of a 401's `WWW-Authenticate: DPoP ...` challenge.
 fn dpop_error(r: &Resp) -> String {
     assert_eq!(r.status, 401, "{}", r.body);
@@ -254,31 +289,7 @@ fn tokens_are_bound_and_the_resource_wants_a_proof_of_the_key() {
     assert_eq!(r.status, 200, "{}", r.body);
 
     // A bound refresh token needs a proof of the same key; a refused try does not spend it.
-    let r = post(&s, &refresh_form(&rt), None);
-    assert!(r.assert_oauth_error(400, "invalid_grant").contains("bound"));
-    let r = post(
-        &s,
-        &refresh_form(&rt),
-        Some(&other.proof("POST", &token_url, None, None)),
-    );
-    assert!(r
-        .assert_oauth_error(400, "invalid_grant")
-        .contains("another DPoP key"));
-    let r = post(
-        &s,
-        &refresh_form(&rt),
-        Some(&key.proof("POST", &token_url, None, None)),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    let t2 = r.json();
-    assert_eq!(t2["token_type"], "DPoP");
-    let at2 = t2["access_token"].as_str().unwrap();
-    let r = userinfo(
-        &s,
-        &format!("DPoP {at2}"),
-        Some(&key.proof("GET", &resource_url, Some(at2), None)),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
+    bound_grant(&s, &refresh_form(&rt), &key, &other, "bound");
 
     // An unbound token with the DPoP scheme is refused; as Bearer it works.
     let plain = s.exchange("rfc", &s.code("rfc", "spa")).json();
@@ -380,7 +391,6 @@ fn a_code_bound_by_dpop_jkt_is_exchanged_only_with_a_proof_of_that_key() {
     // RFC 9449 §10: the authorization request's dpop_jkt binds the code to the key.
     let s = Server::start(&[]);
     let token_url = format!("{}/rfc/oauth/token", s.base);
-    let resource_url = format!("{}/rfc/userinfo", s.base);
     let key = Key::new(11);
     let other = Key::new(13);
 
@@ -412,35 +422,15 @@ fn a_code_bound_by_dpop_jkt_is_exchanged_only_with_a_proof_of_that_key() {
         param(&p, "code").expect("a code").to_string()
     };
     let code = bound_code(&s);
-    // No proof, and a proof of another key: refused, and the code is not spent.
-    let r = post(&s, &exchange_form(&code), None);
-    assert!(r
-        .assert_oauth_error(400, "invalid_grant")
-        .contains("bound to a DPoP key"));
-    let r = post(
+    // No proof, and a proof of another key: refused, and the code is not spent; the key it
+    // is bound to: tokens bound to that key.
+    bound_grant(
         &s,
         &exchange_form(&code),
-        Some(&other.proof("POST", &token_url, None, None)),
+        &key,
+        &other,
+        "bound to a DPoP key",
     );
-    assert!(r
-        .assert_oauth_error(400, "invalid_grant")
-        .contains("another DPoP key"));
-    // The key it is bound to: tokens bound to that key.
-    let r = post(
-        &s,
-        &exchange_form(&code),
-        Some(&key.proof("POST", &token_url, None, None)),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    let t = r.json();
-    assert_eq!(t["token_type"], "DPoP");
-    let at = t["access_token"].as_str().unwrap();
-    let r = userinfo(
-        &s,
-        &format!("DPoP {at}"),
-        Some(&key.proof("GET", &resource_url, Some(at), None)),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
     // Spent now: the code is single use, whatever the key.
     let r = post(
         &s,

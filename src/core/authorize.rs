@@ -384,7 +384,7 @@ mod tests {
     }
 
     /// A login with the test config, its authorization endpoint replaced by `endpoint`.
-    fn login_at(endpoint: &str) -> AuthorizationRequest {
+    fn try_login_at(endpoint: &str) -> Result<AuthorizationRequest, Error> {
         let mut c = config();
         c.authorization_endpoint = endpoint.into();
         start_login(
@@ -394,7 +394,10 @@ mod tests {
             0,
             &mut MemoryStorage::new(),
         )
-        .unwrap()
+    }
+
+    fn login_at(endpoint: &str) -> AuthorizationRequest {
+        try_login_at(endpoint).unwrap()
     }
 
     #[test]
@@ -470,17 +473,9 @@ mod tests {
         assert!(e.message().contains("dpop_jkt"), "{}", e.message());
     }
 
+    #[cfg(feature = "dpop")]
     fn login_err_at(endpoint: &str) -> Error {
-        let mut c = config();
-        c.authorization_endpoint = endpoint.into();
-        start_login(
-            &c,
-            &LoginOptions::default(),
-            &random(),
-            0,
-            &mut MemoryStorage::new(),
-        )
-        .unwrap_err()
+        try_login_at(endpoint).unwrap_err()
     }
 
     #[test]
