@@ -119,20 +119,30 @@ pub const MAX_MEMBERS: usize = 1000;
 /// a fraction of the code of `sort_unstable` (measured in the shipped wasm: 1.4 KB gzip less;
 /// a `BTreeSet` of the names cost 1.8 KB more than this).
 fn heap_sort(v: &mut [(&str, usize)]) {
-    // Moves `v[root]` down its subtree within `v[..end]` until both children are smaller.
-    fn sift_down(v: &mut [(&str, usize)], mut root: usize, end: usize) {
+    // Moves `v[root]` down its subtree until both children are smaller. Reads and writes
+    // through `get`: no index can panic (a bounds check would bring the panic messages).
+    fn sift_down(v: &mut [(&str, usize)], mut root: usize) {
         loop {
             let mut child = 2 * root + 1;
-            if child >= end {
+            let (Some(&top), Some(&left)) = (v.get(root), v.get(child)) else {
+                return;
+            };
+            let mut big = left;
+            if let Some(&right) = v.get(child + 1) {
+                if less(&left, &right) {
+                    child += 1;
+                    big = right;
+                }
+            }
+            if !less(&top, &big) {
                 return;
             }
-            if child + 1 < end && less(&v[child], &v[child + 1]) {
-                child += 1;
+            if let Some(r) = v.get_mut(root) {
+                *r = big;
             }
-            if !less(&v[root], &v[child]) {
-                return;
+            if let Some(c) = v.get_mut(child) {
+                *c = top;
             }
-            v.swap(root, child);
             root = child;
         }
     }
@@ -143,11 +153,16 @@ fn heap_sort(v: &mut [(&str, usize)]) {
     }
     let n = v.len();
     for root in (0..n / 2).rev() {
-        sift_down(v, root, n);
+        sift_down(v, root);
     }
     for end in (1..n).rev() {
-        v.swap(0, end);
-        sift_down(v, 0, end);
+        // The largest of `v[..=end]` goes last, then the heap is `v[..end]`.
+        if let Some([first, .., last]) = v.get_mut(..=end) {
+            core::mem::swap(first, last);
+        }
+        if let Some(heap) = v.get_mut(..end) {
+            sift_down(heap, 0);
+        }
     }
 }
 
