@@ -170,18 +170,16 @@ pub(crate) fn cat(parts: &[&str]) -> String {
     out
 }
 
-/// Appends `name=value` pairs, form-encoded and joined with `&`, to `out`.
-pub(crate) fn append_pairs<'a>(
-    out: &mut String,
-    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-) {
-    for (name, value) in pairs {
+/// Appends `name=value` pairs, form-encoded and joined with `&`, to `out`. (A slice, not a
+/// generic `IntoIterator`: one copy of the loop, and no consuming iterator to drop.)
+pub(crate) fn append_pairs(out: &mut String, pairs: &[(&str, &str)]) {
+    for &(name, value) in pairs {
         append_pair(out, name, value);
     }
 }
 
-/// One `name=value` of [`append_pairs`]: not generic, so each caller's loop stays small.
-fn append_pair(out: &mut String, name: &str, value: &str) {
+/// One `name=value` of [`append_pairs`].
+pub(crate) fn append_pair(out: &mut String, name: &str, value: &str) {
     if !out.is_empty() && !out.ends_with('?') && !out.ends_with('&') {
         out.push('&');
     }
@@ -272,10 +270,10 @@ mod tests {
     #[test]
     fn append_pairs_joins() {
         let mut s = String::from("https://as.example/authorize?");
-        append_pairs(&mut s, [("a b", "c&d"), ("e", "~")]);
+        append_pairs(&mut s, &[("a b", "c&d"), ("e", "~")]);
         assert_eq!(s, "https://as.example/authorize?a+b=c%26d&e=%7E");
         let mut body = String::new();
-        append_pairs(&mut body, [("x", "1"), ("y", "2")]);
+        append_pairs(&mut body, &[("x", "1"), ("y", "2")]);
         assert_eq!(body, "x=1&y=2");
     }
 }

@@ -83,7 +83,13 @@ impl Json {
     /// O(n log n) name comparisons for n members.
     pub fn duplicate_member(&self) -> Option<&str> {
         match self {
-            Json::Object(m) => first_repeat(&mut m.iter().map(|(k, _)| k.as_str()), 0),
+            Json::Object(m) => {
+                let mut names = Vec::with_capacity(m.len());
+                for (k, _) in m {
+                    names.push(k.as_str());
+                }
+                first_repeat(&names, 0)
+            }
             _ => None,
         }
     }
@@ -170,13 +176,12 @@ fn heap_sort(v: &mut [(&str, usize)]) {
 /// never reported (they may repeat among themselves). O(n log n) comparisons, where checking
 /// each name against all before it would be O(n²): a few thousand long names then take
 /// seconds.
-pub(crate) fn first_repeat<'a>(
-    names: &mut dyn Iterator<Item = &'a str>,
-    known: usize,
-) -> Option<&'a str> {
+/// (A slice, not a `dyn Iterator`: each iterator type behind one would bring its own vtable of
+/// `next`, `size_hint`, `advance_by` and `nth`.)
+pub(crate) fn first_repeat<'a>(names: &[&'a str], known: usize) -> Option<&'a str> {
     // Sorted by name, then by position: equal names are neighbours, earliest first.
-    let mut sorted: Vec<(&str, usize)> = Vec::new();
-    for (i, n) in names.enumerate() {
+    let mut sorted: Vec<(&str, usize)> = Vec::with_capacity(names.len());
+    for (i, &n) in names.iter().enumerate() {
         sorted.push((n, i));
     }
     heap_sort(&mut sorted);
@@ -764,7 +769,7 @@ mod tests {
 
     #[test]
     fn first_repeats() {
-        let first = |names: &[&'static str], known| first_repeat(&mut names.iter().copied(), known);
+        let first = |names: &[&'static str], known| first_repeat(names, known);
         assert_eq!(first(&[], 0), None);
         assert_eq!(first(&["a", "b", "c"], 0), None);
         assert_eq!(first(&["b", "a", "c", "a", "b"], 0), Some("a"));

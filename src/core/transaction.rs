@@ -146,13 +146,13 @@ fn expiry_of(text: &str) -> Option<u64> {
 /// were removed.
 pub fn sweep(storage: &mut dyn Storage, prefix: &str, now_ms: u64) -> Result<usize, Error> {
     let mut removed = 0;
-    for key in storage.keys_with_prefix(prefix)? {
-        let stale = match storage.get(&key)? {
+    for key in &storage.keys_with_prefix(prefix)? {
+        let stale = match storage.get(key)? {
             Some(text) => expiry_of(&text).is_none_or(|exp| exp <= now_ms),
             None => false,
         };
         if stale {
-            storage.remove(&key)?;
+            storage.remove(key)?;
             removed += 1;
         }
     }

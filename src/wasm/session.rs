@@ -369,7 +369,7 @@ impl Op {
 
     /// Revokes `token` (`HINT_REFRESH_TOKEN`: a refresh token, else an access token): a
     /// promise, or `undefined` when the configuration has no revocation endpoint.
-    pub fn revoke(&mut self, token: &str, hint: u8) -> JsValue {
+    pub fn revoke(&mut self, token: String, hint: u8) -> JsValue {
         let Some(c) = self.core() else {
             return JsValue::UNDEFINED;
         };
@@ -381,7 +381,7 @@ impl Op {
             // js/session.js passes one of the two; any other value reads as an access token.
             _ => TokenTypeHint::AccessToken,
         };
-        match revocation_request(&c.config, token, Some(hint)) {
+        match revocation_request(&c.config, &token, Some(hint)) {
             Ok(r) => send(&r, c.config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
             Err(e) => rejected(e),
         }
