@@ -22,6 +22,7 @@ use {
     crate::core::token::{parse_token_response, TokenSet},
     crate::core::transaction::Storage,
     alloc::boxed::Box,
+    alloc::rc::Rc,
 };
 
 #[wasm_bindgen(module = "/js/glue.js")]
@@ -49,7 +50,7 @@ pub(super) enum Kind {
     /// A refresh: merge the answer into `old` (rotation rules of `merge_refreshed`).
     #[cfg(feature = "session")]
     Refresh {
-        config: Box<ClientConfig>,
+        config: Rc<ClientConfig>,
         old: TokenSet,
     },
     /// A revocation: any 2xx is success.
