@@ -13,19 +13,29 @@ const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 fn base64(input: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let at = |i| u32::from(*chunk.get(i).unwrap_or(&0));
-        let n = (at(0) << 16) | (at(1) << 8) | at(2);
-        let chars = chunk.len() + 1;
-        for i in 0..4 {
-            if i < chars {
-                out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else if pad {
-                out.push('=');
-            }
-        }
+    // `as_chunks`, not `chunks(3)`: the latter's split has a panic path (and its message).
+    let (groups, rest) = input.as_chunks::<3>();
+    for group in groups {
+        quantum(&mut out, group, alphabet, pad);
+    }
+    if !rest.is_empty() {
+        quantum(&mut out, rest, alphabet, pad);
     }
     out
+}
+
+/// One to three octets as four characters (padded with `=` when `pad`, else two or three).
+fn quantum(out: &mut String, chunk: &[u8], alphabet: &[u8; 64], pad: bool) {
+    let at = |i| u32::from(*chunk.get(i).unwrap_or(&0));
+    let n = (at(0) << 16) | (at(1) << 8) | at(2);
+    let chars = chunk.len() + 1;
+    for i in 0..4 {
+        if i < chars {
+            out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        } else if pad {
+            out.push('=');
+        }
+    }
 }
 
 /// Base64 with the standard alphabet and `=` padding (RFC 4648 §4), as HTTP Basic uses.
