@@ -92,7 +92,7 @@ pub fn start_login(
     config.validate()?;
     let endpoint_query = url::parse("authorizationEndpoint", &config.authorization_endpoint)?.query;
     let existing = parse_form(endpoint_query.unwrap_or(""));
-    for name in RESERVED_PARAMS {
+    for &name in &RESERVED_PARAMS {
         if existing.iter().any(|(n, _)| n == name) {
             return Err(Error::concat(
                 ErrorCode::InvalidConfig,

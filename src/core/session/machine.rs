@@ -748,7 +748,8 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
     /// Queues the revocation of what `t` holds and none of `kept` does (refresh token first).
     fn revoke_unheld(&mut self, t: &T, kept: &[Option<&T>]) {
         let mut first = true;
-        for (token, refresh_token) in [(t.refresh_token(), true), (Some(t.access_token()), false)] {
+        for &(token, refresh_token) in &[(t.refresh_token(), true), (Some(t.access_token()), false)]
+        {
             let Some(token) = token else { continue };
             let held = kept.iter().flatten().any(|k| {
                 if refresh_token {
