@@ -87,7 +87,7 @@ pub fn start_login(
     options: &LoginOptions,
     random: &LoginRandom,
     now_ms: u64,
-    storage: &mut dyn Storage,
+    storage: &mut (impl Storage + ?Sized),
 ) -> Result<AuthorizationRequest, Error> {
     config.validate()?;
     let endpoint_query = url::parse("authorizationEndpoint", &config.authorization_endpoint)?.query;

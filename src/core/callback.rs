@@ -141,7 +141,7 @@ pub fn begin_callback(
     config: &ClientConfig,
     callback_url: &str,
     now_ms: u64,
-    storage: &mut dyn Storage,
+    storage: &mut (impl Storage + ?Sized),
 ) -> Result<PendingExchange, Error> {
     config.validate()?;
     let response = parse_authorization_response(callback_url)?;
