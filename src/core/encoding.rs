@@ -83,14 +83,16 @@ pub fn form_decode(value: &str) -> String {
             (b'%', [h, l, ..]) => hex(*h).zip(hex(*l)).map(|(h, l)| h << 4 | l),
             _ => None,
         };
-        match escaped {
+        let octet = match escaped {
             Some(e) => {
-                out.push(e);
                 bytes.nth(1);
+                e
             }
-            None if b == b'+' => out.push(b' '),
-            None => out.push(b),
-        }
+            None if b == b'+' => b' ',
+            None => b,
+        };
+        // (Not `Vec::push`: its own copy of the growth code for `u8`.)
+        out.extend_from_slice(&[octet]);
     }
     // Like `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD.
     let mut text = String::with_capacity(out.len());
