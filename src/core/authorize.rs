@@ -125,10 +125,10 @@ pub fn start_login(
     // A name of extraParams given twice, or already in the endpoint's query (whose own
     // repeats are the server's business).
     let mut names = Vec::with_capacity(existing.len() + options.extra_params.len());
-    for (n, _) in existing.iter().chain(&options.extra_params) {
-        names.push(n.as_str());
+    for (i, (n, _)) in existing.iter().chain(&options.extra_params).enumerate() {
+        names.push((n.as_str(), i));
     }
-    if let Some(name) = first_repeat(&names, existing.len()) {
+    if let Some(name) = first_repeat(names, existing.len()) {
         return Err(Error::concat(
             ErrorCode::InvalidArgument,
             &[

@@ -85,10 +85,10 @@ impl Json {
         match self {
             Json::Object(m) => {
                 let mut names = Vec::with_capacity(m.len());
-                for (k, _) in m {
-                    names.push(k.as_str());
+                for (i, (k, _)) in m.iter().enumerate() {
+                    names.push((k.as_str(), i));
                 }
-                first_repeat(&names, 0)
+                first_repeat(names, 0)
             }
             _ => None,
         }
@@ -176,14 +176,12 @@ fn heap_sort(v: &mut [(&str, usize)]) {
 /// never reported (they may repeat among themselves). O(n log n) comparisons, where checking
 /// each name against all before it would be O(n²): a few thousand long names then take
 /// seconds.
-/// (A slice, not a `dyn Iterator`: each iterator type behind one would bring its own vtable of
-/// `next`, `size_hint`, `advance_by` and `nth`.)
-pub(crate) fn first_repeat<'a>(names: &[&'a str], known: usize) -> Option<&'a str> {
+/// `sorted` holds each name with its position (0, 1, 2...), pushed by the caller, and is
+/// sorted here: a `Vec` (not a `dyn Iterator`, whose iterator types would each bring a vtable
+/// of `next`, `size_hint`, `advance_by` and `nth`), and the one that is sorted (no second
+/// `Vec` type with its own `push`).
+pub(crate) fn first_repeat(mut sorted: Vec<(&str, usize)>, known: usize) -> Option<&str> {
     // Sorted by name, then by position: equal names are neighbours, earliest first.
-    let mut sorted: Vec<(&str, usize)> = Vec::with_capacity(names.len());
-    for (i, &n) in names.iter().enumerate() {
-        sorted.push((n, i));
-    }
     heap_sort(&mut sorted);
     let mut first: Option<(usize, &str)> = None;
     for pair in sorted.windows(2) {
@@ -769,7 +767,9 @@ mod tests {
 
     #[test]
     fn first_repeats() {
-        let first = |names: &[&'static str], known| first_repeat(names, known);
+        let first = |names: &[&'static str], known| {
+            first_repeat(names.iter().copied().zip(0..).collect(), known)
+        };
         assert_eq!(first(&[], 0), None);
         assert_eq!(first(&["a", "b", "c"], 0), None);
         assert_eq!(first(&["b", "a", "c", "a", "b"], 0), Some("a"));
