@@ -856,7 +856,11 @@ function startSession(config, tokens, api, vault = null) {
     clearTimeout(refreshTimer);
     renderTokens();
     showError(reason);
-    setState('error', `Signed out by the server's answer: ${reason.code}${reason.error ? ` (${reason.error})` : ''}. Sign in again.`);
+    // not_signed_in: no server answered; the session had no refresh token to use (with the
+    // vault, the page cannot know beforehand whether the worker holds one).
+    setState('error', reason.code === 'not_signed_in'
+      ? 'Signed out: the session had no refresh token to get a new access token with (not_signed_in). Sign in again.'
+      : `Signed out by the server's answer: ${reason.code}${reason.error ? ` (${reason.error})` : ''}. Sign in again.`);
   });
   revealed = false;
   renderTokens();

@@ -75,7 +75,7 @@ export const SNIPPETS = {
   "vault": {
     "file": "www/app.js",
     "fn": "vaultCallback",
-    "lines": "869-885",
+    "lines": "873-889",
     "code": "/**\n * The code exchange with the vault (entry oauth-spa/dpop), as an app writes it: the session is\n * made first, and its worker sends the token request and keeps the refresh token.\n */\nasync function vaultCallback(config) {\n  // Memory storage (the default): the refresh token is in the worker's memory only.\n  const vault = createSession(config, { vault: 'worker', skewSeconds: SKEW_SECONDS });\n  try {\n    // Here: the checks (state, expiry, iss; the pending login is in this page's sessionStorage).\n    // In the worker: the token request (with a DPoP proof when config.dpop), and the TokenSet.\n    const tokens = await vault.handleCallback(); // location.href; no tokens.refreshToken\n    return { vault, tokens }; // vault.getAccessToken(), .fetch(), .signOut() ask the worker\n  } catch (error) {\n    vault.close(); // ends the worker\n    throw error;\n  }\n}"
   },
   "vault-worker": {
