@@ -18,7 +18,7 @@ import { deflateAsync } from '@gfx/zopfli';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { shortenNames } from './build/wasm-binary.mjs';
-import { renameInGlue, renewMemoryViews, installLoader, fallbackModule } from './build/glue.mjs';
+import { renameInGlue, renewMemoryViews, installLoader, fallbackModule, compactGlue } from './build/glue.mjs';
 import { initDeclarations, packageJson, pathEntries } from './build/package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +50,7 @@ const fallbackExternal = {
   },
 };
 
+const OP_INTERNALS = /^__(wbg_ptr|destroy_into_raw|wrap)$/;
 const loader = readFileSync(join(root, 'js', 'loader.js'), 'utf8');
 for (const name of names) {
   const entry = join(dir, `${name}.js`);
@@ -61,7 +62,7 @@ for (const name of names) {
   // part of the API (its types are skipped too), so the entry does not export it.
   js = js.replace(/^export class Op \{/m, 'class Op {');
 
-  js = renewMemoryViews(js);
+  js = compactGlue(renewMemoryViews(js));
   const { wasm, renames } = shortenNames(readFileSync(wasmFile));
   js = renameInGlue(js, renames);
 
@@ -101,7 +102,13 @@ for (const name of names) {
     entryPoints: [entry], bundle: true, outfile: entry, allowOverwrite: true, format: 'esm',
     minify: true, target: 'es2020', legalComments: 'none', logLevel: 'error',
     plugins: [fallbackExternal],
+    // The internal members of `Op` get short names of their own ($-prefixed: no other
+    // property of the bundle has one, and `Op` never leaves it).
+    mangleProps: OP_INTERNALS, mangleCache: { __wbg_ptr: '$p', __destroy_into_raw: '$d', __wrap: '$w' },
   });
+  if (/__(wbg_ptr|destroy_into_raw|wrap)\b/.test(readFileSync(entry, 'utf8'))) {
+    throw new Error(`postbuild: ${entry} still names an internal member of Op`);
+  }
   writeFileSync(dts, initDeclarations(readFileSync(dts, 'utf8')));
   rmSync(wasmFile);
   rmSync(join(dir, `${name}_bg.wasm.d.ts`), { force: true });
