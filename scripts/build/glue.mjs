@@ -128,7 +128,8 @@ function must(src, re, to, what) {
  * - `handleError(f)` wraps an import once, instead of a wrapper that builds a closure per call;
  * - `Op` (internal, never exported) gets no `Symbol.dispose` alias of `free`;
  * - the import objects keep Object's prototype (their keys are the short names of
- *   `shortenNames`, none of them a property of Object.prototype).
+ *   `shortenNames`, none of them a property of Object.prototype);
+ * - a value is returned at once instead of through a `ret` variable.
  */
 export function compactGlue(src) {
   src = must(src, /^function passStringToWasm0\(arg, malloc, realloc\) \{\n[\s\S]*?\n\}\n/m,
@@ -168,5 +169,10 @@ function takeObject(`, 'takeObject');
     'handleError');
 
   src = must(src, /^if \(Symbol\.dispose\) Op\.prototype\[Symbol\.dispose\] = Op\.prototype\.free;\n/m, '', 'Op\'s Symbol.dispose');
-  return must(src, /^ *__proto__: null,\n/gm, '', 'an import object\'s __proto__: null');
+  src = must(src, /^ *__proto__: null,\n/gm, '', 'an import object\'s __proto__: null');
+
+  // `const ret = EXPR; return f(ret);` (or `return ret;`) as `return f(EXPR);`: the same order
+  // of evaluation, without a variable esbuild keeps.
+  return must(src, /^( *)const ret = ([^\n]*);\n *return (?:(addHeapObject|takeObject)\(ret\)|ret);\n/gm,
+    (m, sp, e, f) => `${sp}return ${f ? `${f}(${e})` : e};\n`, 'a value returned through `ret`');
 }

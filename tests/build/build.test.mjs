@@ -249,9 +249,21 @@ export function compute(arg) {
         wasm.__wbindgen_add_to_stack_pointer(16);
     }
 }
+export function later(a) {
+    const ret = wasm.later(addHeapObject(a));
+    return takeObject(ret);
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
+        __wbg___wbindgen_is_null_c22311b1cc228e3a: function(arg0) {
+            const ret = getObject(arg0) === null;
+            return ret;
+        },
+        __wbg_wrap_0123: function(arg0) {
+            const ret = [getObject(arg0)];
+            return addHeapObject(ret);
+        },
         __wbg_json_776e5cb2287724fd: function(arg0, arg1) {
             const ret = String(getObject(arg1));
             const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -382,6 +394,7 @@ function runGlue(src) {
     __wbindgen_realloc: (p, old, n) => { allocs.push(n); const q = top; top += n; new Uint8Array(memory.buffer).copyWithin(q, p, p + Math.min(old, n)); return q; },
     __wbindgen_add_to_stack_pointer: (n) => (sp += n),
     __wbindgen_exn_store: (i) => { wasm.exn = i; },
+    later: (i) => g.imports.__wbg_wrap_0123(i),
     compute(ret, i) {
       const dv = new DataView(memory.buffer);
       const ok = typeof g.getObject(i) === 'string';
@@ -390,7 +403,7 @@ function runGlue(src) {
     },
   };
   const g = new Function('wasm', `${src.replace(/^export /gm, '')}
-    return { compute, imports: __wbg_get_imports()['./t_bg.js'], Op, getObject, addHeapObject, takeObject, heap: () => heap };`)(wasm);
+    return { compute, later, imports: __wbg_get_imports()['./t_bg.js'], Op, getObject, addHeapObject, takeObject, heap: () => heap };`)(wasm);
   const read = (at) => {
     const dv = new DataView(memory.buffer);
     const ptr = dv.getInt32(at, true), len = dv.getInt32(at + 4, true);
@@ -408,6 +421,8 @@ function runGlue(src) {
   }
   g.imports.__wbg_sget_110ac8b3b2ed06ad(48, g.addHeapObject(() => null));
   out.push(read(48)[0]);
+  out.push(g.later('x'), g.imports.__wbg___wbindgen_is_null_c22311b1cc228e3a(g.addHeapObject(null)),
+    g.imports.__wbg___wbindgen_is_null_c22311b1cc228e3a(g.addHeapObject(0)));
   const boom = new Error('boom');
   assert.equal(g.imports.__wbg_sget_110ac8b3b2ed06ad(48, g.addHeapObject(() => { throw boom; })), undefined);
   out.push(g.takeObject(wasm.exn) === boom);
@@ -420,7 +435,7 @@ function runGlue(src) {
 test('compactGlue: fewer bytes, the same strings in wasm memory, the same results and errors', () => {
   const out = compactGlue(GLUE);
   assert.ok(out.length < GLUE.length - 1000, `${GLUE.length} -> ${out.length}`);
-  for (const gone of ['encodeInto', '__wbindgen_realloc', 'var r2', 'arguments); }', 'Symbol.dispose', '__proto__']) {
+  for (const gone of ['encodeInto', '__wbindgen_realloc', 'var r2', 'arguments); }', 'Symbol.dispose', '__proto__', '(ret);', 'const ret = wasm', 'const ret = getObject(arg0)', 'const ret = [']) {
     assert.ok(!out.includes(gone), `${gone} is gone`);
   }
   const before = runGlue(GLUE), after = runGlue(out);
@@ -435,7 +450,8 @@ test('compactGlue: fewer bytes, the same strings in wasm memory, the same result
   }
   const strip = (o) => o.map((x, i) => (i % 3 === 0 && Array.isArray(x) ? x.slice(0, 3) : x));
   assert.deepEqual(strip(after.slice(0, -2)), strip(before.slice(0, -2)));
-  assert.equal(after.at(-7), 0, 'an absent optional string is a null pointer');
+  assert.equal(after.at(-10), 0, 'an absent optional string is a null pointer');
+  assert.deepEqual(after.slice(-9, -6), [['x'], true, false], 'values returned without a `ret` variable');
   assert.equal(after.at(-6), true, 'a thrown error reaches __wbindgen_exn_store');
   assert.equal(after.at(-5), 42, 'Err(value) is thrown');
   assert.deepEqual(before.slice(-2), [true, true]);
