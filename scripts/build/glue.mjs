@@ -60,9 +60,11 @@ export function renewMemoryViews(src) {
  * whose `__OAUTH_SPA_WASM__` and `__OAUTH_SPA_FALLBACK__` become `wasmBase64` and
  * `fallbackPath`. `OAuthError` and the shared list of `loaders` are imported from `errorPath`;
  * `OAuthError` is exported. Each function named
- * in `asyncNames` (those that return a promise) waits for `init()` itself.
+ * in `asyncNames` (those that return a promise) waits for `init()` itself. With `wasmAtEnd`, the
+ * base64 and the two lines that start loading the engine come last instead of in the loader's
+ * text (the same statements in another order: see `scripts/postbuild.mjs` for why).
  */
-export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath, asyncNames }) {
+export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath, asyncNames, wasmAtEnd = false }) {
   const start = src.search(/^let (\w+, )*wasm(, \w+)*;$/m);
   if (start < 0) throw new Error('the glue\'s `let ... wasm;` declaration was not found');
   if (!/export \{ initSync, __wbg_init as default \};\s*$/.test(src)) {
@@ -78,10 +80,20 @@ export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath
     if (!re.test(out)) throw new Error(`export function ${name} not found in the glue`);
     out = out.replace(re, `function ${name}$now(`);
   }
+  let tail = '';
+  if (wasmAtEnd) {
+    // The base64 after the rest of the module, and what starts the engine after it.
+    const moved = [`const WASM = '__OAUTH_SPA_WASM__';\n`, 'loaders.push(loadOnce);\nloadOnce().catch(() => {});\n'];
+    for (const m of moved) {
+      if (loader.split(m).length !== 2) throw new Error(`the loader must have ${JSON.stringify(m)} exactly once`);
+      loader = loader.replace(m, '');
+    }
+    tail = moved.join('');
+  }
+  const fill = (t) => t.replace('__OAUTH_SPA_WASM__', wasmBase64).replace('__OAUTH_SPA_FALLBACK__', fallbackPath);
   out = `import { OAuthError, loaders } from '${errorPath}';\n` + out + 'let wasm, engine;\n'
-    + loader.replace('__OAUTH_SPA_WASM__', wasmBase64).replace('__OAUTH_SPA_FALLBACK__', fallbackPath)
-    + asyncNames.map((n) => `export const ${n} = whenReady(${n}$now);\n`).join('')
-    + 'export { OAuthError };\n';
+    + fill(loader) + asyncNames.map((n) => `export const ${n} = whenReady(${n}$now);\n`).join('')
+    + fill(tail) + 'export { OAuthError };\n';
   return out;
 }
 

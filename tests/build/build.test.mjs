@@ -147,7 +147,16 @@ export { initSync, __wbg_init as default };
   assert.match(out, /^export function sync\(\)/m);
   assert.match(out, /^export default function init\(\)/m);
   assert.match(out, /^export \{ OAuthError \};$/m);
+  // wasmAtEnd: the same text, but for the base64 and the two lines that start the engine, last.
+  const atEnd = installLoader(glue, { loader, wasmBase64: 'AGFzbQ==', fallbackPath: './t_fallback.js',
+    errorPath: './snippets/t-1/js/error.js', asyncNames: ['later'], wasmAtEnd: true });
+  const last = "const WASM = 'AGFzbQ==';\nloaders.push(loadOnce);\nloadOnce().catch(() => {});\nexport { OAuthError };\n";
+  assert.ok(atEnd.endsWith(last));
+  assert.equal(atEnd.split('\n').sort().join('\n'), out.split('\n').sort().join('\n'), 'the same lines');
+  assert.ok(out.indexOf("const WASM = 'AGFzbQ=='") < out.indexOf('export const later'));
   const bad = { loader, wasmBase64: 'AA==', fallbackPath: './f.js', errorPath: './e.js', asyncNames: [] };
+  assert.throws(() => installLoader(glue, { ...bad, wasmAtEnd: true, loader: loader.replace('loadOnce().catch(() => {});\n', '') }),
+    /exactly once/);
   assert.throws(() => installLoader('let x;', bad), /declaration was not found/);
   assert.throws(() => installLoader(glue, { ...bad, asyncNames: ['missing'] }), /export function missing not found/);
   assert.throws(() => installLoader(glue, { ...bad, wasmBase64: 'not base64!' }), /not base64/);
