@@ -183,8 +183,11 @@ function takeObject(`, 'takeObject');
   src = must(src, /^if \(Symbol\.dispose\) Op\.prototype\[Symbol\.dispose\] = Op\.prototype\.free;\n/m, '', 'Op\'s Symbol.dispose');
   src = must(src, /^ *__proto__: null,\n/gm, '', 'an import object\'s __proto__: null');
 
-  // `const ret = EXPR; return f(ret);` (or `return ret;`) as `return f(EXPR);`: the same order
-  // of evaluation, without a variable esbuild keeps.
-  return must(src, /^( *)const ret = ([^\n]*);\n *return (?:(addHeapObject|takeObject)\(ret\)|ret);\n/gm,
+  // `const ret = EXPR; return f(ret);` (or `return ret;`) as `return f(EXPR);`, and
+  // `const ret = EXPR; storeString(at, passStringToWasm0(ret));` likewise: the same order of
+  // evaluation, without a variable esbuild keeps.
+  src = must(src, /^( *)const ret = ([^\n]*);\n *return (?:(addHeapObject|takeObject)\(ret\)|ret);\n/gm,
     (m, sp, e, f) => `${sp}return ${f ? `${f}(${e})` : e};\n`, 'a value returned through `ret`');
+  return must(src, /^( *)const ret = ([^\n]*);\n *storeString\((\w+), passStringToWasm0\(ret\)\);\n/gm,
+    '$1storeString($3, passStringToWasm0($2));\n', 'a string returned through `ret`');
 }
