@@ -62,12 +62,12 @@ export async function post(url, headers, body, ms, signal) {
   if (signal != null && !(signal instanceof AbortSignal)) {
     throw new OAuthError('invalid_argument', 'options.signal must be an AbortSignal');
   }
-  if (signal && signal.aborted) throw new OAuthError('aborted', 'the request was aborted before it was sent');
+  if (signal?.aborted) throw new OAuthError('aborted', 'the request was aborted before it was sent');
   const ctrl = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; ctrl.abort(); }, ms);
   const onAbort = () => ctrl.abort();
-  if (signal) signal.addEventListener('abort', onAbort, { once: true });
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const res = await fetch(url, {
       method: 'POST', headers, body, signal: ctrl.signal, credentials: 'omit',
@@ -76,11 +76,11 @@ export async function post(url, headers, body, ms, signal) {
     return [res, await res.text()];
   } catch (e) {
     if (timedOut) throw new OAuthError('timeout', 'the server did not answer within timeoutMs');
-    if (signal && signal.aborted) throw new OAuthError('aborted', 'the request was aborted');
+    if (signal?.aborted) throw new OAuthError('aborted', 'the request was aborted');
     throw new OAuthError('network_error', 'the request failed to reach the server (network, CORS or redirect)');
   } finally {
     clearTimeout(timer);
-    if (signal) signal.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Writes www/snippets.js: for each step of the demo's sequence diagram, the lines of the
 // library's own source that do it (the doc comment, the signature and the start of the body of
-// one function), with the file and line numbers, so the page can show them without fetching
-// anything. `--check` exits 1 when www/snippets.js differs from what the sources give now (the
+// one function: `pub fn` in Rust, `function` or `const name =` in JavaScript), with the file and
+// line numbers, so the page can show them without fetching anything. For the vault, also the
+// app's side: the demo's own code (www/app.js) that makes a vault session. `--check` exits 1 when www/snippets.js differs from what the sources give now (the
 // demo's e2e test runs it), naming the command that rewrites it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +27,8 @@ export const SOURCES = {
   dpop: ['src/core/dpop.rs', 'signing_input', 16, 'let mut header = ObjectWriter::new()'],
   'dpop-nonce': ['src/core/dpop.rs', 'nonce_retry', 22],
   'dpop-type': ['src/core/dpop.rs', 'bound_token_type', 10],
+  vault: ['www/app.js', 'vaultCallback', 16],
+  'vault-worker': ['js/vault-worker.js', 'strip', 10],
 };
 
 /**
@@ -34,13 +37,18 @@ export const SOURCES = {
  */
 export function extract(file, name, max, focus) {
   const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
-  const at = lines.findIndex((l) => new RegExp(`^\\s*pub(\\(crate\\))? fn ${name}\\b`).test(l));
-  if (at < 0) throw new Error(`${file}: no \`pub fn ${name}\` (update SOURCES in scripts/demo-snippets.mjs)`);
+  const js = file.endsWith('.js');
+  const head = js ? new RegExp(`^\\s*(export )?((async )?function ${name}\\b|const ${name} = )`)
+    : new RegExp(`^\\s*pub(\\(crate\\))? fn ${name}\\b`);
+  const at = lines.findIndex((l) => head.test(l));
+  if (at < 0) throw new Error(`${file}: no \`${js ? 'function' : 'pub fn'} ${name}\` (update SOURCES in scripts/demo-snippets.mjs)`);
   const indent = /^\s*/.exec(lines[at])[0];
+  // The comment above: `///` and attributes in Rust; `//` lines or a `/** */` block in JavaScript.
+  const comment = js ? /^\s*(\/\/|\/\*\*|\*)/ : /^\s*(\/\/\/|#\[)/;
   let start = at;
-  while (start > 0 && /^\s*(\/\/\/|#\[)/.test(lines[start - 1])) start -= 1;
+  while (start > 0 && comment.test(lines[start - 1])) start -= 1;
   let end = at;
-  while (end < lines.length && lines[end] !== `${indent}}`) end += 1;
+  while (end < lines.length && lines[end] !== `${indent}}` && !(js && lines[end] === `${indent}};`)) end += 1;
   if (end === lines.length) throw new Error(`${file}: the end of \`${name}\` was not found`);
   const open = lines.slice(at, end + 1).findIndex((l) => l.trimEnd().endsWith('{')) + at;
   let first = open + 1;

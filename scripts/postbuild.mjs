@@ -14,11 +14,12 @@
 import { readFileSync, writeFileSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import { deflateAsync } from '@gfx/zopfli';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { shortenNames } from './build/wasm-binary.mjs';
-import { renameInGlue, renewMemoryViews, installLoader, fallbackModule } from './build/glue.mjs';
+import { renameInGlue, renewMemoryViews, installLoader, fallbackModule, compactGlue } from './build/glue.mjs';
 import { initDeclarations, packageJson, pathEntries } from './build/package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +51,19 @@ const fallbackExternal = {
   },
 };
 
+const OP_INTERNALS = /^__(wbg_ptr|destroy_into_raw|wrap)$/;
+// Bytes of `buf` under GNU gzip -9 (what scripts/size.sh measures; zlib level 9 where there is
+// no gzip), zlib level 6 (a web server's usual gzip) and brotli 11.
+function compressedSizes(buf) {
+  let gz;
+  try {
+    gz = execFileSync('gzip', ['-9', '-c'], { input: buf, maxBuffer: 64 << 20 }).length;
+  } catch {
+    gz = gzipSync(buf, { level: 9 }).length;
+  }
+  return [gz, gzipSync(buf, { level: 6 }).length,
+    brotliCompressSync(buf, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }).length];
+}
 const loader = readFileSync(join(root, 'js', 'loader.js'), 'utf8');
 for (const name of names) {
   const entry = join(dir, `${name}.js`);
@@ -61,7 +75,7 @@ for (const name of names) {
   // part of the API (its types are skipped too), so the entry does not export it.
   js = js.replace(/^export class Op \{/m, 'class Op {');
 
-  js = renewMemoryViews(js);
+  js = compactGlue(renewMemoryViews(js));
   const { wasm, renames } = shortenNames(readFileSync(wasmFile));
   js = renameInGlue(js, renames);
 
@@ -86,7 +100,7 @@ for (const name of names) {
   const asyncNames = [...readFileSync(dts, 'utf8').matchAll(/^export function (\w+)\(.*\): Promise<.*;$/gm)]
     .map((m) => m[1]);
   const glueDir = dirname(entry);
-  js = installLoader(js, {
+  const loaderOptions = {
     loader,
     // Zopfli: the same deflate format, 5 % smaller than zlib's best (measured: 1.5 KB on the
     // code-flow entry, 1.6 KB on the full one); 15 iterations, as more gained 6 bytes.
@@ -94,14 +108,29 @@ for (const name of names) {
     fallbackPath: `./${fallbackName}`,
     errorPath: './' + relative(glueDir, errorSnippet).split('\\').join('/'),
     asyncNames,
-  });
-  writeFileSync(entry, js);
+  };
   // One file: the glue and its snippets, minified.
-  await build({
-    entryPoints: [entry], bundle: true, outfile: entry, allowOverwrite: true, format: 'esm',
-    minify: true, target: 'es2020', legalComments: 'none', logLevel: 'error',
-    plugins: [fallbackExternal],
-  });
+  const bundle = async (wasmAtEnd) => {
+    writeFileSync(entry, installLoader(js, { ...loaderOptions, wasmAtEnd }));
+    const out = await build({
+      entryPoints: [entry], bundle: true, outfile: entry, write: false, format: 'esm',
+      minify: true, target: 'es2020', legalComments: 'none', logLevel: 'error',
+      plugins: [fallbackExternal],
+      // The internal members of `Op` get short names of their own ($-prefixed: no other
+      // property of the bundle has one, and `Op` never leaves it).
+      mangleProps: OP_INTERNALS, mangleCache: { __wbg_ptr: '$p', __destroy_into_raw: '$d', __wrap: '$w' },
+    });
+    return out.outputFiles[0].contents;
+  };
+  // Where the base64 sits decides how much of it shares compressed blocks (and their Huffman
+  // codes) with the code, by hundreds of bytes either way (docs/size.md): the base64 goes after
+  // the code when that is no larger under each of gzip -9, zlib level 6 and brotli 11.
+  const inMiddle = await bundle(false), atEnd = await bundle(true);
+  const [a, b] = [inMiddle, atEnd].map(compressedSizes);
+  writeFileSync(entry, b.every((n, i) => n <= a[i]) ? atEnd : inMiddle);
+  if (/__(wbg_ptr|destroy_into_raw|wrap)\b/.test(readFileSync(entry, 'utf8'))) {
+    throw new Error(`postbuild: ${entry} still names an internal member of Op`);
+  }
   writeFileSync(dts, initDeclarations(readFileSync(dts, 'utf8')));
   rmSync(wasmFile);
   rmSync(join(dir, `${name}_bg.wasm.d.ts`), { force: true });

@@ -4,9 +4,12 @@
 // RFC 7009 revocation, popup sign-in, discovery, and DPoP (RFC 9449) where the server has it.
 // The package is imported when the page starts (main), so that a package that fails to load
 // shows an error instead of leaving the page at "Loading…". The demo imports the entry
-// `oauth-spa/dpop` (pkg/oauth_spa_dpop.js): the whole API of `oauth-spa` plus DPoP, so one
-// entry serves both kinds of sign-in. An app that does not use DPoP imports `oauth-spa`
-// (pkg/oauth_spa.js): the same functions, without DPoP's code.
+// `oauth-spa/dpop` (pkg/oauth_spa_dpop.js): the whole API of `oauth-spa` plus DPoP and the
+// vault, so one entry serves every kind of sign-in. An app that uses neither imports
+// `oauth-spa` (pkg/oauth_spa.js): the same functions, without their code. With the vault option,
+// the session runs in the package's module Worker (pkg/oauth_spa_vault.js), which holds the
+// refresh token; its requests (code exchange, refreshes, revocations) are not this page's, so
+// the journal, which watches this page's window.fetch, names them instead of showing them.
 import { SNIPPETS } from './snippets.js';
 
 let computeCodeChallenge, ellipsis, startLogin, handleCallback, createSession, loginWithPopup,
@@ -28,11 +31,17 @@ const $ = (id) => document.getElementById(id);
 const form = $('settings-form');
 let session = null; // the library's session: tokens in memory only
 let sessionConfig = null; // the ClientConfig it was made with
+let inVault = false; // the session runs in the vault worker (createSession(config, { vault: 'worker' }))
+let lastAccessToken = null; // the access token the page last had: a new one from the vault is a refresh
 let apiUrl = ''; // what "Call the API" calls
 let journal = null; // the attempt shown in "What just happened"
 let revealed = false;
 let countdown = 0;
 let refreshTimer = 0;
+
+// The session, for the browser's console (and the demo's tests): what a script of this page can
+// reach. With the vault, demoSession().getTokens() has no refresh token.
+globalThis.demoSession = () => session;
 
 // ---------- small helpers ----------
 // Shows that a value is there and how long it is, and nothing of the value itself.
@@ -439,7 +448,8 @@ function record(step, request, response, ms) {
       dpop.refused = `the server ignored the proof (token_type ${type ?? 'missing'})`;
     }
     journal.steps.dpop = dpop.refused ? { status: 'failed', note: dpop.refused }
-      : { status: 'done', note: `${dpop.proofs} proof${dpop.proofs === 1 ? '' : 's'} sent${dpop.retries ? `, ${dpop.retries} sent again with the server's nonce` : ''}` };
+      : { status: 'done', note: `${dpop.proofs} proof${dpop.proofs === 1 ? '' : 's'} sent${inVault ? ' from this page' : ''}${dpop.retries ? `, ${dpop.retries} sent again with the server's nonce` : ''}`
+        + (inVault ? '; the vault worker signs them, and its own requests\' proofs are not seen here' : '') };
   }
   if (step === 'token') {
     journal.tokenRequest = request;
@@ -540,7 +550,11 @@ function renderJournal() {
     setText('authorize-endpoint', authorize.endpoint ?? '(not part of this attempt)');
     fillTable('authorize-params', authorize.params ?? []);
     fillTable('callback-params', callback?.params ?? []);
-    setText('token-request-line', tokenRequest ? `${tokenRequest.method} ${tokenRequest.url}` : 'not sent');
+    setText('token-request-line', !tokenRequest ? 'not sent'
+      : tokenRequest.vault ? `${tokenRequest.method} ${tokenRequest.url}: ${tokenRequest.vault}` : `${tokenRequest.method} ${tokenRequest.url}`);
+    // The vault worker's request: not seen by this page, so no headers or body to show.
+    $('token-request-headers').hidden = Boolean(tokenRequest?.vault);
+    $('token-request-params').hidden = Boolean(tokenRequest?.vault);
     fillTable('token-request-headers', tokenRequest?.headers ?? []);
     fillTable('token-request-params', tokenRequest?.params ?? []);
     renderProof('token', tokenRequest);
@@ -553,12 +567,17 @@ function renderJournal() {
   }
   if (j.refresh) {
     const r = j.refresh;
-    $('refresh-summary').textContent = `At ${time(r.at)}, started by ${r.trigger}: HTTP ${r.status} in ${Math.round(r.ms)} ms. `
+    $('refresh-summary').textContent = r.vault
+      ? `At ${time(r.at)}, started by ${r.trigger}: sent by the vault worker; this page never held the refresh token. `
+        + 'The worker read the answer and handed this page a new access token (below); whether the refresh token rotated, only the worker knows.'
+      : `At ${time(r.at)}, started by ${r.trigger}: HTTP ${r.status} in ${Math.round(r.ms)} ms. `
       + (r.status !== 200 ? 'Refused.'
         : r.issued && r.issued !== r.sent
           ? `Refresh token rotated: sent #${r.sent}, received #${r.issued} (fingerprints); the server refuses the old one from now on.`
           : 'The server kept the refresh token (no rotation).');
-    setText('refresh-request-line', `${r.request.method} ${r.request.url}`);
+    setText('refresh-request-line', `${r.request.method} ${r.request.url}${r.vault ? ': from the vault worker, not seen by this page' : ''}`);
+    $('refresh-request-headers').hidden = Boolean(r.vault);
+    $('refresh-request-params').hidden = Boolean(r.vault);
     fillTable('refresh-request-headers', r.request.headers ?? []);
     fillTable('refresh-request-params', r.request.params);
     renderProof('refresh', r.request);
@@ -576,6 +595,8 @@ function renderJournal() {
   }
   if (j.revoke) {
     $('revoke-summary').textContent = j.revoke.summary ?? '';
+    // The vault worker's revocation requests are not seen by this page: no table of them.
+    $('revoke-requests').hidden = Boolean(j.revoke.vault);
     fillTable('revoke-requests', j.revoke.requests ?? []);
   }
 }
@@ -721,6 +742,8 @@ function renderTokens() {
   clearInterval(countdown);
   const tokens = session?.getTokens() ?? null;
   $('tokens').hidden = !tokens;
+  $('vault-note').hidden = !(tokens && inVault);
+  $('session-note').hidden = Boolean(tokens && inVault);
   if (!tokens) {
     for (const id of ['access-token', 'token-type', 'token-key', 'token-scope', 'token-expiry', 'next-refresh', 'refresh-token', 'token-app-state', 'api-url']) {
       $(id).textContent = '';
@@ -736,12 +759,17 @@ function renderTokens() {
     page: 'yes (DPoP): to a key that lives as long as this page (this browser gave it no IndexedDB)',
   }[tokens.dpopKey] ?? 'no: a Bearer token, usable by whoever holds it';
   $('token-scope').textContent = tokens.scope ?? '(not returned: as requested)';
-  $('refresh-token').textContent = tokens.refreshToken ? `present: ${maskToken(tokens.refreshToken)}` : 'absent';
+  // What session.getTokens() really holds: with the vault, no refreshToken (the worker keeps it).
+  $('refresh-token').textContent = tokens.refreshToken ? `present: ${maskToken(tokens.refreshToken)}`
+    : inVault ? `held by the vault worker, not by this page: session.getTokens() has no refreshToken (its members: ${Object.keys(tokens).join(', ')})`
+      : 'absent';
   $('token-app-state').textContent = tokens.appState ?? '—';
   $('refresh-count').textContent = String(journal?.refreshes ?? 0);
   setText('api-url', apiUrl ? `GET ${apiUrl}` : 'none set (Custom: “API to call”)');
   $('call-api').disabled = !apiUrl;
-  $('refresh-now').disabled = !tokens.refreshToken;
+  // The page cannot tell whether the vault's worker has a refresh token; the worker answers.
+  const refreshable = Boolean(tokens.refreshToken) || inVault;
+  $('refresh-now').disabled = !refreshable;
   const expiry = $('token-expiry');
   const next = $('next-refresh');
   const expiresAt = tokens.expiresAt;
@@ -758,8 +786,8 @@ function renderTokens() {
       ? `in ${Math.floor(left / 60)} min ${left % 60} s (${time(expiresAt)})`
       : 'expired';
     const due = Math.max(0, Math.round((refreshAt - Date.now()) / 1000));
-    next.textContent = tokens.refreshToken
-      ? `in ${due} s (${time(refreshAt)}, ${SKEW_SECONDS} s before expiry)`
+    next.textContent = refreshable
+      ? `in ${due} s (${time(refreshAt)}, ${SKEW_SECONDS} s before expiry${inVault ? ', in the vault worker' : ''})`
       : 'none: no refresh token';
   };
   tick();
@@ -770,7 +798,7 @@ function renderTokens() {
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
   const tokens = session?.getTokens();
-  if (!tokens?.refreshToken || tokens.expiresAt === undefined) return;
+  if (!(tokens?.refreshToken || (tokens && inVault)) || tokens.expiresAt === undefined) return;
   // At least 5 s apart, so a server whose tokens live shorter than the skew is not hammered.
   const delay = Math.max(5000, tokens.expiresAt - SKEW_SECONDS * 1000 - Date.now());
   refreshTimer = setTimeout(() => refreshSession('the timer (automatic, before expiry)', false), Math.min(delay, 2147483647));
@@ -788,9 +816,9 @@ async function refreshSession(trigger, force) {
   const before = journal.refreshes ?? 0;
   try {
     await session.getAccessToken({ forceRefresh: force });
-    $('session-result').textContent = (journal.refreshes ?? 0) > before
-      ? `Refreshed by ${trigger}: a new access token and a new refresh token.`
-      : 'The access token is still fresh: nothing was sent.';
+    $('session-result').textContent = (journal.refreshes ?? 0) <= before ? 'The access token is still fresh: nothing was sent.'
+      : inVault ? `Refreshed by ${trigger}, in the vault worker: this page got a new access token, and no refresh token.`
+        : `Refreshed by ${trigger}: a new access token and a new refresh token.`;
   } catch (error) {
     // onSignedOut / onError show it too.
     if (journal.steps.refresh?.status !== 'failed') markStep('refresh', 'failed', error?.code ?? 'error');
@@ -800,13 +828,23 @@ async function refreshSession(trigger, force) {
   scheduleRefresh();
 }
 
-function startSession(config, tokens, api) {
+/**
+ * Starts showing a session: `vault`, a vault session that already holds `tokens` (it exchanged
+ * the code), or else a new session in this page made with them.
+ */
+function startSession(config, tokens, api, vault = null) {
   session?.close();
-  session = createSession(config, { tokens, skewSeconds: SKEW_SECONDS });
+  session = vault ?? createSession(config, { tokens, skewSeconds: SKEW_SECONDS });
+  inVault = Boolean(vault);
+  lastAccessToken = tokens.accessToken;
   sessionConfig = config;
   apiUrl = api;
   endpoints = { token: config.tokenEndpoint, revocation: config.revocationEndpoint, api };
-  session.onChange(() => {
+  session.onChange((now) => {
+    // The vault's refreshes are the worker's requests, which this page cannot see: a new access
+    // token from the worker is how the page learns that one happened.
+    if (inVault && now && now.accessToken !== lastAccessToken) vaultRefreshed(now);
+    lastAccessToken = now?.accessToken ?? null;
     renderTokens();
     scheduleRefresh(); // new tokens (a refresh, whoever asked for it): a new due time
   });
@@ -818,12 +856,90 @@ function startSession(config, tokens, api) {
     clearTimeout(refreshTimer);
     renderTokens();
     showError(reason);
-    setState('error', `Signed out by the server's answer: ${reason.code}${reason.error ? ` (${reason.error})` : ''}. Sign in again.`);
+    // not_signed_in: no server answered; the session had no refresh token to use (with the
+    // vault, the page cannot know beforehand whether the worker holds one).
+    setState('error', reason.code === 'not_signed_in'
+      ? 'Signed out: the session had no refresh token to get a new access token with (not_signed_in). Sign in again.'
+      : `Signed out by the server's answer: ${reason.code}${reason.error ? ` (${reason.error})` : ''}. Sign in again.`);
   });
   revealed = false;
   renderTokens();
   scheduleRefresh();
   setState('signed-in', 'Signed in.');
+}
+
+// ---------- the vault: the session in the package's module Worker ----------
+
+/**
+ * The code exchange with the vault (entry oauth-spa/dpop), as an app writes it: the session is
+ * made first, and its worker sends the token request and keeps the refresh token.
+ */
+async function vaultCallback(config) {
+  // Memory storage (the default): the refresh token is in the worker's memory only.
+  const vault = createSession(config, { vault: 'worker', skewSeconds: SKEW_SECONDS });
+  try {
+    // Here: the checks (state, expiry, iss; the pending login is in this page's sessionStorage).
+    // In the worker: the token request (with a DPoP proof when config.dpop), and the TokenSet.
+    const tokens = await vault.handleCallback(); // location.href; no tokens.refreshToken
+    return { vault, tokens }; // vault.getAccessToken(), .fetch(), .signOut() ask the worker
+  } catch (error) {
+    vault.close(); // ends the worker
+    throw error;
+  }
+}
+
+/** A vault session for the popup sign-in (its loginWithPopup opens the window at once). */
+function createVault(config) {
+  return createSession(config, { vault: 'worker', skewSeconds: SKEW_SECONDS });
+}
+
+// Errors that come from the token endpoint's answer (or its absence): the request was sent.
+const SENT_CODES = new Set(['network_error', 'timeout', 'token_error', 'http_error', 'invalid_token_response',
+  'unsupported_token_type', 'dpop_error']);
+
+/** A TokenSet as the vault handed it to this page (tokens masked), refresh token or not. */
+function vaultTokenRows(tokens) {
+  const rows = [['(answer)', 'read by the vault worker, which handed this page the TokenSet below']];
+  rows.push(['accessToken', maskToken(tokens.accessToken)], ['tokenType', String(tokens.tokenType)]);
+  if (typeof tokens.expiresAt === 'number') rows.push(['expiresAt', time(tokens.expiresAt)]);
+  if (tokens.scope !== undefined) rows.push(['scope', String(tokens.scope)]);
+  rows.push(['refreshToken', 'refreshToken' in tokens ? `in this page: ${maskToken(tokens.refreshToken)}`
+    : 'not in the TokenSet this page got: the vault worker keeps it']);
+  rows.push(['raw: its members', Object.keys(tokens.raw ?? {}).join(', ') || '(none)']);
+  return rows;
+}
+
+/** The code exchange the vault worker sent (tokens: its result) or that failed (error). */
+function vaultTokenRequest(config, tokens, error) {
+  if (error && !SENT_CODES.has(error.code)) return; // refused by the checks here: nothing sent
+  journal.tokenRequest = {
+    vault: tokens ? 'sent by the vault worker; this page never held the refresh token (nor sees the worker\'s requests)'
+      : 'sent by the vault worker, whose answer was the error shown above',
+    method: 'POST', url: config.tokenEndpoint, headers: [], params: [],
+  };
+  journal.tokenResponse = tokens ? vaultTokenRows(tokens)
+    : [['(answer)', `read by the vault worker: ${error.code}${error.status ? ` (HTTP ${error.status})` : ''}`]];
+  if (!tokens) return;
+  markStep('token', 'done', 'tokens received by the vault worker');
+  // A proof went with it: the library takes no other token type after one (dpop_error).
+  if (config.dpop && /^dpop$/i.test(tokens.tokenType)) markStep('dpop', 'done', 'the token request\'s proof was signed and sent by the vault worker');
+}
+
+/** A new access token from the vault worker: it refreshed (a request this page cannot see). */
+function vaultRefreshed(tokens) {
+  const j = sessionJournal();
+  j.refresh = {
+    vault: true,
+    trigger: j.refreshTrigger ?? 'the session',
+    at: Date.now(),
+    request: { method: 'POST', url: sessionConfig?.tokenEndpoint ?? '', headers: [], params: [] },
+    response: vaultTokenRows(tokens),
+    status: 200,
+  };
+  delete j.refreshTrigger;
+  j.refreshes = (j.refreshes ?? 0) + 1;
+  j.steps.refresh = { status: 'done', note: `${j.refreshes} so far, the latest by ${j.refresh.trigger}, sent by the vault worker` };
+  saveJournal();
 }
 
 async function callApi() {
@@ -849,14 +965,19 @@ async function signOut() {
   clearError();
   const had = session;
   const revocation = sessionConfig?.revocationEndpoint;
+  const vault = inVault;
   // The sign-out is an attempt of its own: the panel now shows it alone.
   newAttempt('signout', 'Sign-out');
-  journal.revoke = { requests: [], summary: revocation ? 'Revoking…' : '' };
+  journal.revoke = { requests: [], summary: revocation ? 'Revoking…' : '', vault };
+  const failures = []; // with the vault: what the worker reported (its requests are not seen here)
   if (had) {
     markStep('revoke', 'active');
+    const unsubscribe = had.onError((error) => failures.push(error));
     await had.signOut(); // clears at once, then revokes refresh and access token (RFC 7009)
+    unsubscribe();
     had.close();
   }
+  inVault = false;
   session = null;
   sessionConfig = null;
   revealed = false;
@@ -865,14 +986,19 @@ async function signOut() {
     const key = sessionStorage.key(i);
     if (key?.startsWith(TX_PREFIX) || key?.startsWith(ATTEMPT_PREFIX)) sessionStorage.removeItem(key);
   }
-  const answers = journal.revoke.requests.map(([, a]) => a);
-  const allOk = answers.length > 0 && answers.every((a) => a === 'HTTP 200');
+  const answers = vault ? failures.map((e) => `${e.code}${e.status ? ` (HTTP ${e.status})` : ''}`)
+    : journal.revoke.requests.map(([, a]) => a);
+  const allOk = vault ? Boolean(had) && failures.length === 0 : answers.length > 0 && answers.every((a) => a === 'HTTP 200');
   journal.revoke.summary = !revocation
-    ? 'This server has no revocation endpoint (the Ellipsis dialect has none): the tokens were forgotten here and stay valid at the server until they expire.'
-    : allOk ? `Both tokens revoked at ${revocation} (RFC 7009): the refresh token first, then the access token.`
-      : `Revocation at ${revocation} did not succeed for every token (${answers.join(', ') || 'no answer'}); the tokens were forgotten here anyway.`;
-  markStep('revoke', revocation ? (allOk ? 'done' : 'failed') : 'done', revocation ? (allOk ? 'both tokens revoked' : answers.join(', ')) : 'no revocation endpoint');
-  setState('ready', `Signed out. ${revocation ? (allOk ? 'Both tokens were revoked.' : 'Revocation failed; see below.') : 'No revocation endpoint: the tokens were only forgotten.'} Pending sign-ins are cleared.`);
+    ? `This server has no revocation endpoint (the Ellipsis dialect has none): the tokens were forgotten ${vault ? 'by the vault worker and this page' : 'here'} and stay valid at the server until they expire.`
+    : vault && allOk ? `The vault worker revoked both tokens at ${revocation} (RFC 7009), the refresh token first, then the access token: `
+      + 'it sent the requests, so this page cannot show them; session.signOut() resolved and the worker reported no error.'
+      : vault ? `Revocation at ${revocation}, sent by the vault worker, failed: ${answers.join(', ')}; the session was cleared anyway.`
+        : allOk ? `Both tokens revoked at ${revocation} (RFC 7009): the refresh token first, then the access token.`
+          : `Revocation at ${revocation} did not succeed for every token (${answers.join(', ') || 'no answer'}); the tokens were forgotten here anyway.`;
+  markStep('revoke', revocation ? (allOk ? 'done' : 'failed') : 'done', revocation
+    ? (allOk ? `both tokens revoked${vault ? ' by the vault worker' : ''}` : answers.join(', ')) : 'no revocation endpoint');
+  setState('ready', `Signed out. ${revocation ? (allOk ? `Both tokens were revoked${vault ? ' by the vault worker' : ''}.` : 'Revocation failed; see below.') : 'No revocation endpoint: the tokens were only forgotten.'} Pending sign-ins are cleared.`);
   $('sign-in').focus();
 }
 
@@ -974,9 +1100,12 @@ async function signInWithPopup() {
   window.addEventListener('message', onMessage);
   const t0 = performance.now();
   let tokens;
+  // With the vault: the session first, whose loginWithPopup opens the window here and has its
+  // worker send the token request.
+  const vault = settings.vault === true ? createVault(config) : null;
   try {
     markStep('authorize', 'active');
-    const pending = loginWithPopup(config, { appState: 'popup' });
+    const pending = vault ? vault.loginWithPopup({ appState: 'popup' }) : loginWithPopup(config, { appState: 'popup' });
     window.open = open;
     markStep('authorize', 'done', 'in a popup');
     markStep('consent', 'active');
@@ -985,7 +1114,11 @@ async function signInWithPopup() {
   } catch (error) {
     window.open = open;
     window.removeEventListener('message', onMessage);
-    journal.timings['loginWithPopup (until the error)'] = performance.now() - t0;
+    journal.timings[`${vault ? 'session.' : ''}loginWithPopup (until the error)`] = performance.now() - t0;
+    if (vault) {
+      vaultTokenRequest(config, null, error);
+      vault.close();
+    }
     const step = ['popup_blocked'].includes(error?.code) ? 'authorize'
       : ['popup_closed', 'timeout'].includes(error?.code) ? 'consent'
         : journal.tokenRequest ? 'token' : 'callback';
@@ -993,12 +1126,13 @@ async function signInWithPopup() {
     return;
   }
   window.removeEventListener('message', onMessage);
-  journal.timings['loginWithPopup (popup, checks, token request)'] = performance.now() - t0;
+  journal.timings[`${vault ? 'session.' : ''}loginWithPopup (popup, checks, token request)`] = performance.now() - t0;
   markStep('callback', 'done', 'state, iss');
-  markStep('token', 'done', 'tokens received');
+  if (vault) vaultTokenRequest(config, tokens);
+  else markStep('token', 'done', 'tokens received');
   journal.phase = 'signed-in';
   saveJournal();
-  startSession(config, tokens, api);
+  startSession(config, tokens, api, vault);
 }
 
 function callbackParams(href) {
@@ -1021,6 +1155,19 @@ async function exchange() {
   const t0 = performance.now();
   try {
     const { config, api } = await buildConfig(settings, secrets, journal.discovered);
+    if (settings.vault === true) {
+      const { vault, tokens } = await vaultCallback(config).catch((error) => {
+        vaultTokenRequest(config, null, error);
+        throw error;
+      });
+      journal.timings['session.handleCallback (checks here, request in the vault worker)'] = performance.now() - t0;
+      markStep('callback', 'done', journal.callback?.params.some(([k]) => k === 'iss') ? 'state, iss' : 'state');
+      vaultTokenRequest(config, tokens);
+      journal.phase = 'signed-in';
+      saveJournal();
+      startSession(config, tokens, api, vault);
+      return;
+    }
     // No URL argument: the library reads location.href and cleans the address bar itself.
     const tokens = await handleCallback(config);
     journal.timings['handleCallback (checks, request, validation)'] = performance.now() - t0;
@@ -1030,7 +1177,7 @@ async function exchange() {
     saveJournal();
     startSession(config, tokens, api); // createSession(config, { tokens })
   } catch (error) {
-    journal.timings['handleCallback (until the error)'] = performance.now() - t0;
+    journal.timings[`${settings.vault === true ? 'session.' : ''}handleCallback (until the error)`] = performance.now() - t0;
     journal.phase = 'failed';
     failSignIn(error, settings, journal.tokenRequest ? 'token' : 'callback');
   } finally {
@@ -1076,7 +1223,8 @@ function afterReload() {
   const last = readStore(sessionStorage, JOURNAL_KEY);
   if (last?.phase === 'signed-in') {
     writeStore(sessionStorage, JOURNAL_KEY, null);
-    setState('ready', 'The page was reloaded, so it is signed out: the last sign-in\'s tokens lived in this page\'s memory only. '
+    const where = last.settings?.vault === true ? 'in the vault worker\'s memory only (the worker ended with the page)' : 'in this page\'s memory only';
+    setState('ready', `The page was reloaded, so it is signed out: the last sign-in's tokens lived ${where}. `
       + 'They were not revoked (the page no longer holds them) and expire at the server on their own.');
     return;
   }
@@ -1150,6 +1298,8 @@ const CODE_TITLES = {
   dpop: 'DPoP: the proof\'s header and claims (the browser\'s WebCrypto signs them)',
   'dpop-nonce': 'DPoP: when a request is sent once more with the server\'s nonce',
   'dpop-type': 'DPoP: a token response after a proof must say token_type DPoP',
+  vault: 'The vault: the code an app writes (this page\'s own) for a session whose worker holds the refresh token',
+  'vault-worker': 'The vault: the worker hands the page no refresh token',
 };
 
 function renderSnippets() {

@@ -71,5 +71,17 @@ export const SNIPPETS = {
     "fn": "bound_token_type",
     "lines": "424-437",
     "code": "/// The `token_type` rule of RFC 9449 §5 for a token response whose request carried a proof:\n/// the type must be `DPoP` (compared case-insensitively, as RFC 6749 §5.1 token types are);\n/// anything else, `Bearer` or none, means the token is not bound to the key, and the answer is\n/// refused (`dpop_error`) instead of holding a Bearer token the app did not ask for. Without a\n/// proof, core::token's rules apply (`Bearer` only).\npub fn bound_token_type(given: Option<&str>) -> Result<&'static str, Error> {\n    match given {\n        Some(t) if t.eq_ignore_ascii_case(TOKEN_TYPE) => Ok(TOKEN_TYPE),\n        _ => Err(Error::new(\n            ErrorCode::DpopError,\n            \"the token response's \\\"token_type\\\" is not DPoP although the request carried a DPoP proof: the token is not bound to the key (RFC 9449 §5)\",\n        )),\n    }\n}"
+  },
+  "vault": {
+    "file": "www/app.js",
+    "fn": "vaultCallback",
+    "lines": "873-889",
+    "code": "/**\n * The code exchange with the vault (entry oauth-spa/dpop), as an app writes it: the session is\n * made first, and its worker sends the token request and keeps the refresh token.\n */\nasync function vaultCallback(config) {\n  // Memory storage (the default): the refresh token is in the worker's memory only.\n  const vault = createSession(config, { vault: 'worker', skewSeconds: SKEW_SECONDS });\n  try {\n    // Here: the checks (state, expiry, iss; the pending login is in this page's sessionStorage).\n    // In the worker: the token request (with a DPoP proof when config.dpop), and the TokenSet.\n    const tokens = await vault.handleCallback(); // location.href; no tokens.refreshToken\n    return { vault, tokens }; // vault.getAccessToken(), .fetch(), .signOut() ask the worker\n  } catch (error) {\n    vault.close(); // ends the worker\n    throw error;\n  }\n}"
+  },
+  "vault-worker": {
+    "file": "js/vault-worker.js",
+    "fn": "strip",
+    "lines": "9-18",
+    "code": "// A TokenSet for the page: no refresh token, in `refreshToken` or in the response (`raw`).\nconst strip = (t) => {\n  if (!t) return t ?? null;\n  const { refreshToken, ...s } = t;\n  if (s.raw) {\n    const { refresh_token, ...r } = s.raw;\n    s.raw = r;\n  }\n  return s;\n};"
   }
 };

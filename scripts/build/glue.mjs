@@ -60,9 +60,11 @@ export function renewMemoryViews(src) {
  * whose `__OAUTH_SPA_WASM__` and `__OAUTH_SPA_FALLBACK__` become `wasmBase64` and
  * `fallbackPath`. `OAuthError` and the shared list of `loaders` are imported from `errorPath`;
  * `OAuthError` is exported. Each function named
- * in `asyncNames` (those that return a promise) waits for `init()` itself.
+ * in `asyncNames` (those that return a promise) waits for `init()` itself. With `wasmAtEnd`, the
+ * base64 and the two lines that start loading the engine come last instead of in the loader's
+ * text (the same statements in another order: see `scripts/postbuild.mjs` for why).
  */
-export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath, asyncNames }) {
+export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath, asyncNames, wasmAtEnd = false }) {
   const start = src.search(/^let (\w+, )*wasm(, \w+)*;$/m);
   if (start < 0) throw new Error('the glue\'s `let ... wasm;` declaration was not found');
   if (!/export \{ initSync, __wbg_init as default \};\s*$/.test(src)) {
@@ -78,10 +80,20 @@ export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath
     if (!re.test(out)) throw new Error(`export function ${name} not found in the glue`);
     out = out.replace(re, `function ${name}$now(`);
   }
+  let tail = '';
+  if (wasmAtEnd) {
+    // The base64 after the rest of the module, and what starts the engine after it.
+    const moved = [`const WASM = '__OAUTH_SPA_WASM__';\n`, 'loaders.push(loadOnce);\nloadOnce().catch(() => {});\n'];
+    for (const m of moved) {
+      if (loader.split(m).length !== 2) throw new Error(`the loader must have ${JSON.stringify(m)} exactly once`);
+      loader = loader.replace(m, '');
+    }
+    tail = moved.join('');
+  }
+  const fill = (t) => t.replace('__OAUTH_SPA_WASM__', wasmBase64).replace('__OAUTH_SPA_FALLBACK__', fallbackPath);
   out = `import { OAuthError, loaders } from '${errorPath}';\n` + out + 'let wasm, engine;\n'
-    + loader.replace('__OAUTH_SPA_WASM__', wasmBase64).replace('__OAUTH_SPA_FALLBACK__', fallbackPath)
-    + asyncNames.map((n) => `export const ${n} = whenReady(${n}$now);\n`).join('')
-    + 'export { OAuthError };\n';
+    + fill(loader) + asyncNames.map((n) => `export const ${n} = whenReady(${n}$now);\n`).join('')
+    + fill(tail) + 'export { OAuthError };\n';
   return out;
 }
 
@@ -105,3 +117,77 @@ export function fallbackModule(src) {
   return out;
 }
 
+
+// Replaces every match of `re` in `src` with `to` (a string with $1... or a function), and fails
+// the build when there is none, so a wasm-bindgen that words its output differently is noticed.
+function must(src, re, to, what) {
+  let n = 0;
+  const out = src.replace(re, (...m) => {
+    n++;
+    return typeof to === 'function' ? to(...m) : to.replace(/\$(\d)/g, (_, i) => m[+i]);
+  });
+  if (n === 0) throw new Error(`${what} not found in the glue`);
+  return out;
+}
+
+/**
+ * The generated glue with fewer bytes and the same behaviour (measured in docs/size.md):
+ * - strings are copied into wasm memory with TextEncoder's `encode` alone, instead of an ASCII
+ *   loop, `encodeInto` (with a polyfill for engines without it) and two `realloc` calls: the
+ *   same bytes arrive; `__wbindgen_malloc` is called with their exact length;
+ * - a `Result<JsValue, JsValue>` is read from the return area by one function, `takeResult`;
+ * - a string an import returns through a return area is stored by one function, `storeString`;
+ * - `handleError(f)` wraps an import once, instead of a wrapper that builds a closure per call;
+ * - `Op` (internal, never exported) gets no `Symbol.dispose` alias of `free`;
+ * - the import objects keep Object's prototype (their keys are the short names of
+ *   `shortenNames`, none of them a property of Object.prototype);
+ * - a value is returned at once instead of through a `ret` variable.
+ */
+export function compactGlue(src) {
+  src = must(src, /^function passStringToWasm0\(arg, malloc, realloc\) \{\n[\s\S]*?\n\}\n/m,
+    'function passStringToWasm0(arg) {\n    const buf = cachedTextEncoder.encode(arg);\n'
+    + '    const ptr = wasm.__wbindgen_malloc(buf.length, 1) >>> 0;\n'
+    + '    getUint8ArrayMemory0().set(buf, ptr);\n    WASM_VECTOR_LEN = buf.length;\n    return ptr;\n}\n',
+    'passStringToWasm0');
+  src = must(src, /passStringToWasm0\((\w+), wasm\.__wbindgen_malloc, wasm\.__wbindgen_realloc\)/g,
+    'passStringToWasm0($1)', 'a passStringToWasm0 call');
+  src = must(src, /^if \(!\('encodeInto' in cachedTextEncoder\)\) \{\n[\s\S]*?\n\}\n/m, '', 'the encodeInto polyfill');
+  if (/passStringToWasm0\([^)]*,|encodeInto/.test(src)) throw new Error('a passStringToWasm0 call was left unchanged');
+
+  src = must(src, /^( *)var r0 = getDataViewMemory0\(\)\.getInt32\((\w+) \+ 4 \* 0, true\);\n *var r1 = getDataViewMemory0\(\)\.getInt32\(\2 \+ 4 \* 1, true\);\n *var r2 = getDataViewMemory0\(\)\.getInt32\(\2 \+ 4 \* 2, true\);\n *if \(r2\) \{\n *throw takeObject\(r1\);\n *\}\n *return takeObject\(r0\);\n/gm,
+    '$1return takeResult($2);\n', 'a Result<JsValue, JsValue> return');
+  src = must(src, /^( *)(?:const|var) (ptr\d+) = ([^\n;]*passStringToWasm0\(\w+\));\n *(?:const|var) (len\d+) = WASM_VECTOR_LEN;\n *getDataViewMemory0\(\)\.setInt32\(\((\w+) >>> 0\) \+ 4 \* 1, \4, true\);\n *getDataViewMemory0\(\)\.setInt32\(\(\5 >>> 0\) \+ 4 \* 0, \2, true\);\n/gm,
+    '$1storeString($5, $3);\n', 'a string written to a return area');
+  src = must(src, /^function takeObject\(/m, `function takeResult(p) {
+    const m = getDataViewMemory0();
+    if (m.getInt32(p + 8, true)) throw takeObject(m.getInt32(p + 4, true));
+    return takeObject(m.getInt32(p, true));
+}
+
+function storeString(at, ptr) {
+    const m = getDataViewMemory0();
+    m.setInt32((at >>> 0) + 4, WASM_VECTOR_LEN, true);
+    m.setInt32(at >>> 0, ptr, true);
+}
+
+function takeObject(`, 'takeObject');
+
+  let open = 0;
+  src = must(src, /function\(\) \{ return handleError\(function \(/g, () => { open++; return 'handleError(function ('; }, 'a handleError call');
+  src = must(src, /\}, arguments\); \},\n/g, () => { open--; return '}),\n'; }, 'the end of a handleError call');
+  if (open !== 0) throw new Error('the handleError calls of the glue were not all rewritten');
+  src = must(src, /^function handleError\(f, args\) \{\n    try \{\n        return f\.apply\(this, args\);\n    \} catch \(e\) \{\n( *[^\n]*)\n    \}\n\}\n/m,
+    'function handleError(f) {\n    return function () {\n        try {\n            return f.apply(this, arguments);\n        } catch (e) {\n    $1\n        }\n    };\n}\n',
+    'handleError');
+
+  src = must(src, /^if \(Symbol\.dispose\) Op\.prototype\[Symbol\.dispose\] = Op\.prototype\.free;\n/m, '', 'Op\'s Symbol.dispose');
+  src = must(src, /^ *__proto__: null,\n/gm, '', 'an import object\'s __proto__: null');
+
+  // `const ret = EXPR; return f(ret);` (or `return ret;`) as `return f(EXPR);`, and
+  // `const ret = EXPR; storeString(at, passStringToWasm0(ret));` likewise: the same order of
+  // evaluation, without a variable esbuild keeps.
+  src = must(src, /^( *)const ret = ([^\n]*);\n *return (?:(addHeapObject|takeObject)\(ret\)|ret);\n/gm,
+    (m, sp, e, f) => `${sp}return ${f ? `${f}(${e})` : e};\n`, 'a value returned through `ret`');
+  return must(src, /^( *)const ret = ([^\n]*);\n *storeString\((\w+), passStringToWasm0\(ret\)\);\n/gm,
+    '$1storeString($3, passStringToWasm0($2));\n', 'a string returned through `ret`');
+}

@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { leb, readLeb, sections, shortName, shortenNames, str, withoutCustomSection, assemble } from '../../scripts/build/wasm-binary.mjs';
-import { fallbackModule, installLoader, renameInGlue, renewMemoryViews } from '../../scripts/build/glue.mjs';
+import { compactGlue, fallbackModule, installLoader, renameInGlue, renewMemoryViews } from '../../scripts/build/glue.mjs';
 import { initDeclarations, packageJson, pathEntries } from '../../scripts/build/package.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -147,7 +147,16 @@ export { initSync, __wbg_init as default };
   assert.match(out, /^export function sync\(\)/m);
   assert.match(out, /^export default function init\(\)/m);
   assert.match(out, /^export \{ OAuthError \};$/m);
+  // wasmAtEnd: the same text, but for the base64 and the two lines that start the engine, last.
+  const atEnd = installLoader(glue, { loader, wasmBase64: 'AGFzbQ==', fallbackPath: './t_fallback.js',
+    errorPath: './snippets/t-1/js/error.js', asyncNames: ['later'], wasmAtEnd: true });
+  const last = "const WASM = 'AGFzbQ==';\nloaders.push(loadOnce);\nloadOnce().catch(() => {});\nexport { OAuthError };\n";
+  assert.ok(atEnd.endsWith(last));
+  assert.equal(atEnd.split('\n').sort().join('\n'), out.split('\n').sort().join('\n'), 'the same lines');
+  assert.ok(out.indexOf("const WASM = 'AGFzbQ=='") < out.indexOf('export const later'));
   const bad = { loader, wasmBase64: 'AA==', fallbackPath: './f.js', errorPath: './e.js', asyncNames: [] };
+  assert.throws(() => installLoader(glue, { ...bad, wasmAtEnd: true, loader: loader.replace('loadOnce().catch(() => {});\n', '') }),
+    /exactly once/);
   assert.throws(() => installLoader('let x;', bad), /declaration was not found/);
   assert.throws(() => installLoader(glue, { ...bad, asyncNames: ['missing'] }), /export function missing not found/);
   assert.throws(() => installLoader(glue, { ...bad, wasmBase64: 'not base64!' }), /not base64/);
@@ -226,3 +235,237 @@ version = "9"
   assert.throws(() => packageJson({ cargo: '[package]\nname = "x"\n', workspace: {}, names: [] }), /no version/);
 });
 
+
+// Glue in the words of wasm-bindgen 0.2.130 (`--target web`): an internal class, an export that
+// returns a Result through a return area, imports that return strings through one (one of them
+// optional, in handleError), and the helpers they use.
+const GLUE = `class Op {
+    free() { return 'freed'; }
+}
+if (Symbol.dispose) Op.prototype[Symbol.dispose] = Op.prototype.free;
+export function compute(arg) {
+    try {
+        const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
+        wasm.compute(retptr, addHeapObject(arg));
+        var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+        var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+        var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+        if (r2) {
+            throw takeObject(r1);
+        }
+        return takeObject(r0);
+    } finally {
+        wasm.__wbindgen_add_to_stack_pointer(16);
+    }
+}
+export function later(a) {
+    const ret = wasm.later(addHeapObject(a));
+    return takeObject(ret);
+}
+function __wbg_get_imports() {
+    const import0 = {
+        __proto__: null,
+        __wbg___wbindgen_is_null_c22311b1cc228e3a: function(arg0) {
+            const ret = getObject(arg0) === null;
+            return ret;
+        },
+        __wbg_wrap_0123: function(arg0) {
+            const ret = [getObject(arg0)];
+            return addHeapObject(ret);
+        },
+        __wbg_json_776e5cb2287724fd: function(arg0, arg1) {
+            const ret = String(getObject(arg1));
+            const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len1 = WASM_VECTOR_LEN;
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
+        },
+        __wbg_sget_110ac8b3b2ed06ad: function() { return handleError(function (arg0, arg1) {
+            const ret = getObject(arg1)();
+            var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            var len1 = WASM_VECTOR_LEN;
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
+        }, arguments); },
+    };
+    return {
+        __proto__: null,
+        "./t_bg.js": import0,
+    };
+}
+function addHeapObject(obj) {
+    if (heap_next === heap.length) heap.push(heap.length + 1);
+    const idx = heap_next;
+    heap_next = heap[idx];
+
+    heap[idx] = obj;
+    return idx;
+}
+function dropObject(idx) {
+    if (idx < 1028) return;
+    heap[idx] = heap_next;
+    heap_next = idx;
+}
+let cachedDataViewMemory0 = null;
+function getDataViewMemory0() {
+    if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer) {
+        cachedDataViewMemory0 = new DataView(wasm.memory.buffer);
+    }
+    return cachedDataViewMemory0;
+}
+let cachedUint8ArrayMemory0 = null;
+function getUint8ArrayMemory0() {
+    if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer) {
+        cachedUint8ArrayMemory0 = new Uint8Array(wasm.memory.buffer);
+    }
+    return cachedUint8ArrayMemory0;
+}
+function getObject(idx) { return heap[idx]; }
+function handleError(f, args) {
+    try {
+        return f.apply(this, args);
+    } catch (e) {
+        wasm.__wbindgen_exn_store(addHeapObject(e));
+    }
+}
+let heap = new Array(1024).fill(undefined);
+heap.push(undefined, null, true, false);
+let heap_next = heap.length;
+function isLikeNone(x) {
+    return x === undefined || x === null;
+}
+function passStringToWasm0(arg, malloc, realloc) {
+    if (realloc === undefined) {
+        const buf = cachedTextEncoder.encode(arg);
+        const ptr = malloc(buf.length, 1) >>> 0;
+        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+        WASM_VECTOR_LEN = buf.length;
+        return ptr;
+    }
+
+    let len = arg.length;
+    let ptr = malloc(len, 1) >>> 0;
+
+    const mem = getUint8ArrayMemory0();
+
+    let offset = 0;
+
+    for (; offset < len; offset++) {
+        const code = arg.charCodeAt(offset);
+        if (code > 0x7F) break;
+        mem[ptr + offset] = code;
+    }
+    if (offset !== len) {
+        if (offset !== 0) {
+            arg = arg.slice(offset);
+        }
+        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;
+        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);
+        const ret = cachedTextEncoder.encodeInto(arg, view);
+
+        offset += ret.written;
+        ptr = realloc(ptr, len, offset, 1) >>> 0;
+    }
+
+    WASM_VECTOR_LEN = offset;
+    return ptr;
+}
+function takeObject(idx) {
+    const ret = getObject(idx);
+    dropObject(idx);
+    return ret;
+}
+const cachedTextEncoder = new TextEncoder();
+
+if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
+}
+
+let WASM_VECTOR_LEN = 0;
+`;
+
+// Runs glue text against a stand-in for the wasm module: `compute` answers Ok(its argument)
+// for a string, Err for anything else; the imports' answers are read back from the return area.
+function runGlue(src) {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  let top = 1024, sp = 512;
+  const allocs = [];
+  const wasm = {
+    memory,
+    __wbindgen_malloc: (n) => { allocs.push(n); const p = top; top += n; return p; },
+    __wbindgen_realloc: (p, old, n) => { allocs.push(n); const q = top; top += n; new Uint8Array(memory.buffer).copyWithin(q, p, p + Math.min(old, n)); return q; },
+    __wbindgen_add_to_stack_pointer: (n) => (sp += n),
+    __wbindgen_exn_store: (i) => { wasm.exn = i; },
+    later: (i) => g.imports.__wbg_wrap_0123(i),
+    compute(ret, i) {
+      const dv = new DataView(memory.buffer);
+      const ok = typeof g.getObject(i) === 'string';
+      dv.setInt32(ret + (ok ? 0 : 4), i, true);
+      dv.setInt32(ret + 8, ok ? 0 : 1, true);
+    },
+  };
+  const g = new Function('wasm', `${src.replace(/^export /gm, '')}
+    return { compute, later, imports: __wbg_get_imports()['./t_bg.js'], Op, getObject, addHeapObject, takeObject, heap: () => heap };`)(wasm);
+  const read = (at) => {
+    const dv = new DataView(memory.buffer);
+    const ptr = dv.getInt32(at, true), len = dv.getInt32(at + 4, true);
+    return [ptr, len, ptr ? new TextDecoder().decode(new Uint8Array(memory.buffer, ptr, len)) : null];
+  };
+  const out = [];
+  for (const s of ['', 'plain ascii', 'caf\u00e9', '\u00e9t\u00e9 \u{1F600} x', 'lone \ud800 surrogate', 'x'.repeat(3000) + '\u20ac']) {
+    const before = allocs.length;
+    g.imports.__wbg_json_776e5cb2287724fd(16, g.addHeapObject(s));
+    const [, len, text] = read(16);
+    out.push([s, len, text, allocs.at(-1), allocs.length > before]);
+    g.imports.__wbg_sget_110ac8b3b2ed06ad(32, g.addHeapObject(() => s));
+    out.push(read(32).slice(1));
+    out.push(g.compute(s));
+  }
+  g.imports.__wbg_sget_110ac8b3b2ed06ad(48, g.addHeapObject(() => null));
+  out.push(read(48)[0]);
+  out.push(g.later('x'), g.imports.__wbg___wbindgen_is_null_c22311b1cc228e3a(g.addHeapObject(null)),
+    g.imports.__wbg___wbindgen_is_null_c22311b1cc228e3a(g.addHeapObject(0)));
+  const boom = new Error('boom');
+  assert.equal(g.imports.__wbg_sget_110ac8b3b2ed06ad(48, g.addHeapObject(() => { throw boom; })), undefined);
+  out.push(g.takeObject(wasm.exn) === boom);
+  const err = (() => { try { g.compute(42); } catch (e) { return e; } })();
+  out.push(err, sp, g.heap().length);
+  out.push(Symbol.dispose in g.Op.prototype, Object.getPrototypeOf(g.imports) === null);
+  return out;
+}
+
+test('compactGlue: fewer bytes, the same strings in wasm memory, the same results and errors', () => {
+  const out = compactGlue(GLUE);
+  assert.ok(out.length < GLUE.length - 1000, `${GLUE.length} -> ${out.length}`);
+  for (const gone of ['encodeInto', '__wbindgen_realloc', 'var r2', 'arguments); }', 'Symbol.dispose', '__proto__', '(ret);', 'const ret = wasm', 'const ret = getObject(arg0)', 'const ret = [', 'const ret = String']) {
+    assert.ok(!out.includes(gone), `${gone} is gone`);
+  }
+  const before = runGlue(GLUE), after = runGlue(out);
+  // The same strings (their UTF-8 bytes and lengths), results, errors and heap; the last
+  // allocation of each string is its exact UTF-8 length in both.
+  const bytes = (s) => new TextEncoder().encode(s).length;
+  for (const [s, len, text, lastAlloc, allocated] of [before[0], after[0], before[15], after[15]]) {
+    assert.equal(len, bytes(s));
+    assert.equal(text, new TextDecoder().decode(new TextEncoder().encode(s)));
+    assert.equal(allocated, true);
+    assert.equal(lastAlloc, bytes(s));
+  }
+  const strip = (o) => o.map((x, i) => (i % 3 === 0 && Array.isArray(x) ? x.slice(0, 3) : x));
+  assert.deepEqual(strip(after.slice(0, -2)), strip(before.slice(0, -2)));
+  assert.equal(after.at(-10), 0, 'an absent optional string is a null pointer');
+  assert.deepEqual(after.slice(-9, -6), [['x'], true, false], 'values returned without a `ret` variable');
+  assert.equal(after.at(-6), true, 'a thrown error reaches __wbindgen_exn_store');
+  assert.equal(after.at(-5), 42, 'Err(value) is thrown');
+  assert.deepEqual(before.slice(-2), [true, true]);
+  assert.deepEqual(after.slice(-2), [false, false], 'no Symbol.dispose on Op; import objects with a prototype');
+  for (const bad of [GLUE.replace(/encodeInto/g, 'encodeIt'), GLUE.replace('var r2', 'var r9'), GLUE.replace(/arguments\); \}/, ')')]) {
+    assert.throws(() => compactGlue(bad), /not found in the glue|not all rewritten/);
+  }
+});

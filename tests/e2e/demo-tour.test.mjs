@@ -7,7 +7,10 @@
 // desktop and phone widths on the demo, consent and error pages; the page's wrapping. Then DPoP
 // (RFC 9449) on the demo, against the embedded server demanding nonces: the option where it is
 // offered, a sign-in with the nonce retry, a refresh and an API call through session.fetch, each
-// proof shown decoded and compared with what reached the network, the server's counts.
+// proof shown decoded and compared with what reached the network, the server's counts. The
+// vault (createSession(config, { vault: 'worker' })), with and without DPoP, redirect and popup:
+// no refresh token the server issued (read from the worker's answers at the browser's network)
+// anywhere a script of the page can read, refreshes and a revoking sign-out through the worker.
 // OAUTH_SPA_DEMO_SCREENSHOTS=1 also writes the tour's screenshots to docs/ (see README).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -77,6 +80,67 @@ async function screenshot(page, name, size, from, to) {
   await page.screenshot({ path: file, fullPage: true, clip });
   const [before, after] = paletteInPlace(file, 128);
   console.log(`docs/demo-${name}.png: ${clip.width}x${Math.round(clip.height)}, ${before} B as taken, ${after} B with 128 colours`);
+}
+
+/**
+ * Everything a script of the demo page can read, as one string per place: the session's
+ * TokenSet (demoSession().getTokens()), the DOM's markup and text, sessionStorage,
+ * localStorage, cookies and every record of every IndexedDB database.
+ */
+async function pageReadable(page) {
+  return page.evaluate(async () => {
+    const done = (r) => new Promise((ok, no) => { r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+    const tokens = globalThis.demoSession()?.getTokens() ?? null;
+    const out = {
+      getTokens: JSON.stringify(tokens),
+      dom: document.documentElement.outerHTML + document.body.innerText,
+      sessionStorage: JSON.stringify({ ...sessionStorage }),
+      localStorage: JSON.stringify({ ...localStorage }),
+      cookie: document.cookie,
+    };
+    for (const { name } of await indexedDB.databases()) {
+      const db = await done(indexedDB.open(name));
+      for (const store of db.objectStoreNames) {
+        const s = () => db.transaction(store).objectStore(store);
+        out[`idb:${name}/${store}`] = JSON.stringify([await done(s().getAllKeys()), await done(s().getAll())]);
+      }
+      db.close();
+    }
+    return { out, hasRefreshToken: tokens ? 'refreshToken' in tokens : null, rawRefresh: tokens ? 'refresh_token' in (tokens.raw ?? {}) : null };
+  });
+}
+
+/**
+ * Watches the token endpoint's answers at the browser's network (the vault worker's requests,
+ * which the page's own fetch does not see). Returns a function resolving to the refresh tokens
+ * issued so far, and the requests (method, status, DPoP header) in order.
+ */
+function watchTokenEndpoint(context, tokenEndpoint) {
+  const seen = [];
+  context.on('requestfinished', (r) => {
+    if (r.url() !== tokenEndpoint) return;
+    seen.push(Promise.all([r.allHeaders(), r.response()]).then(async ([headers, res]) => {
+      let body = null;
+      try { body = await res.json(); } catch { /* not JSON */ }
+      return { method: r.method(), status: res.status(), dpop: headers.dpop, nonce: (await res.allHeaders())['dpop-nonce'], body };
+    }));
+  });
+  return async (count = 0) => {
+    for (let t = 0; t < 50 && seen.length < count; t += 1) await new Promise((ok) => setTimeout(ok, 100));
+    const all = await Promise.all(seen);
+    return { requests: all, issued: all.map((r) => r.body?.refresh_token).filter((t) => typeof t === 'string') };
+  };
+}
+
+/** No refresh token of `issued` (at least one) is anywhere the page can read. */
+async function assertNoRefreshTokenReadable(page, issued, when) {
+  assert.ok(issued.length > 0, `${when}: the server issued refresh tokens to look for`);
+  const { out, hasRefreshToken, rawRefresh } = await pageReadable(page);
+  assert.equal(hasRefreshToken, false, `${when}: session.getTokens() has no refreshToken`);
+  assert.equal(rawRefresh, false, `${when}: nor a refresh_token in its raw answer`);
+  for (const [place, text] of Object.entries(out)) {
+    for (const token of issued) assert.ok(!text.includes(token), `${when}: a refresh token in ${place}`);
+  }
 }
 
 describe('demo tour', () => {
@@ -155,7 +219,7 @@ describe('demo tour', () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts/demo-snippets.mjs'), '--check'], { stdio: 'pipe' });
     const links = await page.evaluate(() => [...document.querySelectorAll('#flow-steps li[data-step=token] a')]
       .map((a) => [a.textContent, a.getAttribute('href'), Boolean(document.querySelector(a.getAttribute('href')))]));
-    assert.deepEqual(links, [['on the wire', '#j-token', true], ['library code', '#code-token', true]]);
+    assert.deepEqual(links, [['on the wire', '#j-token', true], ['library code', '#code-token', true], ['with the vault', '#code-vault', true]]);
     const dangling = await page.evaluate(() => [...document.querySelectorAll('#flow-steps a')]
       .map((a) => a.getAttribute('href')).filter((href) => !document.querySelector(href)));
     assert.deepEqual(dangling, [], 'every link of the steps has its target');
@@ -195,6 +259,131 @@ describe('demo tour', () => {
     assert.equal((await stepStatus(page)).token, 'idle', 'the diagram shows the sign-out alone');
     assert.equal((await fx.server.stats()).revocations, 0);
     assert.deepEqual(requested.filter((u) => !u.startsWith(`${fx.server.origin}/`)), [], 'no external requests');
+  });
+
+  test('the vault: the refresh token stays in the worker; refreshes, the API and a revoking sign-out through the session', async () => {
+    const { page, context } = fx.browser;
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    const tokenEndpoint = watchTokenEndpoint(context, meta.token_endpoint);
+    await page.setViewportSize(DESKTOP);
+    await openDemo(page, fx.server.origin);
+    // Offered for every server (the vault needs no DPoP).
+    const option = page.getByRole('checkbox', { name: 'Keep the refresh token in a worker (vault)' });
+    for (const settings of [{ 'provider-local': true, 'local-flavor': 'v3' }, { 'provider-ellipsis': true }, { 'provider-custom': true }]) {
+      await configure(page, settings);
+      assert.equal(await option.isVisible(), true, JSON.stringify(settings));
+    }
+    await configure(page, { 'provider-local': true, 'local-flavor': 'rfc', 'local-client-id': 'demo-public', vault: true });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    await allow(page);
+    assert.equal(await waitForState(page), 'signed-in', JSON.stringify(await errorShown(page)));
+    const signedInAt = Date.now();
+
+    // The code exchange went from the worker (the page's journal did not see it, and says so).
+    let wire = await tokenEndpoint(1);
+    assert.deepEqual(wire.requests.map((r) => [r.method, r.status, r.body?.token_type]), [['POST', 200, 'Bearer']]);
+    assert.equal(await page.textContent('#token-request-line'),
+      `POST ${meta.token_endpoint}: sent by the vault worker; this page never held the refresh token (nor sees the worker's requests)`);
+    assert.equal(await page.isVisible('#token-request-params'), false, 'no request body shown that the page did not see');
+    const answer = await journalTable(page, 'token-response');
+    assert.equal(answer.refreshToken, 'not in the TokenSet this page got: the vault worker keeps it');
+    assert.ok(!answer['raw: its members'].split(', ').includes('refresh_token'), answer['raw: its members']);
+    assert.match(answer.accessToken, /^•+… \(\d+ chars, #[0-9a-f]{8}\)$/, 'masked');
+    assert.equal((await stepStatus(page)).token, 'done');
+    assert.equal(await page.isVisible('#vault-note'), true);
+    assert.equal(await page.isVisible('#session-note'), false, 'no claim that the tokens live in this page');
+    assert.match(await page.textContent('#refresh-token'),
+      /^held by the vault worker, not by this page: session\.getTokens\(\) has no refreshToken \(its members: accessToken, tokenType, .*raw\)$/);
+    assert.ok(!(await page.textContent('#refresh-token')).includes('refreshToken,'), 'the members listed are the real ones');
+    await assertNoRefreshTokenReadable(page, wire.issued, 'after the sign-in');
+    const firstAccess = await page.evaluate(() => demoSession().getTokens().accessToken);
+
+    // The automatic refresh (60 s before expiry: 10 s after the sign-in), in the worker.
+    await page.waitForSelector('#refresh-count:text-is("1")', { timeout: 30000 });
+    const waited = (Date.now() - signedInAt) / 1000;
+    assert.ok(waited >= 5 && waited <= 20, `refreshed after ${waited} s, due after ${LIFETIME - 60} s`);
+    assert.match(await page.textContent('#refresh-summary'),
+      /^At .*, started by the timer \(automatic, before expiry\): sent by the vault worker; this page never held the refresh token\. /);
+    assert.equal(await page.textContent('#refresh-request-line'), `POST ${meta.token_endpoint}: from the vault worker, not seen by this page`);
+    assert.equal(await page.isVisible('#refresh-request-params'), false);
+    assert.notEqual(await page.evaluate(() => demoSession().getTokens().accessToken), firstAccess, 'a new access token');
+    // Refresh now: getAccessToken({ forceRefresh: true }) through the vault.
+    const before = Number(await page.textContent('#refresh-count'));
+    const accessBefore = await page.evaluate(() => demoSession().getTokens().accessToken);
+    await page.click('#refresh-now');
+    await page.waitForFunction((n) => Number(document.getElementById('refresh-count').textContent) > n
+      && /started by “Refresh now”/.test(document.getElementById('refresh-summary').textContent), before);
+    assert.match(await page.textContent('#session-result'), /^Refreshed by “Refresh now”, in the vault worker: this page got a new access token, and no refresh token\.$/);
+    assert.notEqual(await page.evaluate(() => demoSession().getTokens().accessToken), accessBefore);
+    const refreshes = Number(await page.textContent('#refresh-count'));
+    wire = await tokenEndpoint(1 + refreshes);
+    const stats = await fx.server.stats();
+    assert.equal(stats.token.rfc.refresh_token.ok, refreshes, `every refresh the page counted, and no other: ${JSON.stringify(stats.token)}`);
+    assert.equal(wire.issued.length, 1 + refreshes, 'each refresh rotated the refresh token (seen on the network)');
+    await assertNoRefreshTokenReadable(page, wire.issued, 'after the refreshes');
+
+    // The API through session.fetch: the page sends it (and shows it), with the worker's token.
+    await page.click('#call-api');
+    await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
+    assert.match((await journalTable(page, 'api-request-headers')).authorization, /^Bearer •+… \(\d+ chars\)$/);
+    assert.equal((await journalTable(page, 'api-response')).sub, 'demo-user');
+    await axeEverywhere(page, 'demo page, signed in with the vault');
+    // The code an app writes for it: this page's own, as in www/app.js (--check: not stale).
+    execFileSync(process.execPath, [join(ROOT, 'scripts/demo-snippets.mjs'), '--check'], { stdio: 'pipe' });
+    await page.click('#flow-steps li[data-step=token] a[href="#code-vault"]');
+    assert.match(await page.textContent('#code-vault'), /www\/app\.js: vaultCallback[\s\S]*createSession\(config, \{ vault: 'worker'[\s\S]*vault\.handleCallback\(\)/);
+    for (const [id, file] of [['code-vault', 'www/app.js'], ['code-vault-worker', 'js/vault-worker.js']]) {
+      const source = readFileSync(join(ROOT, file), 'utf8');
+      const lines = (await page.textContent(`#${id} pre`)).split('\n');
+      assert.ok(lines.length > 5 && lines.every((l) => source.includes(l)), `${id}: the lines of ${file}`);
+    }
+    await assertNoRefreshTokenReadable(page, wire.issued, 'after the API call');
+
+    // Sign-out through the vault: the worker revokes both tokens (the server counts them).
+    const lastAccess = await page.evaluate(() => demoSession().getTokens().accessToken);
+    const lastRefresh = (await tokenEndpoint()).issued.at(-1);
+    await page.click('#sign-out');
+    assert.equal(await waitForState(page, ['ready']), 'ready');
+    assert.match(await page.textContent('#revoke-summary'),
+      /^The vault worker revoked both tokens at .*\/rfc\/oauth\/revoke \(RFC 7009\), the refresh token first, then the access token: it sent the requests, so this page cannot show them/);
+    assert.equal(await page.isVisible('#revoke-requests'), false, 'no table of requests the page did not see');
+    assert.equal((await stepStatus(page)).revoke, 'done');
+    assert.equal((await fx.server.stats()).revocations, 2);
+    assert.equal((await fetch(meta.userinfo_endpoint, { headers: { authorization: `Bearer ${lastAccess}` } })).status, 401,
+      'the access token is dead at the server');
+    const refused = await fetch(meta.token_endpoint, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: lastRefresh, client_id: 'demo-public' }),
+    });
+    assert.deepEqual([refused.status, (await refused.json()).error], [400, 'invalid_grant'], 'and so is the refresh token');
+    assert.equal(await page.evaluate(() => demoSession()), null);
+    assert.ok(!(await page.content()).includes(lastAccess), 'the access token is gone from the page');
+  });
+
+  test('the vault in a popup: session.loginWithPopup, the worker\'s code exchange, no refresh token in the page, a reload', async () => {
+    const { page, context } = fx.browser;
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    const tokenEndpoint = watchTokenEndpoint(context, meta.token_endpoint);
+    await openDemo(page, fx.server.origin);
+    await configure(page, { 'provider-local': true, 'local-flavor': 'rfc', 'local-client-id': 'demo-public', vault: true });
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#sign-in-popup')]);
+    await popup.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    await allow(popup);
+    assert.equal(await waitForState(page, ['signed-in', 'error']), 'signed-in', JSON.stringify(await errorShown(page)));
+    assert.match(await page.textContent('#journal-attempt'), /^Sign-in in a popup/);
+    assert.equal((await journalTable(page, 'callback-params')).iss, meta.issuer);
+    assert.match(await page.textContent('#token-request-line'), /: sent by the vault worker; this page never held the refresh token/);
+    assert.equal(await page.textContent('#token-app-state'), 'popup');
+    assert.deepEqual(await pendingTransactions(page), []);
+    const seen = await tokenEndpoint(1);
+    assert.deepEqual(seen.requests.map((r) => r.status), [200]);
+    await assertNoRefreshTokenReadable(page, seen.issued, 'after the popup sign-in');
+    // A reload ends the worker with the page: the page says where the tokens were.
+    await page.reload();
+    assert.equal(await waitForState(page, ['ready', 'signed-in', 'error']), 'ready');
+    assert.match(await page.textContent('#status'), /reloaded, so it is signed out: the last sign-in's tokens lived in the vault worker's memory only/);
+    assert.equal(await page.evaluate(() => demoSession()), null);
   });
 
   test('strict RFC 6749: popup sign-in, the userinfo API, sign-out with RFC 7009 revocation', async () => {
@@ -602,6 +791,61 @@ describe('demo tour with DPoP (RFC 9449), the server demanding nonces', () => {
     assert.equal(await waitForState(page, ['ready']), 'ready');
     assert.deepEqual(Object.values(await journalTable(page, 'revoke-requests')), ['HTTP 200', 'HTTP 200']);
     assert.deepEqual(requested.filter((u) => !u.startsWith(`${fx.server.origin}/`)), [], 'no external requests');
+  });
+
+  test('the vault with DPoP: the worker\'s proofs at the token endpoint, the page\'s API proof, no refresh token in the page', async () => {
+    const { page, context } = fx.browser;
+    const meta = await (await fetch(`${fx.server.origin}/rfc/.well-known/oauth-authorization-server`)).json();
+    const tokenEndpoint = watchTokenEndpoint(context, meta.token_endpoint);
+    const requests = wire(page);
+    await page.setViewportSize(DESKTOP);
+    await openDemo(page, fx.server.origin);
+    await configure(page, { 'provider-local': true, 'local-flavor': 'rfc', 'local-client-id': 'demo-public', dpop: true, vault: true });
+    await page.click('#sign-in');
+    await page.waitForURL((url) => url.pathname === '/rfc/oauth/authorize');
+    await page.getByRole('button', { name: /allow/i }).click();
+    assert.equal(await waitForState(page), 'signed-in', JSON.stringify(await errorShown(page)));
+    assert.equal(await page.textContent('#token-type'), 'DPoP');
+    assert.match(await page.textContent('#token-key'), /^yes \(DPoP\)/);
+
+    // The worker's code exchange: refused once for want of a nonce, then sent again with it,
+    // each with a proof of the key the page bound the code to (dpop_jkt, RFC 9449 §10).
+    let seen = await tokenEndpoint(2);
+    assert.deepEqual(seen.requests.map((r) => [r.method, r.status, Boolean(r.dpop)]), [['POST', 400, true], ['POST', 200, true]]);
+    const jwk = decodeProof(seen.requests[1].dpop)[0].jwk;
+    assert.equal((await journalTable(page, 'authorize-params')).dpop_jkt, jktOf(jwk));
+    assert.equal(decodeProof(seen.requests[1].dpop)[1].nonce, seen.requests[0].nonce);
+    assert.match(await page.textContent('#token-request-line'), /: sent by the vault worker; this page never held the refresh token/);
+    assert.equal(await page.isVisible('#token-dpop'), false, 'no proof shown that the page did not see');
+    assert.equal((await journalTable(page, 'token-response')).tokenType, 'DPoP');
+    assert.equal(await page.textContent('#flow-steps li[data-step=dpop] .status'),
+      '(done: the token request\'s proof was signed and sent by the vault worker)');
+    await assertNoRefreshTokenReadable(page, seen.issued, 'after the sign-in');
+
+    // Refresh now, in the worker, with a proof of the same key.
+    await page.click('#refresh-now');
+    await page.waitForSelector('#refresh-count:text-is("1")');
+    seen = await tokenEndpoint(3);
+    assert.deepEqual([seen.requests[2].status, decodeProof(seen.requests[2].dpop)[0].jwk], [200, jwk]);
+    assert.equal((await journalTable(page, 'refresh-response')).tokenType, 'DPoP');
+
+    // The API through session.fetch: sent by the page with the worker's proof, shown decoded.
+    await page.click('#call-api');
+    await page.waitForSelector('#flow-steps li[data-step=api][data-status=done]');
+    const apiCall = (await requests(meta.userinfo_endpoint, 1)).filter((r) => r.url === meta.userinfo_endpoint).at(-1);
+    assert.equal(apiCall.status, 200);
+    const api = await assertProofShown(page, 'api-dpop-proof', apiCall.dpop, apiCall);
+    assert.deepEqual(api.header.jwk, jwk, 'the worker signs with the same key');
+    assert.equal(api.claims.ath, createHash('sha256').update(apiCall.authorization.replace(/^DPoP /, '')).digest('base64url'));
+    assert.match(await page.textContent('#flow-steps li[data-step=dpop] .status'),
+      /^\(done: \d+ proofs? sent from this page.*; the vault worker signs them, and its own requests' proofs are not seen here\)$/);
+    await assertNoRefreshTokenReadable(page, seen.issued, 'after a refresh and an API call');
+    assert.equal((await fx.server.stats()).token.rfc.refresh_token.ok, 1);
+
+    await page.click('#sign-out');
+    assert.equal(await waitForState(page, ['ready']), 'ready');
+    assert.match(await page.textContent('#revoke-summary'), /^The vault worker revoked both tokens/);
+    assert.equal((await fx.server.stats()).revocations, 2);
   });
 
   test('Custom: discover(), DPoP on, a popup sign-in and the API with proofs', async () => {
