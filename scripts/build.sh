@@ -22,8 +22,11 @@ target_dir=${CARGO_TARGET_DIR:-target}
 #   47,609 / 28,336 B, 5 gives 41,923 / 47,638 / 28,381 B (25 and 80 were larger than 40 on the
 #   full entry's wasm). Later, each entry alone: the code flow 28,336 B at 7, 9 and 10, 28,264 B
 #   at 12 and 15, 28,902 B at 20; the full entry 41,770 B at 10, 41,891 B at 12 and 15; DPoP
-#   48,131 B at 10, 48,211 B at 12. So 12 for the code flow, 10 for the others. The curve is
-#   bumpy and moves with the code: re-measure after large code changes.
+#   48,131 B at 10, 48,211 B at 12. So 12 for the code flow, 10 for the others. Since the
+#   dependencies are built at opt-level 3 (Cargo.toml): the code flow 27,261 B at 8-10,
+#   27,335 B at 11, 12 and 14; the full entry 40,380 B at 8 and 10, 40,654 B at 12; DPoP
+#   49,865 B at 10, 50,312 B at 12. So 10 for all three. The curve is bumpy and moves with the
+#   code: re-measure after large code changes.
 # - No reference types: wasm-bindgen then keeps JS values in a JS array instead of a second
 #   wasm table, and binaryen's wasm2js (the fallback engine) translates only modules with one
 #   table. The same module runs in both engines.
@@ -57,7 +60,7 @@ entry() { # name cargo-features inline-threshold
 entries=${OAUTH_SPA_ENTRIES:-oauth_spa oauth_spa_core oauth_spa_dpop}
 for e in $entries; do
   case "$e" in
-    oauth_spa_core) entry oauth_spa_core "" 12 ;;
+    oauth_spa_core) entry oauth_spa_core "" 10 ;;
     oauth_spa) entry oauth_spa "--features session" 10 ;;
     # DPoP (and the vault) in an entry of its own, so that the apps without it do not download it.
     oauth_spa_dpop) entry oauth_spa_dpop "--features ${OAUTH_SPA_DPOP_FEATURES:-session,dpop,vault}" 10 ;;

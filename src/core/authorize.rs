@@ -2,7 +2,7 @@
 
 use crate::core::args::Fields;
 use crate::core::config::ClientConfig;
-use crate::core::encoding::{append_pairs, base64url, cat, parse_form};
+use crate::core::encoding::{append_pair, append_pairs, base64url, cat, parse_form};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::json::{first_repeat, Json};
 use crate::core::pkce::{PkceVerifier, CODE_CHALLENGE_METHOD};
@@ -87,12 +87,12 @@ pub fn start_login(
     options: &LoginOptions,
     random: &LoginRandom,
     now_ms: u64,
-    storage: &mut dyn Storage,
+    storage: &mut (impl Storage + ?Sized),
 ) -> Result<AuthorizationRequest, Error> {
     config.validate()?;
     let endpoint_query = url::parse("authorizationEndpoint", &config.authorization_endpoint)?.query;
     let existing = parse_form(endpoint_query.unwrap_or(""));
-    for name in RESERVED_PARAMS {
+    for &name in &RESERVED_PARAMS {
         if existing.iter().any(|(n, _)| n == name) {
             return Err(Error::concat(
                 ErrorCode::InvalidConfig,
@@ -124,11 +124,11 @@ pub fn start_login(
     }
     // A name of extraParams given twice, or already in the endpoint's query (whose own
     // repeats are the server's business).
-    let mut names = existing
-        .iter()
-        .chain(&options.extra_params)
-        .map(|(n, _)| n.as_str());
-    if let Some(name) = first_repeat(&mut names, existing.len()) {
+    let mut names = Vec::with_capacity(existing.len() + options.extra_params.len());
+    for (i, (n, _)) in existing.iter().chain(&options.extra_params).enumerate() {
+        names.push((n.as_str(), i));
+    }
+    if let Some(name) = first_repeat(names, existing.len()) {
         return Err(Error::concat(
             ErrorCode::InvalidArgument,
             &[
@@ -174,20 +174,20 @@ pub fn start_login(
     }
     append_pairs(
         &mut url,
-        [
+        &[
             ("response_type", "code"),
             ("client_id", config.client_id.as_str()),
         ],
     );
     if let Some(r) = &config.redirect_uri {
-        append_pairs(&mut url, [("redirect_uri", r.as_str())]);
+        append_pair(&mut url, "redirect_uri", r);
     }
     if let Some(s) = &scope {
-        append_pairs(&mut url, [("scope", s.as_str())]);
+        append_pair(&mut url, "scope", s);
     }
     append_pairs(
         &mut url,
-        [
+        &[
             ("state", state.as_str()),
             ("code_challenge", challenge.as_str()),
             ("code_challenge_method", CODE_CHALLENGE_METHOD),
@@ -195,15 +195,11 @@ pub fn start_login(
     );
     #[cfg(feature = "dpop")]
     if let Some(jkt) = &options.dpop_jkt {
-        append_pairs(&mut url, [(DPOP_JKT, jkt.as_str())]);
+        append_pair(&mut url, DPOP_JKT, jkt);
     }
-    append_pairs(
-        &mut url,
-        options
-            .extra_params
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str())),
-    );
+    for (name, value) in &options.extra_params {
+        append_pair(&mut url, name, value);
+    }
     Ok(AuthorizationRequest {
         url,
         state,

@@ -66,7 +66,7 @@ pub fn parse_authorization_response(callback_url: &str) -> Result<AuthorizationR
         }
     };
     let mut found: [Option<String>; 7] = Default::default();
-    for (slot, name) in found.iter_mut().zip(RESPONSE_PARAMS) {
+    for (slot, &name) in found.iter_mut().zip(&RESPONSE_PARAMS) {
         let mut seen = false;
         for (n, v) in &pairs {
             if n != name {
@@ -141,7 +141,7 @@ pub fn begin_callback(
     config: &ClientConfig,
     callback_url: &str,
     now_ms: u64,
-    storage: &mut dyn Storage,
+    storage: &mut (impl Storage + ?Sized),
 ) -> Result<PendingExchange, Error> {
     config.validate()?;
     let response = parse_authorization_response(callback_url)?;
@@ -242,7 +242,7 @@ pub fn strip_response_params(callback_url: &str) -> String {
         RESPONSE_PARAMS.contains(&form_decode(name).as_str())
     };
     let mut out = parts.base.to_owned();
-    for (mark, part) in [('?', parts.query), ('#', parts.fragment)] {
+    for &(mark, part) in &[('?', parts.query), ('#', parts.fragment)] {
         let Some(part) = part else { continue };
         if !pieces(part, b'&').any(ours) {
             out.push(mark);

@@ -13,19 +13,29 @@ const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 fn base64(input: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let at = |i| u32::from(*chunk.get(i).unwrap_or(&0));
-        let n = (at(0) << 16) | (at(1) << 8) | at(2);
-        let chars = chunk.len() + 1;
-        for i in 0..4 {
-            if i < chars {
-                out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else if pad {
-                out.push('=');
-            }
-        }
+    // `as_chunks`, not `chunks(3)`: the latter's split has a panic path (and its message).
+    let (groups, rest) = input.as_chunks::<3>();
+    for group in groups {
+        quantum(&mut out, group, alphabet, pad);
+    }
+    if !rest.is_empty() {
+        quantum(&mut out, rest, alphabet, pad);
     }
     out
+}
+
+/// One to three octets as four characters (padded with `=` when `pad`, else two or three).
+fn quantum(out: &mut String, chunk: &[u8], alphabet: &[u8; 64], pad: bool) {
+    let at = |i| u32::from(*chunk.get(i).unwrap_or(&0));
+    let n = (at(0) << 16) | (at(1) << 8) | at(2);
+    let chars = chunk.len() + 1;
+    for i in 0..4 {
+        if i < chars {
+            out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        } else if pad {
+            out.push('=');
+        }
+    }
 }
 
 /// Base64 with the standard alphabet and `=` padding (RFC 4648 §4), as HTTP Basic uses.
@@ -73,14 +83,16 @@ pub fn form_decode(value: &str) -> String {
             (b'%', [h, l, ..]) => hex(*h).zip(hex(*l)).map(|(h, l)| h << 4 | l),
             _ => None,
         };
-        match escaped {
+        let octet = match escaped {
             Some(e) => {
-                out.push(e);
                 bytes.nth(1);
+                e
             }
-            None if b == b'+' => out.push(b' '),
-            None => out.push(b),
-        }
+            None if b == b'+' => b' ',
+            None => b,
+        };
+        // (Not `Vec::push`: its own copy of the growth code for `u8`.)
+        out.extend_from_slice(&[octet]);
     }
     // Like `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD.
     let mut text = String::with_capacity(out.len());
@@ -170,18 +182,16 @@ pub(crate) fn cat(parts: &[&str]) -> String {
     out
 }
 
-/// Appends `name=value` pairs, form-encoded and joined with `&`, to `out`.
-pub(crate) fn append_pairs<'a>(
-    out: &mut String,
-    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-) {
-    for (name, value) in pairs {
+/// Appends `name=value` pairs, form-encoded and joined with `&`, to `out`. (A slice, not a
+/// generic `IntoIterator`: one copy of the loop, and no consuming iterator to drop.)
+pub(crate) fn append_pairs(out: &mut String, pairs: &[(&str, &str)]) {
+    for &(name, value) in pairs {
         append_pair(out, name, value);
     }
 }
 
-/// One `name=value` of [`append_pairs`]: not generic, so each caller's loop stays small.
-fn append_pair(out: &mut String, name: &str, value: &str) {
+/// One `name=value` of [`append_pairs`].
+pub(crate) fn append_pair(out: &mut String, name: &str, value: &str) {
     if !out.is_empty() && !out.ends_with('?') && !out.ends_with('&') {
         out.push('&');
     }
@@ -272,10 +282,10 @@ mod tests {
     #[test]
     fn append_pairs_joins() {
         let mut s = String::from("https://as.example/authorize?");
-        append_pairs(&mut s, [("a b", "c&d"), ("e", "~")]);
+        append_pairs(&mut s, &[("a b", "c&d"), ("e", "~")]);
         assert_eq!(s, "https://as.example/authorize?a+b=c%26d&e=%7E");
         let mut body = String::new();
-        append_pairs(&mut body, [("x", "1"), ("y", "2")]);
+        append_pairs(&mut body, &[("x", "1"), ("y", "2")]);
         assert_eq!(body, "x=1&y=2");
     }
 }

@@ -83,7 +83,13 @@ impl Json {
     /// O(n log n) name comparisons for n members.
     pub fn duplicate_member(&self) -> Option<&str> {
         match self {
-            Json::Object(m) => first_repeat(&mut m.iter().map(|(k, _)| k.as_str()), 0),
+            Json::Object(m) => {
+                let mut names = Vec::with_capacity(m.len());
+                for (i, (k, _)) in m.iter().enumerate() {
+                    names.push((k.as_str(), i));
+                }
+                first_repeat(names, 0)
+            }
             _ => None,
         }
     }
@@ -119,20 +125,30 @@ pub const MAX_MEMBERS: usize = 1000;
 /// a fraction of the code of `sort_unstable` (measured in the shipped wasm: 1.4 KB gzip less;
 /// a `BTreeSet` of the names cost 1.8 KB more than this).
 fn heap_sort(v: &mut [(&str, usize)]) {
-    // Moves `v[root]` down its subtree within `v[..end]` until both children are smaller.
-    fn sift_down(v: &mut [(&str, usize)], mut root: usize, end: usize) {
+    // Moves `v[root]` down its subtree until both children are smaller. Reads and writes
+    // through `get`: no index can panic (a bounds check would bring the panic messages).
+    fn sift_down(v: &mut [(&str, usize)], mut root: usize) {
         loop {
             let mut child = 2 * root + 1;
-            if child >= end {
+            let (Some(&top), Some(&left)) = (v.get(root), v.get(child)) else {
+                return;
+            };
+            let mut big = left;
+            if let Some(&right) = v.get(child + 1) {
+                if less(&left, &right) {
+                    child += 1;
+                    big = right;
+                }
+            }
+            if !less(&top, &big) {
                 return;
             }
-            if child + 1 < end && less(&v[child], &v[child + 1]) {
-                child += 1;
+            if let Some(r) = v.get_mut(root) {
+                *r = big;
             }
-            if !less(&v[root], &v[child]) {
-                return;
+            if let Some(c) = v.get_mut(child) {
+                *c = top;
             }
-            v.swap(root, child);
             root = child;
         }
     }
@@ -143,11 +159,16 @@ fn heap_sort(v: &mut [(&str, usize)]) {
     }
     let n = v.len();
     for root in (0..n / 2).rev() {
-        sift_down(v, root, n);
+        sift_down(v, root);
     }
     for end in (1..n).rev() {
-        v.swap(0, end);
-        sift_down(v, 0, end);
+        // The largest of `v[..=end]` goes last, then the heap is `v[..end]`.
+        if let Some([first, .., last]) = v.get_mut(..=end) {
+            core::mem::swap(first, last);
+        }
+        if let Some(heap) = v.get_mut(..end) {
+            sift_down(heap, 0);
+        }
     }
 }
 
@@ -155,15 +176,12 @@ fn heap_sort(v: &mut [(&str, usize)]) {
 /// never reported (they may repeat among themselves). O(n log n) comparisons, where checking
 /// each name against all before it would be O(n²): a few thousand long names then take
 /// seconds.
-pub(crate) fn first_repeat<'a>(
-    names: &mut dyn Iterator<Item = &'a str>,
-    known: usize,
-) -> Option<&'a str> {
+/// `sorted` holds each name with its position (0, 1, 2...), pushed by the caller, and is
+/// sorted here: a `Vec` (not a `dyn Iterator`, whose iterator types would each bring a vtable
+/// of `next`, `size_hint`, `advance_by` and `nth`), and the one that is sorted (no second
+/// `Vec` type with its own `push`).
+pub(crate) fn first_repeat(mut sorted: Vec<(&str, usize)>, known: usize) -> Option<&str> {
     // Sorted by name, then by position: equal names are neighbours, earliest first.
-    let mut sorted: Vec<(&str, usize)> = Vec::new();
-    for (i, n) in names.enumerate() {
-        sorted.push((n, i));
-    }
     heap_sort(&mut sorted);
     let mut first: Option<(usize, &str)> = None;
     for pair in sorted.windows(2) {
@@ -749,7 +767,9 @@ mod tests {
 
     #[test]
     fn first_repeats() {
-        let first = |names: &[&'static str], known| first_repeat(&mut names.iter().copied(), known);
+        let first = |names: &[&'static str], known| {
+            first_repeat(names.iter().copied().zip(0..).collect(), known)
+        };
         assert_eq!(first(&[], 0), None);
         assert_eq!(first(&["a", "b", "c"], 0), None);
         assert_eq!(first(&["b", "a", "c", "a", "b"], 0), Some("a"));

@@ -57,7 +57,7 @@ pub fn revocation_request(
     let mut headers = Vec::with_capacity(3);
     add_client_auth(config, &mut params, &mut headers);
     let mut body = String::new();
-    append_pairs(&mut body, params);
+    append_pairs(&mut body, &params);
     headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
     headers.push(("Accept", "application/json".into()));
     Ok(TokenRequest {

@@ -136,12 +136,12 @@ pub fn token_request(config: &ClientConfig, grant: &Grant<'_>) -> Result<TokenRe
     let (content_type, body) = match config.encoding {
         BodyEncoding::Form => {
             let mut b = String::new();
-            append_pairs(&mut b, params);
+            append_pairs(&mut b, &params);
             ("application/x-www-form-urlencoded", b)
         }
         BodyEncoding::Json => {
             let mut w = ObjectWriter::new();
-            for (n, v) in params {
+            for &(n, v) in &params {
                 w.string(n, v);
             }
             ("application/json", w.finish())

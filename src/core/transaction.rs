@@ -144,15 +144,19 @@ fn expiry_of(text: &str) -> Option<u64> {
 /// under `prefix` that is not a transaction, among the keys `storage` lists for `prefix` (the
 /// browser's skips keys with a newline, which this library never writes). Returns how many
 /// were removed.
-pub fn sweep(storage: &mut dyn Storage, prefix: &str, now_ms: u64) -> Result<usize, Error> {
+pub fn sweep(
+    storage: &mut (impl Storage + ?Sized),
+    prefix: &str,
+    now_ms: u64,
+) -> Result<usize, Error> {
     let mut removed = 0;
-    for key in storage.keys_with_prefix(prefix)? {
-        let stale = match storage.get(&key)? {
+    for key in &storage.keys_with_prefix(prefix)? {
+        let stale = match storage.get(key)? {
             Some(text) => expiry_of(&text).is_none_or(|exp| exp <= now_ms),
             None => false,
         };
         if stale {
-            storage.remove(&key)?;
+            storage.remove(key)?;
             removed += 1;
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::core::encoding::{pieces, split_once_at};
 use crate::core::error::{Error, ErrorCode};
+use core::num::NonZeroU32;
 
 /// An absolute `http` or `https` URL, split (RFC 3986 §3). Borrowed from the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,13 +236,17 @@ fn punycode_decode(b: &[u8], mut insert: impl FnMut(usize, u32)) -> bool {
             continue;
         }
         // The delta is complete: insert code point n at i.
-        len += 1;
-        bias = adapt(i - old, len, old == 0);
-        let Some(code) = n.checked_add(i / len) else {
+        // Never 0 (at most 2001 code points): a `NonZeroU32` divides without a panic path.
+        let Some(points) = NonZeroU32::new(len + 1) else {
+            return false;
+        };
+        len = points.get();
+        bias = adapt(i - old, points, old == 0);
+        let Some(code) = n.checked_add(i / points) else {
             return false;
         };
         n = code;
-        i %= len;
+        i %= points;
         if n > 0x10ffff || (0xd800..0xe000).contains(&n) {
             return false;
         }
@@ -254,7 +259,7 @@ fn punycode_decode(b: &[u8], mut insert: impl FnMut(usize, u32)) -> bool {
 }
 
 /// RFC 3492 §6.1 bias adaptation (base 36, tmin 1, tmax 26, skew 38, damp 700).
-fn adapt(delta: u32, points: u32, first: bool) -> u32 {
+fn adapt(delta: u32, points: NonZeroU32, first: bool) -> u32 {
     let mut delta = delta / if first { 700 } else { 2 };
     delta += delta / points;
     let mut k = 0;

@@ -122,7 +122,8 @@ impl Kind {
     fn config(&self) -> Option<&ClientConfig> {
         match self {
             Kind::Code(exchange) => Some(&exchange.config),
-            Kind::Refresh { config, .. } | Kind::Popup { config, .. } => Some(config),
+            Kind::Refresh { config, .. } => Some(config),
+            Kind::Popup { config, .. } => Some(config),
             #[cfg(feature = "vault")]
             Kind::VaultPopup { config, .. } => Some(config),
             Kind::Session(c) => Some(c.config()),

@@ -161,10 +161,13 @@ impl RandomPool {
         }
         // `left` is 0 or 32..=POOL_SIZE, so the range is valid whenever 32 octets are left.
         let start = POOL_SIZE - self.left;
-        match self.buf.get_mut(start..start + 32) {
+        match self
+            .buf
+            .get_mut(start..)
+            .and_then(|rest| rest.first_chunk_mut::<32>())
+        {
             Some(src) if self.left >= 32 => {
-                let mut out = [0u8; 32];
-                out.copy_from_slice(src);
+                let out = *src;
                 src.fill(0);
                 self.left -= 32;
                 Ok(out)

@@ -6,6 +6,7 @@ use super::js::to_js;
 use super::TokenExchange;
 use crate::core::json::ObjectWriter;
 use crate::core::token::TokenRequest;
+use alloc::string::String;
 use wasm_bindgen::prelude::*;
 #[cfg(feature = "session")]
 use {
@@ -21,7 +22,7 @@ use {
     crate::core::token::{parse_token_response, TokenSet},
     crate::core::transaction::Storage,
     alloc::boxed::Box,
-    alloc::string::String,
+    alloc::rc::Rc,
 };
 
 #[wasm_bindgen(module = "/js/glue.js")]
@@ -49,7 +50,7 @@ pub(super) enum Kind {
     /// A refresh: merge the answer into `old` (rotation rules of `merge_refreshed`).
     #[cfg(feature = "session")]
     Refresh {
-        config: Box<ClientConfig>,
+        config: Rc<ClientConfig>,
         old: TokenSet,
     },
     /// A revocation: any 2xx is success.
@@ -107,7 +108,8 @@ impl Op {
     /// popup's token exchange or (the vault's popup) the exchange prepared for the worker;
     /// throws an `OAuthError`.
     #[cfg(feature = "session")]
-    pub fn finish(mut self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+    pub fn finish(mut self, status: u16, body: String) -> Result<JsValue, JsValue> {
+        let body = body.as_str();
         // A popup's callback URL (`body`): it must carry the `state` this login made, then
         // `handleCallback`'s checks, which consume the transaction. Refused (another state,
         // say), this Op drops with its login, which removes the pending transaction, as for a
@@ -164,7 +166,8 @@ impl Op {
 
     /// Reads the token endpoint's answer: a TokenSet; throws an `OAuthError`.
     #[cfg(not(feature = "session"))]
-    pub fn finish(self, status: u16, body: &str) -> Result<JsValue, JsValue> {
+    pub fn finish(self, status: u16, body: String) -> Result<JsValue, JsValue> {
+        let body = body.as_str();
         let Kind::Code(exchange) = self.0;
         exchange.finish(status, body).map_err(to_js)
     }

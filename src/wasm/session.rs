@@ -111,7 +111,8 @@ type Fx = Effect<Held, JsValue>;
 /// effects not yet taken by js/session.js), the effect being executed, and the last caller id
 /// handed out.
 pub(super) struct Core {
-    config: Box<ClientConfig>,
+    /// Shared with the refreshes it sends (`Kind::Refresh`): no copy of the configuration.
+    config: Rc<ClientConfig>,
     machine: Machine<Held, JsValue>,
     current: Option<Fx>,
     callers: u32,
@@ -134,7 +135,7 @@ impl Core {
     /// `config` with an idle memory machine (an `Op` asked for DPoP decisions, the vault's
     /// callback and exchange, or to check a TokenSet).
     #[cfg(feature = "dpop")]
-    pub(super) fn idle(config: Box<ClientConfig>) -> Core {
+    pub(super) fn idle(config: Rc<ClientConfig>) -> Core {
         Core {
             config,
             machine: Machine::new(Store::Memory, 0, None),
@@ -369,7 +370,7 @@ impl Op {
 
     /// Revokes `token` (`HINT_REFRESH_TOKEN`: a refresh token, else an access token): a
     /// promise, or `undefined` when the configuration has no revocation endpoint.
-    pub fn revoke(&mut self, token: &str, hint: u8) -> JsValue {
+    pub fn revoke(&mut self, token: String, hint: u8) -> JsValue {
         let Some(c) = self.core() else {
             return JsValue::UNDEFINED;
         };
@@ -381,7 +382,7 @@ impl Op {
             // js/session.js passes one of the two; any other value reads as an access token.
             _ => TokenTypeHint::AccessToken,
         };
-        match revocation_request(&c.config, token, Some(hint)) {
+        match revocation_request(&c.config, &token, Some(hint)) {
             Ok(r) => send(&r, c.config.timeout_ms, &JsValue::UNDEFINED, Kind::Revoke),
             Err(e) => rejected(e),
         }
@@ -447,7 +448,10 @@ pub fn refresh(
             &request,
             config.timeout_ms,
             &signal,
-            Kind::Refresh { config, old },
+            Kind::Refresh {
+                config: Rc::new(*config),
+                old,
+            },
         ))
     })
 }
@@ -522,14 +526,14 @@ pub fn create_session(
     // `vault: "worker"`: the session runs in a Worker (src/wasm/vault.rs).
     #[cfg(feature = "vault")]
     if super::vault::wanted(&options, &c, storage).map_err(to_js)? {
-        return super::vault::open(&config, &options, Core::idle(c));
+        return super::vault::open(&config, &options, Core::idle(Rc::new(*c)));
     }
-    open_session(c, storage, &key, skew_seconds, &options)
+    open_session(Rc::new(*c), storage, &key, skew_seconds, &options)
 }
 
 /// A session object of `config` (createSession's, or the vault worker's).
 pub(super) fn open_session(
-    config: Box<ClientConfig>,
+    config: Rc<ClientConfig>,
     storage: u8,
     key: &str,
     skew_seconds: u32,

@@ -80,6 +80,7 @@ pub(super) fn open(config: &JsValue, options: &JsValue, core: Core) -> Result<Js
 #[wasm_bindgen(js_name = vaultSession, skip_typescript)]
 pub fn vault_session(config: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let (c, storage, key, skew_seconds) = read_session(&config, &options).map_err(to_js)?;
+    let c = alloc::rc::Rc::new(*c);
     let op = Op(Kind::Session(Box::new(Core::idle(c.clone()))));
     let name = op.0.dpop_key();
     let session = open_session(c, storage, &key, skew_seconds, &options)?;

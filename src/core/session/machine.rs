@@ -225,7 +225,7 @@ pub enum Phase<T, E> {
 
 /// A caller waiting for a refresh: who, whether it forced one, and the generation it saw
 /// (a forced refresh is done once the tokens changed since).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Waiter {
     caller: Caller,
     force: bool,
@@ -589,7 +589,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
     }
 
     fn reject_all(&mut self, why: &Failure<E>) {
-        for w in core::mem::take(&mut self.waiters) {
+        for w in &core::mem::take(&mut self.waiters) {
             self.out.push(Effect::Reject(w.caller, why.clone()));
         }
     }
@@ -708,7 +708,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                 return;
             }
             let mut refresh = false;
-            for w in core::mem::take(&mut self.waiters) {
+            for w in &core::mem::take(&mut self.waiters) {
                 let force = w.force && w.generation == self.generation;
                 match self.next(force) {
                     NextStep::UseToken => self.resolve(w.caller),
@@ -721,7 +721,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                     }
                     NextStep::Refresh => {
                         refresh = true;
-                        self.waiters.push(w);
+                        self.waiters.push(*w);
                     }
                 }
             }
@@ -748,7 +748,8 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
     /// Queues the revocation of what `t` holds and none of `kept` does (refresh token first).
     fn revoke_unheld(&mut self, t: &T, kept: &[Option<&T>]) {
         let mut first = true;
-        for (token, refresh_token) in [(t.refresh_token(), true), (Some(t.access_token()), false)] {
+        for &(token, refresh_token) in &[(t.refresh_token(), true), (Some(t.access_token()), false)]
+        {
             let Some(token) = token else { continue };
             let held = kept.iter().flatten().any(|k| {
                 if refresh_token {
@@ -771,8 +772,8 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
 
     fn flush_victims(&mut self) {
         let current = self.tokens.clone();
-        for v in core::mem::take(&mut self.victims) {
-            self.revoke_unheld(&v, &[current.as_ref()]);
+        for v in &core::mem::take(&mut self.victims) {
+            self.revoke_unheld(v, &[current.as_ref()]);
         }
     }
 
@@ -812,7 +813,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                 Phase::Writing { .. } | Phase::Locking | Phase::Reading
             )
         {
-            for c in core::mem::take(&mut self.leaving) {
+            for &c in &core::mem::take(&mut self.leaving) {
                 self.out.push(Effect::Done(c));
             }
         }
