@@ -197,7 +197,7 @@ impl Op {
     /// a TokenSet with a non-empty `accessToken`. One method for every event: each exported
     /// method costs its own binding.
     pub fn ev(&mut self, kind: u8, a: JsValue, b: JsValue) -> Result<u32, JsValue> {
-        let yes = |v: &JsValue| v.as_bool() == Some(true);
+        let yes = |v: &JsValue| *v == JsValue::TRUE;
         let e = match kind {
             EVENT_GET => {
                 let force = yes(&a);
