@@ -21,6 +21,8 @@ export function skeys(prefix) {
 
 // Plain JS operations for Rust (instead of js-sys, whose bindings cost bytes).
 export function get(o, k) { try { return o?.[k]; } catch { return undefined; } }
+// `get` (`o` itself for the key ""), when the value is a string (Rust's `Option<String>`).
+export function gets(o, k) { const v = k ? get(o, k) : o; return typeof v == 'string' ? v : undefined; }
 export function parse(t) { try { return JSON.parse(t); } catch { return null; } }
 // An argument object as JSON text for Rust, which type-checks every member (core::args).
 // `undefined` is "null". A value JSON has no form for (NaN, Infinity, a function, a symbol, a

@@ -55,6 +55,9 @@ extern "C" {
     pub(crate) fn reject(e: &JsValue) -> Promise;
     /// `o?.[k]`, or undefined when reading it throws.
     pub(crate) fn get(o: &JsValue, k: &str) -> JsValue;
+    /// [`get`] when the value is a string: one import instead of `get` and `as_string`. The
+    /// key `""` reads `o` itself ([`string`]).
+    pub(crate) fn gets(o: &JsValue, k: &str) -> Option<String>;
     /// `JSON.stringify(v)` for [`arg`].
     fn json(v: &JsValue) -> String;
     /// The JS value of JSON text written in Rust: `JSON.parse(text)` (`null` if it does not
@@ -127,6 +130,12 @@ impl Storage for SessionStorage {
         }
         Ok(out)
     }
+}
+
+/// `v` when it is a string: [`gets`] with the key `""` (one import for both, instead of
+/// wasm-bindgen's own conversion beside it).
+pub(crate) fn string(v: &JsValue) -> Option<String> {
+    gets(v, "")
 }
 
 pub(crate) fn now_ms() -> u64 {

@@ -66,7 +66,7 @@ pub fn compute_code_challenge(verifier: JsValue) -> Result<String, JsValue> {
 }
 
 fn challenge_of(verifier: &JsValue) -> Result<String, Error> {
-    let Some(v) = verifier.as_string() else {
+    let Some(v) = js::string(verifier) else {
         return Err(Error::new(
             ErrorCode::InvalidVerifier,
             "verifier must be a string",
@@ -195,7 +195,7 @@ pub(crate) fn pending_callback(
     config: &ClientConfig,
     url: &JsValue,
 ) -> Result<crate::core::callback::PendingExchange, Error> {
-    let from_location = url.is_undefined() || url.is_null();
+    let from_location = url.is_null_or_undefined();
     let url = if from_location {
         js::current_url().map_err(|_| {
             Error::new(
@@ -204,7 +204,7 @@ pub(crate) fn pending_callback(
             )
         })?
     } else {
-        url.as_string()
+        js::string(url)
             .ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "url must be a string"))?
     };
     let pending = begin_callback(config, &url, now_ms(), &mut SessionStorage);

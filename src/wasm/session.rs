@@ -14,7 +14,7 @@ use super::boundary::{
     HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, METADATA_STOP, METADATA_TRY_NEXT, METADATA_VALIDATE,
     STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION, URL_SEPARATOR,
 };
-use super::js::{arg, get, now_ms, read_config, to_js};
+use super::js::{self, arg, get, gets, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
 use super::promise;
 use crate::core::args::Fields;
@@ -80,12 +80,12 @@ impl Tokens for Held {
 /// `core::session::token_set_from_json` reads one, from the members Rust uses (`raw`, whatever
 /// it holds, is never read; an `expiresAt` of `Infinity` is "never", like an absent one).
 fn held(v: JsValue) -> Option<Held> {
-    let s = |k| get(&v, k).as_string().filter(|s| !s.is_empty());
+    let s = |k| gets(&v, k).filter(|s| !s.is_empty());
     let e = get(&v, "expiresAt");
     let expires_at = match e.as_f64() {
         Some(n) if n == f64::INFINITY => None,
         Some(n) if n >= 0.0 => Some(n as u64),
-        _ if e.is_undefined() || e.is_null() => None,
+        _ if e.is_null_or_undefined() => None,
         _ => Some(0), // present but not an expiry (a string, a negative number): expired
     };
     let set = TokenSet {
@@ -197,7 +197,7 @@ impl Op {
     /// a TokenSet with a non-empty `accessToken`. One method for every event: each exported
     /// method costs its own binding.
     pub fn ev(&mut self, kind: u8, a: JsValue, b: JsValue) -> Result<u32, JsValue> {
-        let yes = |v: &JsValue| v.as_bool() == Some(true);
+        let yes = |v: &JsValue| *v == JsValue::TRUE;
         let e = match kind {
             EVENT_GET => {
                 let force = yes(&a);
@@ -206,7 +206,7 @@ impl Op {
             EVENT_SIGN_OUT => return Ok(self.call(|caller| Event::SignOut { caller })),
             EVENT_SET => {
                 let t = held(a.clone());
-                if t.is_none() && !a.is_null() && !a.is_undefined() {
+                if t.is_none() && !a.is_null_or_undefined() {
                     return Err(to_js(Error::new(
                         ErrorCode::InvalidArgument,
                         "tokens must be a TokenSet with a non-empty accessToken",
@@ -223,7 +223,7 @@ impl Op {
             EVENT_REFRESHED => match held(a) {
                 Some(t) => Event::RefreshAnswered(t),
                 None => {
-                    let s = |k| get(&b, k).as_string();
+                    let s = |k| gets(&b, k);
                     let status = get(&b, "status").as_f64().map(|n| n as u16);
                     let ends_session = refusal_ends_session(
                         s("code").as_deref().unwrap_or(""),
@@ -323,7 +323,7 @@ impl Op {
     pub fn check(&self, a: JsValue, b: JsValue, c: JsValue) -> u8 {
         match &self.0 {
             Kind::Discover { .. } => {
-                let code = get(&b, "code").as_string().unwrap_or_default();
+                let code = gets(&b, "code").unwrap_or_default();
                 match metadata_answer(a.as_f64().map(|n| n as u16), &code) {
                     MetadataAnswer::Validate => METADATA_VALIDATE,
                     MetadataAnswer::TryNext => METADATA_TRY_NEXT,
@@ -333,9 +333,9 @@ impl Op {
             // A popup's (`Popup`, or the vault's `VaultPopup`).
             _ => {
                 let data = get(&a, "data");
-                let s = |o: &JsValue, k| get(o, k).as_string();
+                let s = |o: &JsValue, k| gets(o, k);
                 u8::from(is_popup_message(
-                    &c.as_string().unwrap_or_default(),
+                    &js::string(&c).unwrap_or_default(),
                     &s(&a, "origin").unwrap_or_default(),
                     get(&a, "source") == b,
                     s(&data, "type").as_deref(),
@@ -412,8 +412,7 @@ pub fn refresh(
 ) -> JsValue {
     promise(|| {
         let config = read_config(&config)?;
-        let rt = refresh_token
-            .as_string()
+        let rt = js::string(&refresh_token)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| {
                 Error::new(
@@ -476,7 +475,7 @@ pub fn revoke_token(
             ],
             "\"refresh_token\" or \"access_token\"",
         )?;
-        let token = token.as_string().unwrap_or_default();
+        let token = js::string(&token).unwrap_or_default();
         let request = revocation_request(&config, &token, hint)?;
         let signal = get(&options, "signal");
         Ok(send(&request, config.timeout_ms, &signal, Kind::Revoke))
@@ -492,8 +491,7 @@ pub fn discover(
     #[wasm_bindgen(unchecked_param_type = "DiscoverOptions | undefined")] options: JsValue,
 ) -> JsValue {
     promise(|| {
-        let issuer = issuer
-            .as_string()
+        let issuer = js::string(&issuer)
             .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "issuer must be a string"))?;
         let urls = metadata_urls(&issuer)?;
         let o = arg(&options);

@@ -8,7 +8,7 @@
 //! request and keeps the TokenSet).
 
 use super::boundary::{STORAGE_LOCAL, STORAGE_SESSION};
-use super::js::{arg, from_json, get, to_js};
+use super::js::{arg, from_json, gets, to_js};
 use super::op::{send_op, Kind, Op};
 use super::session::{open_session, popup_login, read_session, rejected, Core};
 use super::TokenExchange;
@@ -137,7 +137,7 @@ impl Op {
             return JsValue::UNDEFINED;
         };
         let config = c.config();
-        let s = |k| get(&prepared, k).as_string();
+        let s = |k| gets(&prepared, k);
         let url = s("url").unwrap_or_default();
         if url != config.token_endpoint {
             return rejected(Error::new(
