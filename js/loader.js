@@ -1,17 +1,20 @@
 // ---- js/loader.js: how an entry of the package loads its engine --------------------------
 // scripts/postbuild.mjs puts this text in place of wasm-bindgen's own loading code at the end of
 // the generated glue (it uses the glue's `__wbg_get_imports` and memory caches), and fills in
-// the two constants below.
+// the constants below.
 //
-// The WebAssembly module travels inside this file (deflate-raw, then base64: about the bytes of
-// the gzipped .wasm once the file is served gzipped), so there is no second request to wait for
-// and nothing for a bundler to find, copy or serve. Where WebAssembly cannot run (Apple's
-// Lockdown Mode removes it; a Content-Security-Policy without 'wasm-unsafe-eval' refuses to
-// compile it; a browser without DecompressionStream), the same module translated to JavaScript
-// by binaryen's wasm2js is imported instead: same Rust, same API, same behaviour, and only the
-// browsers that need it download it.
+// The WebAssembly module travels inside this file (LZMA, then base64: about the bytes of the
+// LZMA stream once the file is served gzipped), so there is no second request to wait for and
+// nothing for a bundler to find, copy or serve. A small WebAssembly module of its own, the LZMA
+// decoder (unlzma/, about 1.4 KB), unpacks it; LZMA is about 9 % smaller than the best deflate
+// (which browsers would inflate natively) of the same module. Where WebAssembly cannot run
+// (Apple's Lockdown Mode removes it; a Content-Security-Policy without 'wasm-unsafe-eval'
+// refuses to compile it), the same module translated to JavaScript by binaryen's wasm2js is
+// imported instead: same Rust, same API, same behaviour, and only the browsers that need it
+// download it.
 
 const WASM = '__OAUTH_SPA_WASM__';
+const UNLZMA = '__OAUTH_SPA_UNLZMA__', WASM_SIZE = __OAUTH_SPA_WASM_SIZE__;
 const loadFallback = () => import('__OAUTH_SPA_FALLBACK__');
 
 function notReady(cause) {
@@ -23,19 +26,28 @@ function notReady(cause) {
 // Until an engine is ready, each call that reaches it throws `not_initialized`.
 wasm = new Proxy({}, { get() { throw notReady(); } });
 
-async function compile(imports) {
-  // Native base64 where the browser has it; otherwise atob and a plain loop (a mapping
-  // function per octet is several times slower on a slow phone).
-  let bytes = Uint8Array.fromBase64?.(WASM);
+// Native base64 where the browser has it; otherwise atob and a plain loop (a mapping function
+// per octet is several times slower on a slow phone).
+function fromBase64(text) {
+  let bytes = Uint8Array.fromBase64?.(text);
   if (!bytes) {
-    const text = atob(WASM);
-    bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const s = atob(text);
+    bytes = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   }
-  // Compiled while it is inflated (a streaming compile), as it would be while downloading.
-  const wasm = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw')),
-    { headers: { 'content-type': 'application/wasm' } });
-  return (await WebAssembly.instantiateStreaming(wasm, imports)).instance.exports;
+  return bytes;
+}
+
+async function compile(imports) {
+  const packed = fromBase64(WASM);
+  // The decoder writes the module into its own memory, after the stream: grown to hold both.
+  const { memory, d } = (await WebAssembly.instantiate(fromBase64(UNLZMA))).instance.exports;
+  const at = memory.buffer.byteLength;
+  memory.grow(Math.ceil((packed.length + WASM_SIZE) / 65536));
+  new Uint8Array(memory.buffer).set(packed, at);
+  d(at, at + packed.length, WASM_SIZE);
+  const wasm = new Uint8Array(memory.buffer, at + packed.length, WASM_SIZE);
+  return (await WebAssembly.instantiate(wasm, imports)).instance.exports;
 }
 
 async function load() {

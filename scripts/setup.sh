@@ -30,6 +30,8 @@ command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v WebKitWebDriver >/dev/null 2>&1 || need_apt+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)
+# xz: scripts/postbuild.mjs packs each entry's wasm with it (LZMA).
+command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -62,6 +64,14 @@ fi
 if ! rustup toolchain list | grep -q '^nightly'; then
   log "rustup toolchain install nightly"
   rustup toolchain install nightly --profile minimal
+fi
+# 3c. The pinned nightly that builds the shipped wasm with its own core and alloc
+# (scripts/build.sh, -Zbuild-std: it needs the standard library's source, rust-src).
+NIGHTLY=$(sed -n 's/^NIGHTLY=${OAUTH_SPA_NIGHTLY:-\(.*\)}$/\1/p' scripts/build.sh)
+[ -n "$NIGHTLY" ] || { echo "setup: no NIGHTLY= line in scripts/build.sh" >&2; exit 1; }
+if ! rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src'; then
+  log "rustup toolchain install $NIGHTLY (rust-src)"
+  rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src
 fi
 if ! have_version cargo-fuzz "$CARGO_FUZZ_VERSION"; then
   log "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"

@@ -46,6 +46,7 @@ step "native tests (cargo test)" cargo test --workspace --locked
 # The entries without DPoP (`oauth-spa`, `oauth-spa/core`) read `dpop` to refuse it: the config
 # tests once more with those features.
 step "native config tests without DPoP (features session; none)" bash -c 'cargo test --locked --lib --no-default-features --features session core::config:: && cargo test --locked --lib --no-default-features core::config::'
+step "clippy (the LZMA decoder the entries carry, wasm32)" cargo clippy -p oauth-spa-unlzma --target wasm32-unknown-unknown --lib --locked -- -D warnings
 step "clippy (allocator test crate, wasm32)" cargo clippy --manifest-path tests/alloc-wasm/Cargo.toml --target wasm32-unknown-unknown --target-dir target/alloc-wasm --locked -- -D warnings
 step "allocator property test (the shipped allocator in wasm, in Node)" bash scripts/alloc-test.sh
 step "fuzzing smoke: the crash corpus replayed, then 10 s per target" bash scripts/fuzz.sh --smoke

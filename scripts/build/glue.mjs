@@ -57,23 +57,27 @@ export function renewMemoryViews(src) {
 /**
  * Replaces wasm-bindgen's loading code (from `let wasmModule, ... wasm;` to the end: fetching
  * a .wasm next to the module, `initSync`, the default export) with `loader` (js/loader.js),
- * whose `__OAUTH_SPA_WASM__` and `__OAUTH_SPA_FALLBACK__` become `wasmBase64` and
- * `fallbackPath`. `OAuthError` and the shared list of `loaders` are imported from `errorPath`;
+ * whose `__OAUTH_SPA_WASM__`, `__OAUTH_SPA_UNLZMA__`, `__OAUTH_SPA_WASM_SIZE__` and
+ * `__OAUTH_SPA_FALLBACK__` become `wasmBase64` (the module, LZMA), `decoderBase64` (the LZMA
+ * decoder's module), `wasmSize` (the module's bytes) and `fallbackPath`. `OAuthError` and the shared list of `loaders` are imported from `errorPath`;
  * `OAuthError` is exported. Each function named
  * in `asyncNames` (those that return a promise) waits for `init()` itself. With `wasmAtEnd`, the
  * base64 and the two lines that start loading the engine come last instead of in the loader's
  * text (the same statements in another order: see `scripts/postbuild.mjs` for why).
  */
-export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath, asyncNames, wasmAtEnd = false }) {
+export function installLoader(src, { loader, wasmBase64, decoderBase64, wasmSize, fallbackPath, errorPath, asyncNames, wasmAtEnd = false }) {
   const start = src.search(/^let (\w+, )*wasm(, \w+)*;$/m);
   if (start < 0) throw new Error('the glue\'s `let ... wasm;` declaration was not found');
   if (!/export \{ initSync, __wbg_init as default \};\s*$/.test(src)) {
     throw new Error('the glue does not end with its init exports');
   }
-  for (const k of ['__OAUTH_SPA_WASM__', '__OAUTH_SPA_FALLBACK__']) {
+  for (const k of ['__OAUTH_SPA_WASM__', '__OAUTH_SPA_UNLZMA__', '__OAUTH_SPA_WASM_SIZE__', '__OAUTH_SPA_FALLBACK__']) {
     if (loader.split(k).length !== 2) throw new Error(`the loader must use ${k} exactly once`);
   }
-  if (!/^[A-Za-z0-9+/]*=*$/.test(wasmBase64)) throw new Error('wasmBase64 is not base64');
+  for (const [k, v] of Object.entries({ wasmBase64, decoderBase64 })) {
+    if (!/^[A-Za-z0-9+/]*=*$/.test(v)) throw new Error(`${k} is not base64`);
+  }
+  if (!Number.isSafeInteger(wasmSize) || wasmSize <= 0) throw new Error('wasmSize is not a size');
   let out = src.slice(0, start);
   for (const name of asyncNames) {
     const re = new RegExp(`^export function ${esc(name)}\\(`, 'm');
@@ -90,7 +94,8 @@ export function installLoader(src, { loader, wasmBase64, fallbackPath, errorPath
     }
     tail = moved.join('');
   }
-  const fill = (t) => t.replace('__OAUTH_SPA_WASM__', wasmBase64).replace('__OAUTH_SPA_FALLBACK__', fallbackPath);
+  const fill = (t) => t.replace('__OAUTH_SPA_WASM__', wasmBase64).replace('__OAUTH_SPA_UNLZMA__', decoderBase64)
+    .replace('__OAUTH_SPA_WASM_SIZE__', wasmSize).replace('__OAUTH_SPA_FALLBACK__', fallbackPath);
   out = `import { OAuthError, loaders } from '${errorPath}';\n` + out + 'let wasm, engine;\n'
     + fill(loader) + asyncNames.map((n) => `export const ${n} = whenReady(${n}$now);\n`).join('')
     + fill(tail) + 'export { OAuthError };\n';

@@ -137,13 +137,15 @@ async function __wbg_init(module_or_path) {}
 export { initSync, __wbg_init as default };
 `;
   const loader = readFileSync(join(ROOT, 'js', 'loader.js'), 'utf8');
-  const out = installLoader(glue, { loader, wasmBase64: 'AGFzbQ==', fallbackPath: './t_fallback.js',
+  const filled = { wasmBase64: 'AGFzbQ==', decoderBase64: 'AGFzbQE=', wasmSize: 1234 };
+  const out = installLoader(glue, { loader, ...filled, fallbackPath: './t_fallback.js',
     errorPath: './snippets/t-1/js/error.js', asyncNames: ['later'] });
   assert.ok(out.startsWith("import { OAuthError, loaders } from './snippets/t-1/js/error.js';\n"));
   for (const gone of ['initSync', '__wbg_init', 'import.meta.url', 'wasmModule', '__OAUTH_SPA_']) {
     assert.ok(!out.includes(gone), `${gone} is gone`);
   }
   assert.match(out, /const WASM = 'AGFzbQ==';/);
+  assert.match(out, /const UNLZMA = 'AGFzbQE=', WASM_SIZE = 1234;/);
   assert.match(out, /import\('\.\/t_fallback\.js'\)/);
   assert.match(out, /^function later\$now\(config\)/m);
   assert.match(out, /^export const later = whenReady\(later\$now\);$/m);
@@ -151,18 +153,20 @@ export { initSync, __wbg_init as default };
   assert.match(out, /^export default function init\(\)/m);
   assert.match(out, /^export \{ OAuthError \};$/m);
   // wasmAtEnd: the same text, but for the base64 and the two lines that start the engine, last.
-  const atEnd = installLoader(glue, { loader, wasmBase64: 'AGFzbQ==', fallbackPath: './t_fallback.js',
+  const atEnd = installLoader(glue, { loader, ...filled, fallbackPath: './t_fallback.js',
     errorPath: './snippets/t-1/js/error.js', asyncNames: ['later'], wasmAtEnd: true });
   const last = "const WASM = 'AGFzbQ==';\nloaders.push(loadOnce);\nloadOnce().catch(() => {});\nexport { OAuthError };\n";
   assert.ok(atEnd.endsWith(last));
   assert.equal(atEnd.split('\n').sort().join('\n'), out.split('\n').sort().join('\n'), 'the same lines');
   assert.ok(out.indexOf("const WASM = 'AGFzbQ=='") < out.indexOf('export const later'));
-  const bad = { loader, wasmBase64: 'AA==', fallbackPath: './f.js', errorPath: './e.js', asyncNames: [] };
+  const bad = { loader, ...filled, fallbackPath: './f.js', errorPath: './e.js', asyncNames: [] };
   assert.throws(() => installLoader(glue, { ...bad, wasmAtEnd: true, loader: loader.replace('loadOnce().catch(() => {});\n', '') }),
     /exactly once/);
   assert.throws(() => installLoader('let x;', bad), /declaration was not found/);
   assert.throws(() => installLoader(glue, { ...bad, asyncNames: ['missing'] }), /export function missing not found/);
-  assert.throws(() => installLoader(glue, { ...bad, wasmBase64: 'not base64!' }), /not base64/);
+  assert.throws(() => installLoader(glue, { ...bad, wasmBase64: 'not base64!' }), /wasmBase64 is not base64/);
+  assert.throws(() => installLoader(glue, { ...bad, decoderBase64: 'not base64!' }), /decoderBase64 is not base64/);
+  assert.throws(() => installLoader(glue, { ...bad, wasmSize: undefined }), /not a size/);
   assert.throws(() => installLoader(glue, { ...bad, loader: 'nothing' }), /exactly once/);
 });
 
