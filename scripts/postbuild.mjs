@@ -74,6 +74,16 @@ const decoderBase64 = readFileSync(decoderFile).toString('base64');
 // lc=4 30,809 B, pb=2 30,802 B, lc=0 31,097 B. unlzma/tests/round_trip.rs uses the same options.
 const LZMA1 = ['--format=raw', '--lzma1=preset=9e,lc=3,lp=0,pb=0,nice=273', '-c'];
 const lzma = (bytes) => execFileSync('xz', LZMA1, { input: bytes, maxBuffer: 64 << 20 });
+// What the shipped decoder makes of `packed` (as js/loader.js runs it): the build stops unless
+// each entry unpacks to its very module, whatever xz's version or defaults.
+async function unpack(packed, size) {
+  const { memory, d } = (await WebAssembly.instantiate(readFileSync(decoderFile))).instance.exports;
+  const at = memory.buffer.byteLength;
+  memory.grow(Math.ceil((packed.length + size) / 65536));
+  new Uint8Array(memory.buffer).set(packed, at);
+  d(at, at + packed.length, size);
+  return Buffer.from(new Uint8Array(memory.buffer, at + packed.length, size));
+}
 for (const name of names) {
   const entry = join(dir, `${name}.js`);
   const wasmFile = join(dir, `${name}_bg.wasm`);
@@ -109,9 +119,13 @@ for (const name of names) {
   const asyncNames = [...readFileSync(dts, 'utf8').matchAll(/^export function (\w+)\(.*\): Promise<.*;$/gm)]
     .map((m) => m[1]);
   const glueDir = dirname(entry);
+  const packed = lzma(wasm);
+  if (!(await unpack(packed, wasm.length)).equals(wasm)) {
+    throw new Error(`postbuild: ${name}'s LZMA stream does not unpack to its module with unlzma/`);
+  }
   const loaderOptions = {
     loader,
-    wasmBase64: lzma(wasm).toString('base64'),
+    wasmBase64: packed.toString('base64'),
     decoderBase64,
     wasmSize: wasm.length,
     fallbackPath: `./${fallbackName}`,
