@@ -4,8 +4,9 @@
 // signs in through the whole redirect flow with both entries on the JavaScript engine, which
 // only such a page downloads. Also: a synchronous call before init() is an OAuthError
 // `not_initialized` of the one OAuthError class, and a JavaScript engine that fails to load is
-// `not_initialized` with its cause. (Chromium without WebAssembly at all: run every e2e file
-// with OAUTH_SPA_E2E_ENGINE=js, as npm test does.)
+// `not_initialized` with its cause; and a browser with WebAssembly but without
+// DecompressionStream and Uint8Array.fromBase64 (Safari before 16.4) runs the wasm. (Chromium
+// without WebAssembly at all: run every e2e file with OAUTH_SPA_E2E_ENGINE=js, as npm test does.)
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,16 +42,21 @@ describe('reach: CSP without wasm-unsafe-eval, calls before init', () => {
   before(async () => {
     www = await mkdtemp(join(tmpdir(), 'oauth-spa-e2e-reach-'));
     await writeFile(join(www, 'app.js'), APP);
+    // What an older browser lacks, removed before the modules run (a classic script runs first).
+    await writeFile(join(www, 'older.js'),
+      'delete globalThis.DecompressionStream; delete globalThis.CompressionStream; delete Uint8Array.fromBase64;\n');
   });
   after(async () => { if (www) await rm(www, { recursive: true, force: true }); });
   const fx = useServerAndBrowser({ autoApprove: true, get www() { return www; } });
 
-  // The page carries `csp`; every request the page makes is recorded.
-  async function open(csp) {
+  // The page carries `csp` (and runs the classic script `before` first, if given); every
+  // request the page makes is recorded.
+  async function open(csp, before = '') {
     const { page } = fx.browser;
     await writeFile(join(www, 'index.html'), '<!doctype html><meta charset="utf-8">'
       + `<meta http-equiv="Content-Security-Policy" content="${csp}">`
-      + '<title>reach</title><link rel="icon" href="data:,"><script type="module" src="/app.js"></script>');
+      + '<title>reach</title><link rel="icon" href="data:,">'
+      + (before && `<script src="/${before}"></script>`) + '<script type="module" src="/app.js"></script>');
     const requested = [];
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));
     await page.goto(`${fx.server.origin}/`);
@@ -76,6 +82,18 @@ describe('reach: CSP without wasm-unsafe-eval, calls before init', () => {
     assert.deepEqual(result, { ok: true, engines: [ENGINE, ENGINE], tokenType: 'Bearer', appState: 'reach', early },
       fx.browser.problems.join('\n'));
     assert.equal(requested.some((p) => p.includes('_fallback')), ENGINE === 'js');
+    assert.equal(tokenRequests(await fx.server.stats()), 1);
+    assert.deepEqual(fx.browser.problems, []);
+  });
+
+  test('without DecompressionStream and Uint8Array.fromBase64 (Safari before 16.4): WebAssembly still', async () => {
+    const { result, requested } = await open("script-src 'self' 'wasm-unsafe-eval'", 'older.js');
+    assert.deepEqual(result, { ok: true, engines: [ENGINE, ENGINE], tokenType: 'Bearer', appState: 'reach', early },
+      fx.browser.problems.join('\n'));
+    assert.equal(requested.some((p) => p.includes('_fallback')), ENGINE === 'js');
+    // The callback page ran without them too (the same page, with ?code&state).
+    assert.deepEqual(await fx.browser.page.evaluate(() => [typeof DecompressionStream, typeof Uint8Array.fromBase64]),
+      ['undefined', 'undefined']);
     assert.equal(tokenRequests(await fx.server.stats()), 1);
     assert.deepEqual(fx.browser.problems, []);
   });
