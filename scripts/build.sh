@@ -58,8 +58,10 @@ entry() { # name cargo-features inline-threshold
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$rustflags $nightly_flags -C llvm-args=-inline-threshold=$3" \
   cargo "+$NIGHTLY" build -Zbuild-std=core,alloc --release --locked --target wasm32-unknown-unknown \
     --lib --no-default-features $2 >&2
-  # The precompiled `core` library declares reference types in the target_features section
-  # although nothing uses them; wasm-bindgen reads that section to choose its JS value table.
+  # A precompiled `core` (a stable build without -Zbuild-std) declares reference types in the
+  # target_features section although nothing uses them; wasm-bindgen reads that section to
+  # choose its JS value table. With -Zbuild-std the section no longer names them; the step
+  # stays so that the stable build (docs/size.md, how to undo the nightly) still works.
   node scripts/build/strip-section.mjs "$target_dir/wasm32-unknown-unknown/release/oauth_spa.wasm" \
     "$work/$1.wasm" target_features
   wasm-bindgen --target web --out-dir "$out" --out-name "$1" "$work/$1.wasm"

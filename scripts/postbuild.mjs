@@ -66,7 +66,8 @@ function compressedSizes(buf) {
 }
 const loader = readFileSync(join(root, 'js', 'loader.js'), 'utf8');
 const decoderFile = join(dir, 'unlzma.wasm');
-const decoderBase64 = readFileSync(decoderFile).toString('base64');
+const decoder = readFileSync(decoderFile);
+const decoderBase64 = decoder.toString('base64');
 // The module as a raw LZMA1 stream (xz from xz-utils), with the options unlzma/ decodes:
 // lc=3 (literals coded by the 3 high bits of the byte before), no position bits (lp=0, pb=0:
 // wasm has no alignment to exploit), the longest match search. Measured on the full entry's
@@ -74,10 +75,11 @@ const decoderBase64 = readFileSync(decoderFile).toString('base64');
 // lc=4 30,809 B, pb=2 30,802 B, lc=0 31,097 B. unlzma/tests/round_trip.rs uses the same options.
 const LZMA1 = ['--format=raw', '--lzma1=preset=9e,lc=3,lp=0,pb=0,nice=273', '-c'];
 const lzma = (bytes) => execFileSync('xz', LZMA1, { input: bytes, maxBuffer: 64 << 20 });
-// What the shipped decoder makes of `packed` (as js/loader.js runs it): the build stops unless
-// each entry unpacks to its very module, whatever xz's version or defaults.
+// What the shipped decoder makes of `packed`, run the way js/loader.js `compile` runs it (keep the
+// two alike): the build stops unless each entry unpacks to its very module, whatever xz's
+// version or defaults.
 async function unpack(packed, size) {
-  const { memory, d } = (await WebAssembly.instantiate(readFileSync(decoderFile))).instance.exports;
+  const { memory, d } = (await WebAssembly.instantiate(decoder)).instance.exports;
   const at = memory.buffer.byteLength;
   memory.grow(Math.ceil((packed.length + size) / 65536));
   new Uint8Array(memory.buffer).set(packed, at);

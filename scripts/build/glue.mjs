@@ -59,8 +59,8 @@ export function renewMemoryViews(src) {
  * a .wasm next to the module, `initSync`, the default export) with `loader` (js/loader.js),
  * whose `__OAUTH_SPA_WASM__`, `__OAUTH_SPA_UNLZMA__`, `__OAUTH_SPA_WASM_SIZE__` and
  * `__OAUTH_SPA_FALLBACK__` become `wasmBase64` (the module, LZMA), `decoderBase64` (the LZMA
- * decoder's module), `wasmSize` (the module's bytes) and `fallbackPath`. `OAuthError` and the shared list of `loaders` are imported from `errorPath`;
- * `OAuthError` is exported. Each function named
+ * decoder's module), `wasmSize` (the module's bytes) and `fallbackPath`. `OAuthError` and the
+ * shared list of `loaders` are imported from `errorPath`; `OAuthError` is exported. Each function named
  * in `asyncNames` (those that return a promise) waits for `init()` itself. With `wasmAtEnd`, the
  * base64 and the two lines that start loading the engine come last instead of in the loader's
  * text (the same statements in another order: see `scripts/postbuild.mjs` for why).
