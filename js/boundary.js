@@ -18,6 +18,7 @@ export const EVENT_WRITTEN = 6;
 export const EVENT_CHANGED = 7;
 export const EVENT_REFRESHED = 8;
 export const EVENT_REVOKED = 9;
+export const EVENT_KEEP = 10;
 
 // Op.next's answer: the effect of the session's state machine to execute next.
 export const EFFECT_NONE = 0;

@@ -7,7 +7,7 @@ import {
   STORAGE_SESSION, STORAGE_LOCAL, URL_SEPARATOR, METADATA_VALIDATE, METADATA_STOP, EFFECT_LOCK,
   EFFECT_UNLOCK, EFFECT_TIMER, EFFECT_READ, EFFECT_WRITE, EFFECT_BROADCAST, EFFECT_REFRESH, EFFECT_REVOKE, EFFECT_RESOLVE,
   EFFECT_REJECT, EFFECT_DONE, EVENT_GET, EVENT_SIGN_OUT, EVENT_SET, EVENT_LOCK, EVENT_TIMER,
-  EVENT_READ, EVENT_WRITTEN, EVENT_CHANGED, EVENT_REFRESHED, EVENT_REVOKED,
+  EVENT_READ, EVENT_WRITTEN, EVENT_CHANGED, EVENT_REFRESHED, EVENT_REVOKED, EVENT_KEEP,
 } from './boundary.js';
 
 const err = (code, message) => new OAuthError(code, message);
@@ -49,7 +49,15 @@ const stores = {
         done(r.result ?? old);
       };
     }).then((t) => { forget(key); return t; }),
-    (t) => tx((s) => (t ? s.put(t, key) : s.delete(key))),
+    // Written only if `keep(what the store holds)` (Rust's word, inside the transaction);
+    // resolves to what it held.
+    (t, keep) => tx((s, done) => {
+      const r = s.get(key);
+      r.onsuccess = () => {
+        done(r.result);
+        if (keep(r.result)) t ? s.put(t, key) : s.delete(key);
+      };
+    }),
   ],
   [STORAGE_SESSION]: (key) => [
     () => {
@@ -115,7 +123,7 @@ export function makeSession(m, storage, key) {
       else if (k === EFFECT_UNLOCK) release();
       else if (k === EFFECT_TIMER) setTimeout(() => { m.ev(EVENT_TIMER); run(); }, n);
       else if (k === EFFECT_READ) use(read, (t, ok) => m.ev(EVENT_READ, ok && t, ok));
-      else if (k === EFFECT_WRITE) use(() => write(v), (_, ok) => m.ev(EVENT_WRITTEN, ok));
+      else if (k === EFFECT_WRITE) use(() => write(v, (c) => m.ev(EVENT_KEEP, c)), (c, ok) => m.ev(EVENT_WRITTEN, ok && c, ok));
       else if (k === EFFECT_BROADCAST) chan?.postMessage(0);
       // The one place a refresh is sent.
       else if (k === EFFECT_REFRESH) then(m.refresh(v), (x, ok) => m.ev(EVENT_REFRESHED, ok && x, x));

@@ -1,7 +1,9 @@
 //! Every interleaving of two and of three tabs sharing one session, natively: each tab runs the
 //! real `Machine` (src/core/session/machine.rs) against a simulated lock manager (Web Locks:
 //! one holder, requests granted in order), store (IndexedDB: every tab reads the last committed
-//! write), broadcast channel (each tab's notices arrive in order, at any later point) and
+//! write; a write is a compare-and-set that asks the writing tab's machine, `keeps`, inside its
+//! transaction, as js/session.js does; only a `setTokens` writes without the lock), broadcast
+//! channel (each tab's notices arrive in order, at any later point) and
 //! authorization server (rotation, reuse detection that revokes the whole grant, answers that
 //! arrive at any later point, requests that fail on the network, RFC 7009 revocation).
 //!
@@ -14,7 +16,7 @@
 //! explored. Run: `cargo test interleav -- --nocapture`.
 #![cfg(feature = "session")]
 
-use oauth_spa::machine::{Effect, Event, Machine, Store, Tokens};
+use oauth_spa::machine::{Effect, Event, Machine, Phase, Store, Tokens};
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
@@ -245,7 +247,7 @@ type Check = Result<(), String>;
 
 impl World {
     fn feed(&mut self, i: usize, e: Event<Tok, Err>) -> Check {
-        let store_failure = matches!(e, Event::StoreRead(Err(())) | Event::StoreWritten(false));
+        let store_failure = matches!(e, Event::StoreRead(Err(())) | Event::StoreWritten(Err(())));
         let fx = self.tabs[i].m.step(NOW, e);
         self.apply(i, fx, store_failure)
     }
@@ -262,7 +264,15 @@ impl World {
                     self.holder = None;
                 }
                 Effect::StartTimer(_) => return Err("a timer with Web Locks".into()),
-                Effect::ReadStore | Effect::WriteStore(_) if self.holder != Some(i) => {
+                // Only a `setTokens` writes without the lock (a write that `keeps` guards).
+                Effect::ReadStore | Effect::WriteStore(_)
+                    if self.holder != Some(i)
+                        && !(matches!(f, Effect::WriteStore(_))
+                            && matches!(
+                                self.tabs[i].m.phase(),
+                                Phase::Writing { locked: false, .. }
+                            )) =>
+                {
                     return Err(format!("tab {i} used the store without the lock"));
                 }
                 Effect::ReadStore => self.tabs[i].ops.push(Op::Read),
@@ -361,15 +371,20 @@ impl World {
                         let v2 = v.clone();
                         go(self, Step::Write(i, true), &move |w| {
                             take(w);
-                            w.write(v2.clone())?;
-                            w.feed(i, Event::StoreWritten(true))
+                            // One transaction: what the store holds, the tab's word on it, the
+                            // write.
+                            let old = w.store.clone();
+                            if w.tabs[i].m.keeps(old.as_ref()) {
+                                w.write(v2.clone())?;
+                            }
+                            w.feed(i, Event::StoreWritten(Ok(old)))
                         });
                         if self.store_faults > 0 {
                             go(self, Step::Write(i, false), &|w| {
                                 take(w);
                                 w.store_faults -= 1;
                                 w.store_failed = true;
-                                w.feed(i, Event::StoreWritten(false))
+                                w.feed(i, Event::StoreWritten(Err(())))
                             });
                         }
                     }

@@ -61,7 +61,8 @@ pub(crate) const EVENT_TIMER: u8 = 4;
 /// The store was read: `a` is what it holds, `b` is `true` unless the read failed.
 #[cfg(feature = "session")]
 pub(crate) const EVENT_READ: u8 = 5;
-/// The store was written: `a` is `true` unless the write failed.
+/// A write of the store ended: `b` is `true` unless it failed, `a` then what the store held
+/// before it (written over only when `Op.keep` said so of that).
 #[cfg(feature = "session")]
 pub(crate) const EVENT_WRITTEN: u8 = 6;
 /// Another tab wrote the store (its BroadcastChannel message).
@@ -73,6 +74,10 @@ pub(crate) const EVENT_REFRESHED: u8 = 8;
 /// A revocation finished: `a` is its OAuthError, or `undefined`.
 #[cfg(feature = "session")]
 pub(crate) const EVENT_REVOKED: u8 = 9;
+/// Not an event but a question, inside the transaction of an `EFFECT_WRITE`: `Op.ev` answers
+/// `1` when the write is done over `a`, what the store holds (`Machine::keeps`), else `0`.
+#[cfg(feature = "session")]
+pub(crate) const EVENT_KEEP: u8 = 10;
 
 // ---- `Op.next()`: the effect of the session's state machine js/session.js executes next ----
 // (`core::session::machine::Effect`; `Op.num()` and `Op.value()` give its contents)
@@ -92,7 +97,8 @@ pub(crate) const EFFECT_TIMER: u8 = 3;
 /// Read the store, then call `Op.read(stored, ok)`.
 #[cfg(feature = "session")]
 pub(crate) const EFFECT_READ: u8 = 4;
-/// Write `value` (a TokenSet, or `null`: remove) to the store, then call `Op.wrote(ok)`.
+/// Write `value` (a TokenSet, or `null`: remove) to the store if `Op.keep(what it holds)`, in
+/// one transaction, then feed `EVENT_WRITTEN`.
 #[cfg(feature = "session")]
 pub(crate) const EFFECT_WRITE: u8 = 5;
 /// Tell the other tabs that the store changed (BroadcastChannel).

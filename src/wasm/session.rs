@@ -9,10 +9,10 @@
 use super::boundary::{
     EFFECT_BROADCAST, EFFECT_CHANGED, EFFECT_DONE, EFFECT_ERROR, EFFECT_LOCK, EFFECT_NONE,
     EFFECT_READ, EFFECT_REFRESH, EFFECT_REJECT, EFFECT_RESOLVE, EFFECT_REVOKE, EFFECT_SIGNED_OUT,
-    EFFECT_TIMER, EFFECT_UNLOCK, EFFECT_WRITE, EVENT_CHANGED, EVENT_GET, EVENT_LOCK, EVENT_READ,
-    EVENT_REFRESHED, EVENT_REVOKED, EVENT_SET, EVENT_SIGN_OUT, EVENT_TIMER, EVENT_WRITTEN,
-    HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, METADATA_STOP, METADATA_TRY_NEXT, METADATA_VALIDATE,
-    STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION, URL_SEPARATOR,
+    EFFECT_TIMER, EFFECT_UNLOCK, EFFECT_WRITE, EVENT_CHANGED, EVENT_GET, EVENT_KEEP, EVENT_LOCK,
+    EVENT_READ, EVENT_REFRESHED, EVENT_REVOKED, EVENT_SET, EVENT_SIGN_OUT, EVENT_TIMER,
+    EVENT_WRITTEN, HINT_ACCESS_TOKEN, HINT_REFRESH_TOKEN, METADATA_STOP, METADATA_TRY_NEXT,
+    METADATA_VALIDATE, STORAGE_LOCAL, STORAGE_MEMORY, STORAGE_SESSION, URL_SEPARATOR,
 };
 use super::js::{self, arg, get, gets, now_ms, read_config, to_js};
 use super::op::{send, Kind, Op};
@@ -193,7 +193,7 @@ impl Op {
 impl Op {
     /// Feeds an event (`EVENT_*`, with its arguments `a` and `b`) to the session's machine;
     /// returns the caller's id for `EVENT_GET` and `EVENT_SIGN_OUT` (their answer is an
-    /// effect). Throws `invalid_argument` for `EVENT_SET` of anything but `null`/`undefined` or
+    /// effect), and `EVENT_KEEP`'s answer. Throws `invalid_argument` for `EVENT_SET` of anything but `null`/`undefined` or
     /// a TokenSet with a non-empty `accessToken`. One method for every event: each exported
     /// method costs its own binding.
     pub fn ev(&mut self, kind: u8, a: JsValue, b: JsValue) -> Result<u32, JsValue> {
@@ -218,7 +218,7 @@ impl Op {
             EVENT_LOCK => Event::LockBusy,
             EVENT_TIMER => Event::TimerFired,
             EVENT_READ => Event::StoreRead(if yes(&b) { Ok(held(a)) } else { Err(()) }),
-            EVENT_WRITTEN => Event::StoreWritten(yes(&a)),
+            EVENT_WRITTEN => Event::StoreWritten(if yes(&b) { Ok(held(a)) } else { Err(()) }),
             EVENT_CHANGED => Event::StoreChanged,
             EVENT_REFRESHED => match held(a) {
                 Some(t) => Event::RefreshAnswered(t),
@@ -237,6 +237,10 @@ impl Op {
                 }
             },
             EVENT_REVOKED => Event::RevokeDone((!a.is_undefined()).then_some(a)),
+            EVENT_KEEP => {
+                let keep = |c: &mut Core| c.machine.keeps(held(a).as_ref());
+                return Ok(self.core().is_none_or(keep).into());
+            }
             _ => return Ok(0),
         };
         self.feed(e);

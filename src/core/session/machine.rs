@@ -7,16 +7,22 @@
 //! # The model
 //!
 //! Each tab (each session object) runs one [`Machine`]. A shared session ([`Store::Shared`])
-//! lives in a store every tab reads alike (IndexedDB in the browser), read and written only
-//! while the tab holds the cross-tab lock (Web Locks). A tab holds the lock across read,
-//! refresh and write, then tells the other tabs ([`Effect::Broadcast`]); they read the store again
-//! under the lock and adopt what it holds.
+//! lives in a store every tab reads alike (IndexedDB in the browser). A tab reads it and
+//! refreshes only while it holds the cross-tab lock (Web Locks), across read, refresh and
+//! write. Every write is a compare-and-set: one transaction that writes only if the store still
+//! holds what this tab last read or wrote there ([`Machine::keeps`], asked inside it). So a
+//! `setTokens` in a tab with nothing under way needs no lock (it sends nothing): it is written
+//! at once. A refresh result that finds another set stored is not written: that set wins, the
+//! result is revoked. A write under the lock that finds another set reads the store again; a
+//! set written at once that finds one goes through the lock. After a write a tab tells the
+//! other tabs ([`Effect::Broadcast`]); they read the store again under the lock and adopt what
+//! it holds.
 //!
 //! Phases ([`Phase`]): idle (holding tokens or signed out), waiting for the lock, reading the
 //! store, refreshing (with the generation of the tokens it refreshes), re-reading the store
-//! after a refusal, writing the store, and waiting for the revocations of a refresh result
-//! that came too late. The tokens held carry a generation, bumped at every change: a refresh
-//! answer for an older generation is late and is never kept.
+//! after a refusal, writing the store (under the lock, or a set at once), and waiting for the
+//! revocations of a refresh result that is not kept. The tokens held carry a generation, bumped
+//! at every change: a refresh answer for an older generation is late and is never kept.
 //!
 //! # Invariants (checked in every reachable state by tests/interleavings.rs)
 //!
@@ -26,8 +32,8 @@
 //!    the server refuses it.)
 //! 2. **After a rotation no valid refresh token is left that neither a tab nor the store
 //!    holds:** what a refresh brings is stored, or revoked when it came too late (the tokens
-//!    were set anew or signed out meanwhile); a set another tab stored and this tab overwrites
-//!    is revoked.
+//!    were set anew or signed out meanwhile, here or in another tab); a set another tab stored
+//!    and this tab overwrites is revoked.
 //! 3. **A sign-out is never undone by a refresh that began before it:** a late answer is
 //!    dropped (and revoked), and a shared sign-out clears the store under the lock, so no
 //!    refresh can store tokens after it.
@@ -132,8 +138,9 @@ pub enum Event<T, E> {
     TimerFired,
     /// The store was read: `Err` when it failed.
     StoreRead(Result<Option<T>, ()>),
-    /// The store was written (`true`) or the write failed.
-    StoreWritten(bool),
+    /// The write ended: `Ok` with what the store held before it (the write happened when
+    /// [`Machine::keeps`] says so of that), `Err` when it failed.
+    StoreWritten(Result<Option<T>, ()>),
     /// Another tab wrote the store (its broadcast).
     StoreChanged,
     /// The refresh answered with this (merged) token set.
@@ -213,13 +220,18 @@ pub enum Phase<T, E> {
         /// The refusal.
         error: E,
     },
-    /// Writing the tokens of `generation` to the store.
+    /// Writing `wrote`, the tokens of `generation`, to the store: under the lock (`locked`),
+    /// or a `setTokens` of an idle tab, written at once.
     Writing {
         /// The generation of the tokens written.
         generation: u32,
+        /// What is written.
+        wrote: Option<T>,
+        /// The lock is held.
+        locked: bool,
     },
-    /// A refresh answer came too late: its tokens are being revoked before the callers are
-    /// answered.
+    /// A refresh result is not kept (it came too late, or another tab's set was stored
+    /// first): its tokens are being revoked before the callers are answered.
     Draining,
 }
 
@@ -241,6 +253,22 @@ struct Revocation {
     first: bool,
 }
 
+/// A change memory holds and the store does not yet, by who wins over what another tab
+/// stored meanwhile (in this order: the greater wins when two come before a write).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Change {
+    /// None.
+    None,
+    /// The outcome of a refresh or an expiry (new tokens, or the session ended): about the
+    /// tokens held, so another tab's set stored meanwhile wins over it.
+    Derived,
+    /// The app's `setTokens` (or the tokens given at the start): wins; a set it overwrites
+    /// that this tab did not know the store held is revoked.
+    Set,
+    /// A sign-out: wins; whatever it overwrites is revoked.
+    Clear,
+}
+
 /// One tab's session. See the module documentation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Machine<T, E> {
@@ -252,10 +280,8 @@ pub struct Machine<T, E> {
     phase: Phase<T, E>,
     /// The shared store was read once (until then callers wait for it).
     loaded: bool,
-    /// Memory holds what the store must get (set here, signed out, ended).
-    dirty: bool,
-    /// A sign-out waits for its write: what the store holds then is signed out too.
-    clearing: bool,
+    /// What memory holds and the store must get ([`Change`]).
+    change: Change,
     /// This tab's last write failed and no other tab wrote since: memory is newer than the
     /// store.
     unsaved: bool,
@@ -297,13 +323,16 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
             store,
             skew_seconds,
             now: 0,
-            dirty: persisted && tokens.is_some(),
+            change: if persisted && tokens.is_some() {
+                Change::Set
+            } else {
+                Change::None
+            },
             tokens,
             generation: 0,
             phase: Phase::Idle,
             loaded: !persisted,
             unsaved: false,
-            clearing: false,
             base: None,
             sync: persisted,
             store_ok: true,
@@ -355,7 +384,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
     /// with [`Machine::take_effect`] (the browser layer: no second queue, no copying).
     pub fn open(&mut self, now_ms: u64) {
         self.now = now_ms;
-        if self.sync || self.dirty {
+        if self.sync || self.change != Change::None {
             self.begin();
         }
     }
@@ -396,8 +425,14 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
             Event::GetToken { caller, force } => self.get(caller, force),
             Event::SetTokens(t) => {
                 self.replace(t, None);
-                self.dirty = self.persisted();
-                self.begin_if_idle();
+                self.mark(Change::Set);
+                if self.shared() && matches!(self.phase, Phase::Idle) {
+                    // Nothing to send: written at once, without the lock, if the store still
+                    // holds what this tab saw there (else through the lock, below).
+                    self.write(false);
+                } else {
+                    self.begin_if_idle();
+                }
             }
             Event::SignOut { caller } => {
                 if let Some(t) = self.tokens.clone() {
@@ -406,8 +441,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                 self.replace(None, None);
                 self.leaving.push(caller);
                 if self.persisted() {
-                    self.dirty = true;
-                    self.clearing = true;
+                    self.mark(Change::Clear);
                     self.begin_if_idle();
                 } else {
                     self.flush_victims();
@@ -425,30 +459,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                 self.out.push(Effect::AcquireLock);
             }
             Event::StoreRead(r) => self.read(r),
-            Event::StoreWritten(ok) => {
-                let Phase::Writing { generation } = self.phase else {
-                    return;
-                };
-                if generation == self.generation {
-                    self.dirty = false;
-                    self.clearing = false;
-                    self.unsaved = !ok;
-                }
-                let overwritten = core::mem::take(&mut self.overwritten);
-                if ok {
-                    self.victims.extend(overwritten);
-                    self.base = Some(self.tokens.clone());
-                    self.store_ok = true;
-                    if self.shared() {
-                        self.out.push(Effect::Broadcast);
-                    }
-                } else {
-                    self.base = None;
-                    self.store_ok = false;
-                    self.out.push(Effect::Error(Failure::StorageUnavailable));
-                }
-                self.decide();
-            }
+            Event::StoreWritten(r) => self.written(r),
             Event::StoreChanged => {
                 if self.shared() {
                     self.unsaved = false;
@@ -462,17 +473,14 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                 };
                 if generation == self.generation {
                     self.replace(Some(new), None);
-                    self.dirty = self.persisted();
+                    self.mark(Change::Derived);
                     self.decide();
                 } else {
-                    // Too late: the tokens were set anew or signed out meanwhile (in this tab:
-                    // another tab cannot write while this one holds the lock). What the
+                    // Too late: the tokens were set anew or signed out meanwhile in this tab
+                    // (another tab's set is found by the write, see `written`). What the
                     // answer brought is revoked unless the session holds it (a refresh token
                     // that did not rotate is still `sent`'s, which the app may have kept).
-                    let current = self.tokens.clone();
-                    self.revoke_unheld(&new, &[current.as_ref(), Some(&sent)]);
-                    self.phase = Phase::Draining;
-                    self.after_revocation();
+                    self.discard(Some(&new), Some(&sent));
                 }
             }
             Event::RefreshFailed {
@@ -530,6 +538,121 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
         }
     }
 
+    /// A write ended (see [`Event::StoreWritten`]).
+    fn written(&mut self, r: Result<Option<T>, ()>) {
+        let Phase::Writing {
+            generation,
+            ref wrote,
+            locked,
+        } = self.phase
+        else {
+            return;
+        };
+        let wrote = wrote.clone();
+        let current = generation == self.generation;
+        match r {
+            Ok(old) if self.keeps(old.as_ref()) => {
+                if current {
+                    self.change = Change::None;
+                    self.unsaved = false;
+                }
+                let overwritten = core::mem::take(&mut self.overwritten);
+                self.victims.extend(overwritten);
+                self.base = Some(wrote);
+                self.store_ok = true;
+                if self.shared() {
+                    self.out.push(Effect::Broadcast);
+                }
+            }
+            Ok(old) => {
+                // Not written: another tab's `setTokens` (written without the lock) came first.
+                self.store_ok = true;
+                if self.change == Change::Derived {
+                    // It wins over this refresh's or expiry's outcome, which is dropped: what
+                    // the refresh brought is revoked unless held (a refresh token that did not
+                    // rotate is the one of the set that tab replaced), then the callers get
+                    // that tab's tokens.
+                    let (mine, before) = (self.tokens.clone(), self.base.clone().flatten());
+                    self.change = Change::None;
+                    self.base = Some(old.clone());
+                    self.replace(old, None);
+                    self.discard(mine.as_ref(), before.as_ref());
+                    return;
+                }
+                if locked {
+                    // This tab's change wins, as over any set it reads.
+                    self.phase = Phase::Reading;
+                    self.out.push(Effect::ReadStore);
+                    return;
+                }
+            }
+            Err(()) => {
+                if current {
+                    self.change = Change::None;
+                    self.unsaved = true;
+                }
+                self.overwritten.clear();
+                self.base = None;
+                self.store_ok = false;
+                self.out.push(Effect::Error(Failure::StorageUnavailable));
+            }
+        }
+        if locked {
+            self.decide();
+        } else {
+            // A set written at once: what is left (a set not written, callers, another
+            // tab's notice) goes through the lock.
+            self.phase = Phase::Idle;
+            if self.change != Change::None || self.sync || !self.waiters.is_empty() {
+                self.begin();
+            } else {
+                self.flush_victims();
+                self.settle_sign_outs();
+            }
+        }
+    }
+
+    /// A refresh's result that is not kept: what it holds that neither the session nor
+    /// `other` does is revoked, then the callers are answered.
+    fn discard(&mut self, result: Option<&T>, other: Option<&T>) {
+        if let Some(t) = result {
+            let current = self.tokens.clone();
+            self.revoke_unheld(t, &[current.as_ref(), other]);
+        }
+        self.phase = Phase::Draining;
+        self.after_revocation();
+    }
+
+    /// Whether the write under way is done on a store that holds `stored` (js/session.js
+    /// asks inside the write's transaction): a shared store is written only while it holds
+    /// what this tab last read or wrote there, so a set another tab wrote without the lock is
+    /// never overwritten unseen. Unknown (a store that failed): written.
+    pub fn keeps(&self, stored: Option<&T>) -> bool {
+        !self.shared() || self.knows(stored) != Some(false)
+    }
+
+    /// Whether `stored` is what this tab last read or wrote in the store (`None`: unknown).
+    fn knows(&self, stored: Option<&T>) -> Option<bool> {
+        self.base.as_ref().map(|b| !differ(b.as_ref(), stored))
+    }
+
+    /// Writes what memory holds: under the lock (`locked`), or a `setTokens` at once.
+    fn write(&mut self, locked: bool) {
+        self.phase = Phase::Writing {
+            generation: self.generation,
+            wrote: self.tokens.clone(),
+            locked,
+        };
+        self.out.push(Effect::WriteStore(self.tokens.clone()));
+    }
+
+    /// A change the store must get (a persisted session), the greater one winning.
+    fn mark(&mut self, c: Change) {
+        if self.persisted() {
+            self.change = self.change.max(c);
+        }
+    }
+
     fn get(&mut self, caller: Caller, force: bool) {
         let waiter = Waiter {
             caller,
@@ -584,7 +707,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
     /// The session ends (the grant is over): callers waiting get `why`.
     fn end(&mut self, why: Failure<E>) {
         self.replace(None, Some(why.clone()));
-        self.dirty = self.persisted();
+        self.mark(Change::Derived);
         self.reject_all(&why);
     }
 
@@ -625,23 +748,26 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                 match r {
                     Ok(stored) => {
                         self.store_ok = true;
-                        if self.dirty || self.unsaved {
+                        if self.unsaved {
+                            self.mark(Change::Set);
+                        }
+                        if self.change != Change::None {
                             // This tab's change wins. A set this tab did not know the store
                             // held (another tab's, or one stored before this tab read the
                             // store), or any set for a sign-out, is overwritten: revoke it,
                             // unless this tab holds its tokens.
-                            let known = self
-                                .base
-                                .as_ref()
-                                .is_some_and(|b| !differ(b.as_ref(), stored.as_ref()));
+                            let known = self.knows(stored.as_ref()) == Some(true);
                             if let (true, Some(s)) = (self.shared(), &stored) {
-                                if (self.clearing || !known)
-                                    && !self.victims.iter().any(|v| v.same(s))
+                                if (self.change == Change::Clear || !known)
+                                    && !self
+                                        .victims
+                                        .iter()
+                                        .chain(&self.overwritten)
+                                        .any(|v| v.same(s))
                                 {
                                     self.overwritten.push(s.clone());
                                 }
                             }
-                            self.dirty = true;
                         } else if first {
                             // The session as stored: adopted silently (nothing changed).
                             self.tokens = stored.clone();
@@ -663,7 +789,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
             }
             Phase::Rechecking { sent, error } => {
                 match r {
-                    Ok(Some(s)) if !s.same(&sent) && !self.dirty => {
+                    Ok(Some(s)) if !s.same(&sent) && self.change == Change::None => {
                         self.base = Some(Some(s.clone()));
                         self.replace(Some(s), None);
                     }
@@ -692,11 +818,8 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
     /// refresh when one needs it, else release.
     fn decide(&mut self) {
         loop {
-            if self.dirty {
-                self.phase = Phase::Writing {
-                    generation: self.generation,
-                };
-                self.out.push(Effect::WriteStore(self.tokens.clone()));
+            if self.change != Change::None {
+                self.write(true);
                 return;
             }
             self.flush_victims();
@@ -725,7 +848,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                     }
                 }
             }
-            if self.dirty {
+            if self.change != Change::None {
                 continue; // a session that ended while answering: store that first
             }
             if let (true, Some(t)) = (refresh, self.tokens.clone()) {
@@ -804,7 +927,7 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
     /// Answers `signOut()` callers once the store no longer holds the session and its tokens
     /// are revoked.
     fn settle_sign_outs(&mut self) {
-        if !self.dirty
+        if self.change == Change::None
             && self.victims.is_empty()
             && !self.revoking
             && self.revocations.is_empty()
@@ -875,7 +998,7 @@ mod tests {
         let mut stepped = a.start(NOW);
         stepped.extend(a.step(NOW, Event::LockGranted));
         stepped.extend(a.step(NOW, Event::StoreRead(Ok(None))));
-        stepped.extend(a.step(NOW, Event::StoreWritten(true)));
+        stepped.extend(a.step(NOW, Event::StoreWritten(Ok(None))));
         for e in events() {
             stepped.extend(a.step(NOW, e));
         }
@@ -888,7 +1011,7 @@ mod tests {
         while let Some(f) = b.take_effect() {
             queued.push(f);
         }
-        b.feed(NOW, Event::StoreWritten(true));
+        b.feed(NOW, Event::StoreWritten(Ok(None)));
         for e in events() {
             b.feed(NOW, e);
         }
@@ -1043,22 +1166,19 @@ mod tests {
                 Effect::ReleaseLock
             ]
         );
-        // A write that fails: reported, the tokens stay.
-        m.step(NOW, Event::SetTokens(Some(EXPIRED)));
-        m.step(NOW, Event::LockGranted);
+        // A set is written at once, without the lock (nothing is sent). A write that fails:
+        // reported, the tokens stay.
         assert_eq!(
-            m.step(NOW, Event::StoreRead(Ok(Some(FRESH)))),
-            vec![Effect::WriteStore(Some(EXPIRED))]
-        );
-        let fx = m.step(NOW, Event::StoreWritten(false));
-        assert_eq!(
-            fx,
+            m.step(NOW, Event::SetTokens(Some(EXPIRED))),
             vec![
-                Effect::Error(Failure::StorageUnavailable),
-                Effect::ReleaseLock
+                Effect::Changed(Some(EXPIRED)),
+                Effect::WriteStore(Some(EXPIRED))
             ]
         );
+        let fx = m.step(NOW, Event::StoreWritten(Err(())));
+        assert_eq!(fx, vec![Effect::Error(Failure::StorageUnavailable)]);
         assert_eq!(m.tokens(), Some(&EXPIRED));
+        assert!(m.is_quiet());
     }
 
     #[test]
@@ -1144,7 +1264,115 @@ mod tests {
                 Effect::WriteStore(None)
             ]
         );
-        assert!(m.step(NOW, Event::StoreWritten(true)).is_empty());
+        assert!(m.step(NOW, Event::StoreWritten(Ok(None))).is_empty());
+        assert!(m.is_quiet());
+    }
+
+    /// A shared session that read `stored`, with the store quiet.
+    fn loaded(stored: T) -> M {
+        let mut m = M::new(Store::Shared, 60, None);
+        m.start(NOW);
+        m.step(NOW, Event::LockGranted);
+        m.step(NOW, Event::StoreRead(Ok(Some(stored))));
+        assert!(m.is_quiet());
+        m
+    }
+
+    const NEW: T = T("at-new", Some("rt-new"), None);
+    const RESULT: T = T("at2", Some("rt2"), None);
+    const OTHER: T = T("at-o", Some("rt-o"), None);
+
+    #[test]
+    fn a_set_is_written_at_once_over_what_this_tab_saw_else_through_the_lock() {
+        let mut m = loaded(FRESH);
+        assert_eq!(
+            m.step(NOW, Event::SetTokens(Some(NEW))),
+            vec![Effect::Changed(Some(NEW)), Effect::WriteStore(Some(NEW))],
+            "no lock: nothing is sent"
+        );
+        // The write's transaction asks: only over what this tab last saw there.
+        assert!(m.keeps(Some(&FRESH)));
+        assert!(!m.keeps(Some(&OTHER)) && !m.keeps(None));
+        assert_eq!(
+            m.step(NOW, Event::StoreWritten(Ok(Some(FRESH)))),
+            vec![Effect::Broadcast]
+        );
+        assert!(m.is_quiet());
+        assert!(m.keeps(Some(&NEW)), "the store holds what it wrote");
+        // Another tab stored OTHER meanwhile: not written; under the lock this tab's set wins
+        // and OTHER, which it did not know, is revoked once it is overwritten.
+        let set = T("at3", Some("rt3"), None);
+        m.step(NOW, Event::SetTokens(Some(set.clone())));
+        assert_eq!(
+            m.step(NOW, Event::StoreWritten(Ok(Some(OTHER)))),
+            vec![Effect::AcquireLock]
+        );
+        assert_eq!(m.step(NOW, Event::LockGranted), vec![Effect::ReadStore]);
+        assert_eq!(
+            m.step(NOW, Event::StoreRead(Ok(Some(OTHER)))),
+            vec![Effect::WriteStore(Some(set.clone()))]
+        );
+        assert!(m.keeps(Some(&OTHER)));
+        assert_eq!(
+            m.step(NOW, Event::StoreWritten(Ok(Some(OTHER)))),
+            vec![Effect::Broadcast, revoke("rt-o", true), Effect::ReleaseLock]
+        );
+        assert_eq!(
+            m.step(NOW, Event::RevokeDone(None)),
+            vec![revoke("at-o", false)]
+        );
+        m.step(NOW, Event::RevokeDone(None));
+        assert!(m.is_quiet());
+        assert_eq!(m.tokens(), Some(&set));
+        // A tab's own store is never conditional.
+        let m = M::new(Store::Tab, 60, None);
+        assert!(m.keeps(Some(&OTHER)));
+    }
+
+    #[test]
+    fn a_set_another_tab_stored_during_this_tabs_refresh_wins_and_the_result_is_revoked() {
+        let mut m = loaded(FRESH);
+        m.step(
+            NOW,
+            Event::GetToken {
+                caller: 1,
+                force: true,
+            },
+        );
+        m.step(NOW, Event::LockGranted);
+        assert_eq!(
+            m.step(NOW, Event::StoreRead(Ok(Some(FRESH)))),
+            vec![Effect::SendRefresh(FRESH)]
+        );
+        // Another tab's setTokens stores NEW without the lock; its notice comes.
+        assert!(m.step(NOW, Event::StoreChanged).is_empty());
+        assert_eq!(
+            m.step(NOW, Event::RefreshAnswered(RESULT)),
+            vec![
+                Effect::Changed(Some(RESULT)),
+                Effect::WriteStore(Some(RESULT))
+            ]
+        );
+        assert!(!m.keeps(Some(&NEW)), "the result goes only over FRESH");
+        // Not written: NEW is adopted, the result revoked before the caller gets NEW's token.
+        assert_eq!(
+            m.step(NOW, Event::StoreWritten(Ok(Some(NEW)))),
+            vec![Effect::Changed(Some(NEW)), revoke("rt2", true)]
+        );
+        assert_eq!(
+            m.step(NOW, Event::RevokeDone(None)),
+            vec![revoke("at2", false)]
+        );
+        // The notice: the store is read again before the answer.
+        assert_eq!(
+            m.step(NOW, Event::RevokeDone(None)),
+            vec![Effect::ReleaseLock, Effect::AcquireLock]
+        );
+        m.step(NOW, Event::LockGranted);
+        assert_eq!(
+            m.step(NOW, Event::StoreRead(Ok(Some(NEW)))),
+            vec![Effect::Resolve(1, "at-new".into()), Effect::ReleaseLock]
+        );
         assert!(m.is_quiet());
     }
 }
