@@ -14,7 +14,8 @@
 // download it.
 
 const WASM = '__OAUTH_SPA_WASM__';
-const UNLZMA = '__OAUTH_SPA_UNLZMA__', WASM_SIZE = __OAUTH_SPA_WASM_SIZE__;
+const UNLZMA = '__OAUTH_SPA_UNLZMA__';
+const WASM_SIZE = __OAUTH_SPA_WASM_SIZE__;
 const loadFallback = () => import('__OAUTH_SPA_FALLBACK__');
 
 function notReady(cause) {

@@ -25,8 +25,8 @@ target_dir=${CARGO_TARGET_DIR:-target}
 #   48,131 B at 10, 48,211 B at 12. So 12 for the code flow, 10 for the others. Since the
 #   dependencies are built at opt-level 3 (Cargo.toml): the code flow 27,261 B at 8-10,
 #   27,335 B at 11, 12 and 14; the full entry 40,380 B at 8 and 10, 40,654 B at 12; DPoP
-#   49,865 B at 10, 50,312 B at 12. So 10 for all three. The curve is bumpy and moves with the
-#   code: re-measure after large code changes.
+#   49,865 B at 10, 50,312 B at 12. So 10 for all three. With MIR inlining (below), 5 for all
+#   three. The curve is bumpy and moves with the code: re-measure after large code changes.
 # - No reference types: wasm-bindgen then keeps JS values in a JS array instead of a second
 #   wasm table, and binaryen's wasm2js (the fallback engine) translates only modules with one
 #   table. The same module runs in both engines.
@@ -39,7 +39,15 @@ rustflags="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} -C target-feature=
 #   module: 80,432 -> 77,419 B, LZMA 31,441 -> 30,568 B (docs/size.md). The tests build with
 #   the stable toolchain; the end-to-end tests run this build.
 NIGHTLY=${OAUTH_SPA_NIGHTLY:-nightly-2026-05-20}
-nightly_flags="-Zunstable-options -C panic=immediate-abort -Zlocation-detail=none"
+# - MIR inlining (-Zinline-mir=yes): rustc turns it on by itself at opt-level 2 and 3 (the
+#   dependencies get it: Cargo.toml builds them at 3), not at "z"; on for this crate too, with
+#   the threshold for `#[inline]` callees at 50 instead of 100 (the other callees keep 50), and
+#   LLVM's inline threshold back at 5 (below). Measured with scripts/size.sh (core / full / dpop,
+#   gzip -9): 24,877 / 36,564 / 45,168 B before; MIR inlining with rustc's thresholds
+#   -275 / -339 / -670 B (the same module as -Zmir-opt-level=3); the hint threshold at 50 instead
+#   of 100 another -146 / -321 / -145 B (25: full +265 B over 50; 75: +480 B; 0: +345 B; 200:
+#   +1,016 B); then LLVM's threshold 10 -> 5: -111 / -114 / -98 B (15: full +208 B).
+nightly_flags="-Zunstable-options -C panic=immediate-abort -Zlocation-detail=none -Zinline-mir=yes -Zinline-mir-hint-threshold=50"
 # wasm-opt: --flatten --rereloop first, then -Oz, then again with the functions' global effects
 # known: measured 150 B gzip under -Os --converge alone (the core entry; -Oz alone: 6 B).
 # --low-memory-unused: Rust puts the stack first, so addresses below 1024 are never data.
@@ -72,10 +80,10 @@ entry() { # name cargo-features inline-threshold
 entries=${OAUTH_SPA_ENTRIES:-oauth_spa oauth_spa_core oauth_spa_dpop}
 for e in $entries; do
   case "$e" in
-    oauth_spa_core) entry oauth_spa_core "" 10 ;;
-    oauth_spa) entry oauth_spa "--features session" 10 ;;
+    oauth_spa_core) entry oauth_spa_core "" 5 ;;
+    oauth_spa) entry oauth_spa "--features session" 5 ;;
     # DPoP (and the vault) in an entry of its own, so that the apps without it do not download it.
-    oauth_spa_dpop) entry oauth_spa_dpop "--features ${OAUTH_SPA_DPOP_FEATURES:-session,dpop,vault}" 10 ;;
+    oauth_spa_dpop) entry oauth_spa_dpop "--features ${OAUTH_SPA_DPOP_FEATURES:-session,dpop,vault}" 5 ;;
     *) echo "build: unknown entry $e" >&2; exit 2 ;;
   esac
 done

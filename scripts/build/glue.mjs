@@ -62,8 +62,9 @@ export function renewMemoryViews(src) {
  * decoder's module), `wasmSize` (the module's bytes) and `fallbackPath`. `OAuthError` and the
  * shared list of `loaders` are imported from `errorPath`; `OAuthError` is exported. Each function named
  * in `asyncNames` (those that return a promise) waits for `init()` itself. With `wasmAtEnd`, the
- * base64 and the two lines that start loading the engine come last instead of in the loader's
- * text (the same statements in another order: see `scripts/postbuild.mjs` for why).
+ * two base64 strings (the decoder's, then the module's) and the two lines that start loading the
+ * engine come last instead of in the loader's text (the same statements in another order: see
+ * `scripts/postbuild.mjs` for why).
  */
 export function installLoader(src, { loader, wasmBase64, decoderBase64, wasmSize, fallbackPath, errorPath, asyncNames, wasmAtEnd = false }) {
   const start = src.search(/^let (\w+, )*wasm(, \w+)*;$/m);
@@ -86,8 +87,9 @@ export function installLoader(src, { loader, wasmBase64, decoderBase64, wasmSize
   }
   let tail = '';
   if (wasmAtEnd) {
-    // The base64 after the rest of the module, and what starts the engine after it.
-    const moved = [`const WASM = '__OAUTH_SPA_WASM__';\n`, 'loaders.push(loadOnce);\nloadOnce().catch(() => {});\n'];
+    // The two base64 strings (the decoder's, then the module's) after the rest of the module,
+    // and what starts the engine after them: no base64 among the code's compressed blocks.
+    const moved = [`const UNLZMA = '__OAUTH_SPA_UNLZMA__';\n`, `const WASM = '__OAUTH_SPA_WASM__';\n`, 'loaders.push(loadOnce);\nloadOnce().catch(() => {});\n'];
     for (const m of moved) {
       if (loader.split(m).length !== 2) throw new Error(`the loader must have ${JSON.stringify(m)} exactly once`);
       loader = loader.replace(m, '');

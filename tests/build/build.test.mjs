@@ -145,17 +145,18 @@ export { initSync, __wbg_init as default };
     assert.ok(!out.includes(gone), `${gone} is gone`);
   }
   assert.match(out, /const WASM = 'AGFzbQ==';/);
-  assert.match(out, /const UNLZMA = 'AGFzbQE=', WASM_SIZE = 1234;/);
+  assert.match(out, /const UNLZMA = 'AGFzbQE=';\nconst WASM_SIZE = 1234;/);
   assert.match(out, /import\('\.\/t_fallback\.js'\)/);
   assert.match(out, /^function later\$now\(config\)/m);
   assert.match(out, /^export const later = whenReady\(later\$now\);$/m);
   assert.match(out, /^export function sync\(\)/m);
   assert.match(out, /^export default function init\(\)/m);
   assert.match(out, /^export \{ OAuthError \};$/m);
-  // wasmAtEnd: the same text, but for the base64 and the two lines that start the engine, last.
+  // wasmAtEnd: the same text, but for the two base64 strings (the decoder's, then the module's)
+  // and the two lines that start the engine, last.
   const atEnd = installLoader(glue, { loader, ...filled, fallbackPath: './t_fallback.js',
     errorPath: './snippets/t-1/js/error.js', asyncNames: ['later'], wasmAtEnd: true });
-  const last = "const WASM = 'AGFzbQ==';\nloaders.push(loadOnce);\nloadOnce().catch(() => {});\nexport { OAuthError };\n";
+  const last = "const UNLZMA = 'AGFzbQE=';\nconst WASM = 'AGFzbQ==';\nloaders.push(loadOnce);\nloadOnce().catch(() => {});\nexport { OAuthError };\n";
   assert.ok(atEnd.endsWith(last));
   assert.equal(atEnd.split('\n').sort().join('\n'), out.split('\n').sort().join('\n'), 'the same lines');
   assert.ok(out.indexOf("const WASM = 'AGFzbQ=='") < out.indexOf('export const later'));

@@ -60,7 +60,8 @@ impl RangeDecoder {
         b
     }
 
-    #[inline(always)]
+    /// Out of line: 38 B less of decoder for one more call per bit (docs/size.md).
+    #[inline(never)]
     unsafe fn normalize(&mut self) {
         if self.range < 1 << 24 {
             self.range <<= 8;
