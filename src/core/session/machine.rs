@@ -751,12 +751,17 @@ impl<T: Tokens, E: Clone> Machine<T, E> {
                         if self.unsaved {
                             self.mark(Change::Set);
                         }
+                        let known = self.knows(stored.as_ref()) == Some(true);
+                        if self.change == Change::Derived && !known {
+                            // An expiry's outcome (the session ended) is about the set this
+                            // tab saw; another set stored since wins over it.
+                            self.change = Change::None;
+                        }
                         if self.change != Change::None {
                             // This tab's change wins. A set this tab did not know the store
                             // held (another tab's, or one stored before this tab read the
                             // store), or any set for a sign-out, is overwritten: revoke it,
                             // unless this tab holds its tokens.
-                            let known = self.knows(stored.as_ref()) == Some(true);
                             if let (true, Some(s)) = (self.shared(), &stored) {
                                 if (self.change == Change::Clear || !known)
                                     && !self
@@ -1374,5 +1379,50 @@ mod tests {
             vec![Effect::Resolve(1, "at-new".into()), Effect::ReleaseLock]
         );
         assert!(m.is_quiet());
+    }
+
+    #[test]
+    fn a_session_that_expired_here_adopts_a_set_another_tab_stored_instead_of_clearing_it() {
+        // Expired without a refresh token: the session ends, then the store is read under the
+        // lock. Another tab's new sign-in is there: adopted, neither overwritten nor revoked.
+        let expired = T("at0", None, Some(0));
+        let mut m = loaded(expired);
+        let fx = m.step(
+            NOW,
+            Event::GetToken {
+                caller: 1,
+                force: false,
+            },
+        );
+        assert_eq!(
+            fx,
+            vec![
+                Effect::Changed(None),
+                Effect::SignedOut(Some(Failure::NotSignedIn)),
+                Effect::AcquireLock,
+                Effect::Reject(1, Failure::NotSignedIn)
+            ]
+        );
+        m.step(NOW, Event::LockGranted);
+        assert_eq!(
+            m.step(NOW, Event::StoreRead(Ok(Some(NEW)))),
+            vec![Effect::Changed(Some(NEW)), Effect::ReleaseLock]
+        );
+        assert!(m.is_quiet());
+        assert_eq!(m.tokens(), Some(&NEW));
+        // With the set it saw still stored, the end is written.
+        let mut m = loaded(T("at0", None, Some(0)));
+        m.step(
+            NOW,
+            Event::GetToken {
+                caller: 1,
+                force: false,
+            },
+        );
+        m.step(NOW, Event::LockGranted);
+        assert_eq!(
+            m.step(NOW, Event::StoreRead(Ok(Some(T("at0", None, Some(0)))))),
+            vec![Effect::WriteStore(None)]
+        );
     }
 }
