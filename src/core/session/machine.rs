@@ -978,6 +978,11 @@ mod tests {
     const EXPIRED: T = T("at0", Some("rt0"), Some(0));
     const FRESH: T = T("at1", Some("rt1"), None);
 
+    /// `getAccessToken({ forceRefresh: force })` of `caller`.
+    fn get(caller: Caller, force: bool) -> Event<T, &'static str> {
+        Event::GetToken { caller, force }
+    }
+
     fn revoke(token: &str, refresh_token: bool) -> F {
         Effect::Revoke {
             token: token.into(),
@@ -989,10 +994,7 @@ mod tests {
     fn feed_and_take_effect_queue_what_start_and_step_return() {
         let events = || {
             [
-                Event::GetToken {
-                    caller: 1,
-                    force: false,
-                },
+                get(1, false),
                 Event::SignOut { caller: 2 },
                 Event::RevokeDone(Some("offline")),
                 Event::RefreshAnswered(FRESH),
@@ -1032,7 +1034,6 @@ mod tests {
     fn a_fresh_token_is_handed_out_at_once_and_callers_share_one_refresh() {
         let mut m = M::new(Store::Memory, 60, Some(FRESH));
         assert!(m.start(NOW).is_empty());
-        let get = |caller, force| Event::GetToken { caller, force };
         assert_eq!(
             m.step(NOW, get(1, false)),
             vec![Effect::Resolve(1, "at1".into())]
@@ -1058,11 +1059,8 @@ mod tests {
     fn a_refusal_ends_the_session_and_a_network_failure_keeps_it() {
         let mut m = M::new(Store::Memory, 60, Some(EXPIRED));
         m.start(NOW);
-        let get = Event::GetToken {
-            caller: 1,
-            force: false,
-        };
-        assert_eq!(m.step(NOW, get.clone()), vec![Effect::SendRefresh(EXPIRED)]);
+        let ask = get(1, false);
+        assert_eq!(m.step(NOW, ask.clone()), vec![Effect::SendRefresh(EXPIRED)]);
         let failed = |ends_session| Event::RefreshFailed {
             error: "e",
             ends_session,
@@ -1075,7 +1073,7 @@ mod tests {
             ]
         );
         assert_eq!(m.tokens(), Some(&EXPIRED));
-        m.step(NOW, get);
+        m.step(NOW, ask);
         assert_eq!(
             m.step(NOW, failed(true)),
             vec![
@@ -1091,13 +1089,7 @@ mod tests {
     fn a_sign_out_during_a_refresh_revokes_both_sets_and_drops_the_late_answer() {
         let mut m = M::new(Store::Memory, 60, Some(EXPIRED));
         m.start(NOW);
-        m.step(
-            NOW,
-            Event::GetToken {
-                caller: 1,
-                force: false,
-            },
-        );
+        m.step(NOW, get(1, false));
         assert_eq!(
             m.step(NOW, Event::SignOut { caller: 2 }),
             vec![
@@ -1139,15 +1131,7 @@ mod tests {
     fn a_shared_session_reads_the_store_under_the_lock_and_a_failing_store_does_not_sign_out() {
         let mut m = M::new(Store::Shared, 60, None);
         assert_eq!(m.start(NOW), vec![Effect::AcquireLock]);
-        assert!(m
-            .step(
-                NOW,
-                Event::GetToken {
-                    caller: 1,
-                    force: false
-                }
-            )
-            .is_empty());
+        assert!(m.step(NOW, get(1, false)).is_empty());
         assert_eq!(m.step(NOW, Event::LockGranted), vec![Effect::ReadStore]);
         assert_eq!(
             m.step(NOW, Event::StoreRead(Ok(Some(FRESH)))),
@@ -1155,13 +1139,7 @@ mod tests {
         );
         // Another tab's notice: the store is read before the next answer.
         assert_eq!(m.step(NOW, Event::StoreChanged), vec![Effect::AcquireLock]);
-        m.step(
-            NOW,
-            Event::GetToken {
-                caller: 2,
-                force: false,
-            },
-        );
+        m.step(NOW, get(2, false));
         m.step(NOW, Event::LockGranted);
         assert_eq!(
             m.step(NOW, Event::StoreRead(Err(()))),
@@ -1193,13 +1171,7 @@ mod tests {
         m.start(NOW);
         m.step(NOW, Event::LockGranted);
         m.step(NOW, Event::StoreRead(Ok(Some(EXPIRED))));
-        m.step(
-            NOW,
-            Event::GetToken {
-                caller: 1,
-                force: false,
-            },
-        );
+        m.step(NOW, get(1, false));
         m.step(NOW, Event::LockGranted);
         assert_eq!(
             m.step(NOW, Event::StoreRead(Ok(Some(EXPIRED)))),
@@ -1219,13 +1191,7 @@ mod tests {
             ]
         );
         // Refused again with nothing newer stored: the session ends.
-        m.step(
-            NOW,
-            Event::GetToken {
-                caller: 2,
-                force: true,
-            },
-        );
+        m.step(NOW, get(2, true));
         m.step(NOW, Event::LockGranted);
         m.step(NOW, Event::StoreRead(Ok(Some(FRESH))));
         m.step(NOW, refused);
@@ -1337,13 +1303,7 @@ mod tests {
     #[test]
     fn a_set_another_tab_stored_during_this_tabs_refresh_wins_and_the_result_is_revoked() {
         let mut m = loaded(FRESH);
-        m.step(
-            NOW,
-            Event::GetToken {
-                caller: 1,
-                force: true,
-            },
-        );
+        m.step(NOW, get(1, true));
         m.step(NOW, Event::LockGranted);
         assert_eq!(
             m.step(NOW, Event::StoreRead(Ok(Some(FRESH)))),
@@ -1387,13 +1347,7 @@ mod tests {
         // lock. Another tab's new sign-in is there: adopted, neither overwritten nor revoked.
         let expired = T("at0", None, Some(0));
         let mut m = loaded(expired);
-        let fx = m.step(
-            NOW,
-            Event::GetToken {
-                caller: 1,
-                force: false,
-            },
-        );
+        let fx = m.step(NOW, get(1, false));
         assert_eq!(
             fx,
             vec![
@@ -1412,13 +1366,7 @@ mod tests {
         assert_eq!(m.tokens(), Some(&NEW));
         // With the set it saw still stored, the end is written.
         let mut m = loaded(T("at0", None, Some(0)));
-        m.step(
-            NOW,
-            Event::GetToken {
-                caller: 1,
-                force: false,
-            },
-        );
+        m.step(NOW, get(1, false));
         m.step(NOW, Event::LockGranted);
         assert_eq!(
             m.step(NOW, Event::StoreRead(Ok(Some(T("at0", None, Some(0)))))),
